@@ -1,0 +1,20 @@
+#!/bin/bash
+# Install skiff on this machine: Debian packages, the NativeAOT build, the binaries in
+# /usr/local/bin, and a default busybox bundle at /usr/local/share/skiff/bundles/busybox.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+prefix=${PREFIX:-/usr/local}
+bundle=$prefix/share/skiff/bundles/busybox
+
+bash "$repo/scripts/install-deps.sh"
+bash "$repo/scripts/build.sh"
+
+for b in skiff-runc skiff; do
+    [ -x "$repo/artifacts/bin/$b" ] || { echo "install: $b was not built" >&2; exit 1; }
+    install -m 0755 "$repo/artifacts/bin/$b" "$prefix/bin/$b"
+done
+sh "$repo/scripts/make-busybox-bundle.sh" "$bundle"
+
+echo "install: skiff-runc and skiff are in $prefix/bin; the default bundle is $bundle" >&2
+echo "install: try: skiff-runc run --bundle $bundle hello" >&2
