@@ -1,0 +1,63 @@
+using System.Globalization;
+using Skiff.Cgroups.Stats;
+
+namespace Skiff.Cgroups.V1;
+
+/// <summary>cpuset: cpus and mems. A new v1 cpuset cgroup starts empty and admits no process until both are copied from its parent.</summary>
+internal sealed class CpusetV1 : IV1Controller
+{
+    public string Name => "cpuset";
+    public string? Serves => "cpuset";
+
+    public void Apply(string dir, ResourceRequest request)
+    {
+        if (request.Cpu is not { } c) return;
+        if (!string.IsNullOrEmpty(c.Cpus)) CgroupFile.Write(dir, "cpuset.cpus", c.Cpus);
+        if (!string.IsNullOrEmpty(c.Mems)) CgroupFile.Write(dir, "cpuset.mems", c.Mems);
+    }
+
+    /// <summary>Copies cpus and mems from the parent where the cgroup has none (a freshly made directory).</summary>
+    public static void InheritFromParent(string dir)
+    {
+        string parent = Path.GetDirectoryName(dir)!;
+        foreach (string file in new[] { "cpuset.cpus", "cpuset.mems" })
+        {
+            if (CgroupFile.Read(dir, file).Trim().Length > 0) continue;
+            CgroupFile.Write(dir, file, CgroupFile.Read(parent, file).Trim());
+        }
+    }
+
+    public void ReadStats(string dir, CgroupStats stats)
+    {
+        var s = stats.Cpuset;
+        s.Cpus = List(CgroupFile.Read(dir, "cpuset.cpus").Trim(), dir, "cpuset.cpus");
+        s.Mems = List(CgroupFile.Read(dir, "cpuset.mems").Trim(), dir, "cpuset.mems");
+        s.CpuExclusive = Flag(dir, "cpuset.cpu_exclusive");
+        s.MemHardwall = Flag(dir, "cpuset.mem_hardwall");
+        s.MemExclusive = Flag(dir, "cpuset.mem_exclusive");
+        s.MemoryMigrate = Flag(dir, "cpuset.memory_migrate");
+        s.MemorySpreadPage = Flag(dir, "cpuset.memory_spread_page");
+        s.MemorySpreadSlab = Flag(dir, "cpuset.memory_spread_slab");
+        s.MemoryPressure = Flag(dir, "cpuset.memory_pressure");
+        s.SchedLoadBalance = Flag(dir, "cpuset.sched_load_balance");
+        string? level = CgroupFile.ReadIfExists(dir, "cpuset.sched_relax_domain_level");
+        s.SchedRelaxDomainLevel = level is null ? 0 : long.Parse(level.Trim(), CultureInfo.InvariantCulture);
+    }
+
+    private static ulong Flag(string dir, string file) => CgroupFile.ReadUIntIfExists(dir, file) ?? 0;
+
+    /// <summary>Expands "0-2,5" to [0, 1, 2, 5].</summary>
+    internal static List<ushort> List(string text, string dir, string file)
+    {
+        var values = new List<ushort>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] range = part.Split('-');
+            if (!ushort.TryParse(range[0], CultureInfo.InvariantCulture, out ushort from)
+                || !ushort.TryParse(range[^1], CultureInfo.InvariantCulture, out ushort to) || range.Length > 2 || from > to)
+                throw CgroupFile.Malformed(dir, file, text);
+            for (int i = from; i <= to; i++) values.Add((ushort)i);
+        }
+        return values;
+    }
+}

@@ -1,0 +1,150 @@
+using Skiff.Cgroups.Events;
+using Skiff.Cgroups.Stats;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Cgroups.V2;
+
+/// <summary>
+/// The cgroup v2 driver: one directory, controllers enabled down the tree through cgroup.subtree_control.
+/// On a unified host it enables every available controller on the way down, as runc does; as the v2 half
+/// of a hybrid host it enables a controller only when a resource needs it, and leaves alone the
+/// controllers the v1 half serves.
+/// </summary>
+internal sealed class UnifiedCgroup : ICgroup
+{
+    private static readonly IV2Controller[] Controllers =
+    [
+        new CpusetV2(), new MemoryV2(), new CpuV2(), new PidsV2(), new IoV2(), new HugetlbV2(), new RdmaV2(),
+    ];
+
+    private readonly CgroupLayout _layout;
+    private readonly string _mountPoint;
+    private readonly bool _enableAll;
+    private readonly Func<string, bool> _servedElsewhere;
+    private readonly DirectoryTree _created = new();
+
+    public UnifiedCgroup(CgroupLayout layout, CgroupsPath path, bool enableAllControllers, Func<string, bool>? servedElsewhere = null)
+    {
+        _layout = layout;
+        _mountPoint = layout.UnifiedMountPoint ?? throw new CgroupException("cgroup: the host has no cgroup2 mount");
+        _enableAll = enableAllControllers;
+        _servedElsewhere = servedElsewhere ?? (_ => false);
+        Path = path.Value;
+        string parent = path.IsAbsolute ? _mountPoint : CgroupLayout.Below(_mountPoint, layout.UnifiedRoot, layout.UnifiedOwnCgroup);
+        Directory = parent.TrimEnd('/') + (path.IsAbsolute ? path.Value : "/" + path.Value);
+    }
+
+    public string Path { get; }
+
+    public string Directory { get; }
+
+    public string? UnifiedDirectory => Directory;
+
+    internal bool Serves(string need) =>
+        need == "unified" || (!_servedElsewhere(need) && _layout.UnifiedControllers.Contains(need) && Controllers.Any(c => c.Name == need));
+
+    public void Create()
+    {
+        _created.MakeAll(_mountPoint, Directory, null);
+        if (_enableAll) EnableControllers(_layout.UnifiedControllers, required: false);
+    }
+
+    public void Apply(LinuxResources? r)
+    {
+        var request = ResourceRequest.ForCreate(r);
+        request.EnsureServed(Serves, _layout);
+        Write(request);
+    }
+
+    public void Update(LinuxResources r)
+    {
+        var request = ResourceRequest.ForUpdate(r);
+        request.EnsureServed(Serves, _layout);
+        Write(request);
+    }
+
+    internal void Write(ResourceRequest request)
+    {
+        var needed = request.Needs().Select(n => n.Controller).Where(Serves).ToHashSet();
+        if (!_enableAll) EnableControllers(Controllers.Select(c => c.Name).Where(needed.Contains), required: true);
+        foreach (var controller in Controllers)
+            if (needed.Contains(controller.Name)) controller.Apply(Directory, request);
+        WriteUnifiedKeys(request.Resources.Unified);
+    }
+
+    // Keys are file names in this cgroup, values written as given: the spec's escape hatch to v2 files it has no field for.
+    private void WriteUnifiedKeys(Dictionary<string, string>? keys)
+    {
+        foreach (var (key, value) in keys ?? [])
+        {
+            if (key.Contains('/') || key is "." or "..")
+                throw new CgroupException($"cgroup: unified key \"{key}\" must be a file name of the cgroup (no slashes)");
+            string controller = key.Split('.')[0];
+            if (controller != "cgroup" && !CgroupFile.Read(Directory, "cgroup.controllers").Split(' ', '\n').Contains(controller))
+                throw new CgroupException($"cgroup: unified key \"{key}\" cannot be set: the {controller} controller is not available in {Directory}");
+            CgroupFile.Write(Directory, key, value);
+        }
+    }
+
+    /// <summary>Adds controllers to cgroup.subtree_control of every ancestor, top down, so the leaf gets their files.</summary>
+    private void EnableControllers(IEnumerable<string> controllers, bool required)
+    {
+        var wanted = controllers.ToList();
+        if (wanted.Count == 0) return;
+        string root = _mountPoint.TrimEnd('/');
+        string current = root;
+        var levels = new List<string> { root };
+        foreach (string part in Directory[(root.Length + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries).SkipLast(1))
+            levels.Add(current += "/" + part);
+        foreach (string level in levels)
+        {
+            var enabled = CgroupFile.Read(level, "cgroup.subtree_control").Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+            foreach (string controller in wanted.Except(enabled))
+            {
+                int errno = CgroupFile.TryWrite(level + "/cgroup.subtree_control", "+" + controller);
+                if (errno != 0 && required)
+                    throw new CgroupException(
+                        $"cgroup: writing \"+{controller}\" to {level}/cgroup.subtree_control: {Errno.Describe(errno)}" +
+                        (errno == Errno.EBUSY ? " (a cgroup with processes of its own cannot hand controllers down)" : ""), errno);
+            }
+        }
+    }
+
+    public void AddProcess(int pid) => CgroupProcs.Add(Directory, pid);
+
+    public IReadOnlyList<int> Processes() => CgroupProcs.Recursive(Directory);
+
+    public void Freeze() => FreezerV2.Freeze(Directory);
+
+    public void Thaw() => FreezerV2.Thaw(Directory);
+
+    public bool IsFrozen() => FreezerV2.IsFrozen(Directory);
+
+    public void Destroy()
+    {
+        CgroupTree.Remove(Directory);
+        _created.RemoveCreatedParents();
+    }
+
+    public IReadOnlyList<CgroupMountSource> MountSources() =>
+        [new CgroupMountSource(_layout.Mode == CgroupMode.Hybrid ? "unified" : "", Directory, true, _layout.UnifiedControllers)];
+
+    public CgroupStats Stats()
+    {
+        var stats = new CgroupStats();
+        var available = (CgroupFile.ReadIfExists(Directory, "cgroup.controllers") ?? "").Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var controller in Controllers)
+            if (available.Contains(controller.Name) && !_servedElsewhere(controller.Name)) controller.ReadStats(Directory, stats);
+        // Without the pids controller, runc counts the processes instead.
+        if (!available.Contains("pids") && !_servedElsewhere("pids")) stats.Pids.Current = (ulong)Processes().Count;
+        return stats;
+    }
+
+    public ulong OomKillCount() =>
+        CgroupFile.ReadIfExists(Directory, "memory.events") is { } text
+            ? CgroupFile.ParseKeyValues(text, Directory, "memory.events").GetValueOrDefault("oom_kill")
+            : 0;
+
+    public OomWatch WatchOom() => new OomWatchV2(Directory);
+}
