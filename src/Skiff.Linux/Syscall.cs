@@ -10,7 +10,7 @@ public static class Syscall
         Prctl = 157, PivotRoot = 155, Mount = 165, Umount2 = 166, Sethostname = 170, Setdomainname = 171,
         Keyctl = 250, Openat = 257, Mkdirat = 258, Mknodat = 259, Fchownat = 260, Newfstatat = 262,
         Unlinkat = 263, Symlinkat = 266, Readlinkat = 267, Fchmodat = 268, Faccessat = 269, Unshare = 272,
-        Fchmod = 91, Prlimit64 = 302, Setns = 308, Seccomp = 317, Execveat = 322, Statx = 332,
+        Fchmod = 91, Prlimit64 = 302, Fcntl = 72, Setns = 308, Seccomp = 317, Execveat = 322, Statx = 332,
         PidfdOpen = 434, Clone3 = 435, CloseRange = 436, Openat2 = 437, PidfdSendSignal = 424,
         MountSetattr = 442, ExitGroup = 231, Fstatfs = 138, Getdents64 = 217;
 }

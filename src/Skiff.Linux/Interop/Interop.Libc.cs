@@ -32,6 +32,9 @@ public static unsafe partial class Interop
         [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial int Open(string path, int flags, int mode);
 
+        [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+        public static partial int Flock(int fd, int operation);
+
         [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial int MkFifo(string path, int mode);
 

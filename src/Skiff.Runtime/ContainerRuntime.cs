@@ -1,0 +1,308 @@
+using Skiff.Cgroups;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+using Skiff.Runtime.Lifecycle;
+using Skiff.Runtime.Launch;
+using Skiff.Runtime.Store;
+
+namespace Skiff.Runtime;
+
+/// <summary>The runtime's verbs, as runc defines them, over the container store under --root.</summary>
+public sealed class ContainerRuntime(RuntimeOptions options)
+{
+    private readonly ContainerStore _store = new(options.Root);
+    private CgroupLayout? _layout;
+
+    /// <summary>Written to for warnings and debug lines; the CLI points it at --log.</summary>
+    public Action<string>? Warn { get; init; }
+
+    private CgroupLayout Layout => _layout ??= CgroupLayout.Detect();
+
+    public int Create(CreateOptions o)
+    {
+        using Launched launched = Launch(o, foreground: false);
+        return 0;
+    }
+
+    public void Start(string id)
+    {
+        using ContainerLock _ = _store.Lock(id);
+        ContainerRecord record = _store.Load(id);
+        string status = StatusOf(record);
+        if (status != ContainerStatus.Created)
+            throw new RuntimeException(status == ContainerStatus.Stopped
+                ? "cannot start a container that has stopped"
+                : $"cannot start an already {status} container");
+        StartFifo.Signal(_store.FifoOf(id), id);
+        HookRunner.RunAllWarning(record.Hooks?.Poststart, "poststart", record.ToState(ContainerStatus.Running), Warn);
+    }
+
+    public int Run(CreateOptions o, bool detach)
+    {
+        if (detach)
+        {
+            using (Launched launched = Launch(o, foreground: false)) { }
+            Start(o.Id);
+            return 0;
+        }
+        int status;
+        using (Launched launched = Launch(o, foreground: true))
+        {
+            ContainerRecord record = launched.Record;
+            using ConsoleRelay? relay = launched.ConsoleMaster >= 0 ? new ConsoleRelay(launched.ConsoleMaster) : null;
+            launched.Session!.Release();
+            HookRunner.RunAllWarning(record.Hooks?.Poststart, "poststart", record.ToState(ContainerStatus.Running), Warn);
+            using var forwarder = new SignalForwarder(record.Pid);
+            status = ExitWaiter.Wait(record.Pid);
+            relay?.Drain();
+        }
+        Delete(o.Id, force: true);
+        return ExitWaiter.ExitCode(status);
+    }
+
+    public Oci.Runtime.State State(string id)
+    {
+        ContainerRecord record = LoadExisting(id);
+        return record.ToState(StatusOf(record));
+    }
+
+    public void Kill(string id, int signal, bool all)
+    {
+        if (signal is <= 0 or > Signal.Max) throw new RuntimeException($"invalid signal {signal}");
+        ContainerRecord record = LoadExisting(id);
+        string status = StatusOf(record);
+        if (all)
+        {
+            ICgroup cgroup = OpenCgroup(record);
+            foreach (int pid in cgroup.Processes()) Interop.Libc.Kill(pid, signal);
+            if (signal == Signal.SIGKILL && cgroup.IsFrozen()) cgroup.Thaw();
+            return;
+        }
+        if (status is ContainerStatus.Stopped or ContainerStatus.Creating)
+            throw new RuntimeException("container not running");
+        if (Interop.Libc.Kill(record.Pid, signal) != 0) throw SystemCallException.Last($"kill {id} (pid {record.Pid})");
+    }
+
+    public void Delete(string id, bool force)
+    {
+        ContainerStore.ValidateId(id);
+        if (!Directory.Exists(_store.DirectoryOf(id)))
+        {
+            if (force) return;
+            throw new RuntimeException($"container \"{id}\" does not exist");
+        }
+        using (ContainerLock _ = _store.Lock(id))
+        {
+            ContainerRecord? record = TryLoad(id);
+            if (record is null) { _store.Remove(id); return; }
+            string status = StatusOf(record);
+            if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+                throw new RuntimeException($"cannot delete container {id} that is not stopped: {status}");
+            ICgroup cgroup = OpenCgroup(record);
+            KillEverything(record, cgroup);
+            try { cgroup.Destroy(); }
+            catch (CgroupException e) { throw new RuntimeException($"deleting container {id}: {e.Message}", e); }
+            _store.Remove(id);
+            HookRunner.RunAllWarning(record.Hooks?.Poststop, "poststop", record.ToState(ContainerStatus.Stopped), Warn);
+        }
+    }
+
+    public IReadOnlyList<ContainerSummary> List()
+    {
+        var summaries = new List<ContainerSummary>();
+        foreach (string id in _store.Ids())
+            if (TryLoad(id) is { } record)
+                summaries.Add(new ContainerSummary(record.ToState(StatusOf(record)), record.Created, record.Owner));
+        return summaries;
+    }
+
+    private ContainerRecord LoadExisting(string id)
+    {
+        ContainerStore.ValidateId(id);
+        return _store.Load(id);
+    }
+
+    private ContainerRecord? TryLoad(string id)
+    {
+        try { return _store.Load(id); }
+        catch (RuntimeException) { return null; }
+    }
+
+    private ICgroup OpenCgroup(ContainerRecord record)
+    {
+        try { return Cgroup.Open(Layout, record.CgroupsPath, record.Id, options.SystemdCgroup); }
+        catch (CgroupException e) { throw new RuntimeException(e.Message, e); }
+    }
+
+    private string StatusOf(ContainerRecord record)
+    {
+        if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) return ContainerStatus.Stopped;
+        if (record.Status == ContainerStatus.Creating) return ContainerStatus.Creating;
+        if (File.Exists(_store.FifoOf(record.Id))) return ContainerStatus.Created;
+        try { if (OpenCgroup(record).IsFrozen()) return ContainerStatus.Paused; }
+        catch (Exception e) when (e is RuntimeException or CgroupException or IOException) { }
+        return ContainerStatus.Running;
+    }
+
+    /// <summary>SIGKILL to every process of the container, thawed so they can die, and waits until they have.</summary>
+    private static void KillEverything(ContainerRecord record, ICgroup cgroup)
+    {
+        if (ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) Interop.Libc.Kill(record.Pid, Signal.SIGKILL);
+        for (int round = 0; round < 500; round++)
+        {
+            IReadOnlyList<int> pids;
+            try { pids = cgroup.Processes(); }
+            catch (CgroupException) { return; }
+            if (pids.Count == 0) return;
+            foreach (int pid in pids) Interop.Libc.Kill(pid, Signal.SIGKILL);
+            try { if (cgroup.IsFrozen()) cgroup.Thaw(); }
+            catch (CgroupException) { }
+            Thread.Sleep(round < 50 ? 1 : 10);
+        }
+    }
+
+    /// <summary>A container launched to the point of waiting for start, with what the caller still needs.</summary>
+    private sealed class Launched(ContainerRecord record) : IDisposable
+    {
+        public ContainerRecord Record { get; } = record;
+        public LaunchSession? Session { get; set; }
+        public int ConsoleMaster { get; set; } = -1;
+        public int ConsoleReceiver { get; set; } = -1;
+        public List<int> Fds { get; } = [];
+
+        public void Dispose()
+        {
+            Session?.Dispose();
+            foreach (int fd in Fds) Interop.Libc.Close(fd);
+        }
+    }
+
+    private Launched Launch(CreateOptions o, bool foreground)
+    {
+        Bundle bundle = Bundle.Load(o.BundlePath);
+        Spec spec = bundle.Spec;
+        bool terminal = spec.Process!.Terminal;
+        if (terminal && o.ConsoleSocket is null && !foreground)
+            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
+        if (!terminal && o.ConsoleSocket is not null)
+            throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
+        if (o.PreserveFds < 0) throw new RuntimeException($"--preserve-fds {o.PreserveFds} is negative");
+
+        using ContainerLock _ = _store.Claim(o.Id);
+        var record = new ContainerRecord
+        {
+            Id = o.Id, Bundle = bundle.Directory, Rootfs = bundle.RootfsPath, Created = DateTimeOffset.UtcNow,
+            Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "", Annotations = spec.Annotations, Hooks = spec.Hooks,
+        };
+        var launched = new Launched(record);
+        ICgroup? cgroup = null;
+        try
+        {
+            _store.Save(record);
+            cgroup = Cgroup.Open(Layout, spec.Linux?.CgroupsPath, o.Id, options.SystemdCgroup);
+            cgroup.Create();
+            cgroup.Apply(spec.Linux?.Resources);
+
+            LaunchFds fds = OpenFds(o, spec, foreground, launched, out int childSocket, out int parentSocket, out int devNull);
+            var inputs = new LaunchInputs(spec, bundle.Directory, bundle.RootfsPath, fds)
+            {
+                NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds,
+                CgroupMounts = cgroup.MountSources().Select(m => new CgroupMount(m.Name, m.HostDirectory, m.IsUnified)).ToArray(),
+                RootfsParentMount = HostMounts.MountPointOf(bundle.RootfsPath),
+            };
+            LaunchPlan plan = LaunchPlanner.Plan(inputs);
+            foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
+
+            launched.Session = new LaunchSession(plan, spec, cgroup, parentSocket, fds.State, () => record.ToState(ContainerStatus.Creating));
+            launched.Session.Start(childSocket, devNull, pid =>
+            {
+                record.Pid = pid;
+                record.PidStartTime = ProcessInfo.Read(pid)?.StartTime ?? 0;
+                _store.Save(record);
+            });
+            // Only the child may hold the start fifo's read side, or start could never tell it died.
+            if (!foreground) CloseFd(launched, fds.StartFd);
+            if (launched.ConsoleReceiver >= 0) launched.ConsoleMaster = ConsoleRelay.ReceiveMaster(launched.ConsoleReceiver);
+
+            record.Status = ContainerStatus.Created;
+            _store.Save(record);
+            if (o.PidFile is not null) WritePidFile(o.PidFile, record.Pid);
+            return launched;
+        }
+        catch (Exception e) when (e is RuntimeException or CgroupException or SystemCallException or IOException or UnauthorizedAccessException)
+        {
+            launched.Session?.Abort();
+            launched.Dispose();
+            try { cgroup?.Destroy(); } catch (CgroupException) { }
+            _store.Remove(o.Id);
+            throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+        }
+    }
+
+    private LaunchFds OpenFds(CreateOptions o, Spec spec, bool foreground, Launched launched, out int childSocket, out int parentSocket, out int devNull)
+    {
+        (parentSocket, childSocket) = SocketPair(Native.SOCK_SEQPACKET);
+        launched.Fds.Add(childSocket);
+        devNull = HostFiles.OpenVerifiedDevNull();
+        launched.Fds.Add(devNull);
+
+        int startFd;
+        if (foreground) startFd = childSocket;
+        else
+        {
+            string fifo = _store.FifoOf(o.Id);
+            if (Interop.Libc.MkFifo(fifo, 0x180) != 0) throw SystemCallException.Last($"creating {fifo}");
+            startFd = Interop.Libc.Open(fifo, Native.O_RDWR | Native.O_CLOEXEC, 0);
+            if (startFd < 0) throw SystemCallException.Last($"opening {fifo}");
+            launched.Fds.Add(startFd);
+        }
+
+        int console = -1;
+        if (spec.Process!.Terminal)
+        {
+            if (o.ConsoleSocket is not null) console = HostFiles.ConnectUnix(o.ConsoleSocket);
+            else
+            {
+                (launched.ConsoleReceiver, console) = SocketPair(Native.SOCK_STREAM);
+                launched.Fds.Add(launched.ConsoleReceiver);
+            }
+            launched.Fds.Add(console);
+        }
+
+        int state = Interop.Libc.MemfdCreate("skiff-hook-state", 1 /* MFD_CLOEXEC */);
+        if (state < 0) throw SystemCallException.Last("memfd_create");
+        launched.Fds.Add(state);
+
+        var namespaces = new Dictionary<string, int>();
+        foreach (LinuxNamespace ns in spec.Linux?.Namespaces ?? [])
+        {
+            if (string.IsNullOrEmpty(ns.Path)) continue;
+            int fd = Interop.Libc.Open(ns.Path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            if (fd < 0) throw SystemCallException.Last($"{ns.Type} namespace path {ns.Path}");
+            launched.Fds.Add(fd);
+            namespaces[ns.Type] = fd;
+        }
+        return new LaunchFds(childSocket, startFd, !foreground, console, state) { Namespaces = namespaces };
+    }
+
+    private static unsafe (int, int) SocketPair(int type)
+    {
+        int* pair = stackalloc int[2];
+        if (Interop.Libc.SocketPair(Native.AF_UNIX, type | Native.SOCK_CLOEXEC, 0, pair) != 0)
+            throw SystemCallException.Last("socketpair");
+        return (pair[0], pair[1]);
+    }
+
+    private static void CloseFd(Launched launched, int fd)
+    {
+        if (launched.Fds.Remove(fd)) Interop.Libc.Close(fd);
+    }
+
+    private static void WritePidFile(string path, int pid)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp";
+        File.WriteAllText(temp, pid.ToString());
+        File.Move(temp, full, overwrite: true);
+    }
+}

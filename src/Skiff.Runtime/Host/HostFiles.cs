@@ -1,0 +1,89 @@
+using System.Text;
+using Skiff.Linux;
+using Skiff.Runtime.Launch;
+
+namespace Skiff.Runtime;
+
+/// <summary>Host objects the parent opens for the child.</summary>
+internal static unsafe class HostFiles
+{
+    /// <summary>
+    /// The host's /dev/null, checked to be the character device 1:3: masked paths are covered with
+    /// it, and a /dev/null that is something else would expose that instead (CVE-2025-31133).
+    /// </summary>
+    public static int OpenVerifiedDevNull()
+    {
+        int fd = Interop.Libc.Open("/dev/null", Native.O_PATH | Native.O_CLOEXEC, 0);
+        if (fd < 0) throw SystemCallException.Last("opening /dev/null");
+        byte* stat = stackalloc byte[256];
+        if (Interop.Libc.Syscall(Syscall.Fstat, fd, (long)stat, 0, 0, 0, 0) != 0)
+        {
+            Interop.Libc.Close(fd);
+            throw SystemCallException.Last("fstat /dev/null");
+        }
+        int mode = *(int*)(stat + 24);
+        ulong rdev = *(ulong*)(stat + 40);
+        if ((mode & Native.S_IFMT) != Native.S_IFCHR || rdev != ((1UL << 8) | 3))
+        {
+            Interop.Libc.Close(fd);
+            throw new RuntimeException("/dev/null on the host is not the character device 1:3; refusing to use it to mask paths");
+        }
+        return fd;
+    }
+
+    /// <summary>Connects to a --console-socket (a unix stream socket the caller listens on).</summary>
+    public static int ConnectUnix(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path);
+        if (name.Length >= 108) throw new RuntimeException($"console socket path {path} is too long for a unix socket");
+        int fd = Interop.Libc.Socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0);
+        if (fd < 0) throw SystemCallException.Last("socket");
+        byte* address = stackalloc byte[110];
+        new Span<byte>(address, 110).Clear();
+        address[0] = Native.AF_UNIX;
+        name.CopyTo(new Span<byte>(address + 2, 108));
+        if (Interop.Libc.Connect(fd, address, 2 + name.Length + 1) != 0)
+        {
+            int errno = Errno.Last;
+            Interop.Libc.Close(fd);
+            throw new SystemCallException($"connecting to console socket {path}", errno);
+        }
+        return fd;
+    }
+}
+
+/// <summary>The host's mount table, read from /proc/self/mountinfo.</summary>
+internal static class HostMounts
+{
+    /// <summary>The mount point holding path (the longest mount point that is a prefix of it).</summary>
+    public static string? MountPointOf(string path)
+    {
+        string? best = null;
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length < 5) continue;
+            string mountPoint = Unescape(fields[4]);
+            bool contains = mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
+            if (contains && (best is null || mountPoint.Length > best.Length)) best = mountPoint;
+        }
+        return best;
+    }
+
+    /// <summary>mountinfo writes space, tab, newline and backslash as \ooo.</summary>
+    private static string Unescape(string field)
+    {
+        if (!field.Contains('\\')) return field;
+        var sb = new StringBuilder(field.Length);
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length)
+            {
+                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(field[i]);
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,421 @@
+using System.Text;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+using Skiff.Runtime.Mounts;
+using static Skiff.Runtime.Launch.Native;
+
+namespace Skiff.Runtime.Launch;
+
+/// <summary>The file descriptors the parent opened for the child before clone(2).</summary>
+public sealed record LaunchFds(int Sync, int StartFd, bool StartIsFifo, int ConsoleSocket, int State)
+{
+    /// <summary>Open handles of namespaces to join, by OCI type.</summary>
+    public IReadOnlyDictionary<string, int> Namespaces { get; init; } = new Dictionary<string, int>();
+}
+
+/// <summary>One hierarchy of the container's cgroup, as the /sys/fs/cgroup mount inside it shows it.</summary>
+public sealed record CgroupMount(string Name, string HostPath, bool Unified);
+
+/// <summary>Everything the planner reads; nothing it does touches the system.</summary>
+public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath, LaunchFds Fds)
+{
+    public bool NoPivot { get; init; }
+    public bool NoNewKeyring { get; init; }
+    public int PreserveFds { get; init; }
+    public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
+    /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
+    public string? RootfsParentMount { get; init; }
+}
+
+/// <summary>A config compiled to the child's steps, plus what the parent must do around them.</summary>
+public sealed record LaunchPlan(long CloneFlags, IReadOnlyList<Step> Steps)
+{
+    public bool NewUserNamespace { get; init; }
+    public bool HasCreateHooks { get; init; }
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public string ExecutableName { get; init; } = "";
+}
+
+/// <summary>
+/// Compiles a validated config into a <see cref="LaunchPlan"/>: the parent does all the thinking
+/// (option parsing, capability masks, PATH candidates, device numbers) so the child only acts.
+/// </summary>
+public static class LaunchPlanner
+{
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private static readonly Dictionary<string, long> NamespaceFlags = new()
+    {
+        ["pid"] = CLONE_NEWPID, ["network"] = CLONE_NEWNET, ["mount"] = CLONE_NEWNS, ["ipc"] = CLONE_NEWIPC,
+        ["uts"] = CLONE_NEWUTS, ["user"] = CLONE_NEWUSER, ["cgroup"] = CLONE_NEWCGROUP, ["time"] = CLONE_NEWTIME,
+    };
+
+    /// <summary>setns(2) order for joined namespaces: the user namespace first, so the rest are joined with its rights.</summary>
+    private static readonly string[] JoinOrder = ["user", "ipc", "uts", "network", "pid", "mount", "cgroup", "time"];
+
+    public static IReadOnlyCollection<string> NamespaceTypes => NamespaceFlags.Keys;
+
+    private static readonly Dictionary<string, int> Rlimits = new()
+    {
+        ["RLIMIT_CPU"] = 0, ["RLIMIT_FSIZE"] = 1, ["RLIMIT_DATA"] = 2, ["RLIMIT_STACK"] = 3, ["RLIMIT_CORE"] = 4,
+        ["RLIMIT_RSS"] = 5, ["RLIMIT_NPROC"] = 6, ["RLIMIT_NOFILE"] = 7, ["RLIMIT_MEMLOCK"] = 8, ["RLIMIT_AS"] = 9,
+        ["RLIMIT_LOCKS"] = 10, ["RLIMIT_SIGPENDING"] = 11, ["RLIMIT_MSGQUEUE"] = 12, ["RLIMIT_NICE"] = 13,
+        ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
+    };
+
+    private static readonly (string Path, int Major, int Minor)[] DefaultDevices =
+        [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
+
+    private static readonly (string Target, string Link)[] DevSymlinks =
+        [("/proc/self/fd", "dev/fd"), ("/proc/self/fd/0", "dev/stdin"), ("/proc/self/fd/1", "dev/stdout"), ("/proc/self/fd/2", "dev/stderr")];
+
+    public static LaunchPlan Plan(LaunchInputs input)
+    {
+        Spec spec = input.Spec;
+        Process process = spec.Process ?? throw new RuntimeException("config.json: process is missing");
+        Oci.Runtime.Linux linux = spec.Linux ?? new Oci.Runtime.Linux();
+        var steps = new List<Step>();
+        var warnings = new List<string>();
+        int sync = input.Fds.Sync;
+
+        var newNamespaces = new HashSet<string>();
+        var joined = new Dictionary<string, int>();
+        foreach (LinuxNamespace ns in linux.Namespaces ?? [])
+        {
+            if (!NamespaceFlags.ContainsKey(ns.Type))
+                throw new RuntimeException($"config.json: namespace type \"{ns.Type}\" is not one of {string.Join(", ", NamespaceFlags.Keys)}");
+            if (newNamespaces.Contains(ns.Type) || joined.ContainsKey(ns.Type))
+                throw new RuntimeException($"config.json: namespace \"{ns.Type}\" is listed twice");
+            if (string.IsNullOrEmpty(ns.Path)) newNamespaces.Add(ns.Type);
+            else joined[ns.Type] = input.Fds.Namespaces.TryGetValue(ns.Type, out int fd)
+                ? fd : throw new RuntimeException($"namespace {ns.Type} path {ns.Path} was not opened");
+        }
+        Validate(spec, linux, newNamespaces, joined);
+
+        bool newUser = newNamespaces.Contains("user");
+        bool newTime = newNamespaces.Contains("time");
+        bool newCgroupNs = newNamespaces.Contains("cgroup");
+        // A namespace joined by path, or a time namespace (its offsets must be written before anyone
+        // enters it), means the namespaces are made after clone, and the container's process is a
+        // second child, born inside them (field notes, rule 4).
+        bool forks = joined.Count > 0 || newTime;
+        long created = 0;
+        foreach (string type in newNamespaces)
+            if (type is not ("cgroup" or "time")) created |= NamespaceFlags[type];
+
+        long cloneFlags = forks ? 0 : created;
+        foreach (string type in JoinOrder)
+            if (joined.TryGetValue(type, out int fd))
+                steps.Add(new Step(StepKind.SetNs, $"join {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
+        if (forks && created != 0)
+            steps.Add(new Step(StepKind.Unshare, "create namespaces") { A = created });
+        steps.Add(new Step(StepKind.Notify, "ask the parent for id maps and cgroup") { Fd = sync, A = (long)SyncKind.NeedSetup });
+        steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = sync });
+        if (newUser) steps.Add(new Step(StepKind.BecomeRoot, "become root in the user namespace"));
+        if (newCgroupNs) steps.Add(new Step(StepKind.Unshare, "create cgroup namespace") { A = CLONE_NEWCGROUP });
+        if (newTime)
+        {
+            steps.Add(new Step(StepKind.Unshare, "create time namespace") { A = CLONE_NEWTIME });
+            if (linux.TimeOffsets is { Count: > 0 } offsets)
+            {
+                string text = string.Concat(offsets.Select(o => $"{o.Key} {o.Value.Secs} {o.Value.Nanosecs}\n"));
+                steps.Add(WriteFile("/proc/self/timens_offsets", text, "write time namespace offsets"));
+            }
+        }
+        if (forks) steps.Add(new Step(StepKind.Fork, "fork into the new namespaces") { Fd = sync });
+
+        if (spec.Hostname is { Length: > 0 } hostname)
+            steps.Add(new Step(StepKind.SetHostname, $"set hostname {hostname}") { S1 = hostname, A = Encoding.UTF8.GetByteCount(hostname) });
+        if (spec.Domainname is { Length: > 0 } domain)
+            steps.Add(new Step(StepKind.SetDomainname, $"set domainname {domain}") { S1 = domain, A = Encoding.UTF8.GetByteCount(domain) });
+        foreach (var (key, value) in linux.Sysctl ?? [])
+            steps.Add(WriteFile("/proc/sys/" + key.Replace('.', '/'), value, $"set sysctl {key}={value}"));
+
+        AddRootfs(input, linux, newUser, newNamespaces.Contains("mount") || joined.ContainsKey("mount"), steps, process);
+
+        bool hasCreateHooks = spec.Hooks is { } h && (h.Prestart?.Count > 0 || h.CreateRuntime?.Count > 0 || h.CreateContainer?.Count > 0 || h.StartContainer?.Count > 0);
+        if (hasCreateHooks)
+        {
+            steps.Add(new Step(StepKind.Notify, "ask the parent to run prestart and createRuntime hooks") { Fd = sync, A = (long)SyncKind.NeedRuntimeHooks });
+            steps.Add(new Step(StepKind.WaitParent, "wait for prestart and createRuntime hooks") { Fd = sync });
+        }
+        foreach (Hook hook in spec.Hooks?.CreateContainer ?? [])
+            steps.Add(HookStep(hook, "createContainer", input.Fds.State));
+
+        foreach (string path in linux.MaskedPaths ?? [])
+            steps.Add(new Step(StepKind.MaskPath, $"mask {path}") { S1 = InRoot(path) });
+        foreach (string path in linux.ReadonlyPaths ?? [])
+            steps.Add(new Step(StepKind.ReadonlyPath, $"make {path} read-only") { S1 = InRoot(path) });
+        if (spec.Root?.Readonly == true)
+            steps.Add(new Step(StepKind.RemountRootReadonly, "remount the rootfs read-only"));
+        steps.Add(input.NoPivot
+            ? new Step(StepKind.MoveRoot, $"move {input.RootfsPath} onto / and chroot")
+            : new Step(StepKind.PivotRoot, $"pivot_root into {input.RootfsPath}"));
+        long rootPropagation = MountOptions.PropagationOf(linux.RootfsPropagation, "rootfsPropagation");
+        if (rootPropagation != 0)
+            steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
+
+        foreach (Rlimit limit in process.Rlimits ?? [])
+        {
+            if (!Rlimits.TryGetValue(limit.Type, out int resource))
+                throw new RuntimeException($"config.json: unknown rlimit type \"{limit.Type}\"");
+            steps.Add(new Step(StepKind.Rlimit, $"set {limit.Type} to soft {limit.Soft} hard {limit.Hard}")
+                { A = resource, B = (long)limit.Soft, C = (long)limit.Hard });
+        }
+        if (!input.NoNewKeyring) steps.Add(new Step(StepKind.SessionKeyring, "join a new session keyring"));
+        if (linux.Personality is { } personality)
+            steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
+
+        AddIdentity(process, steps, warnings, newUser);
+
+        if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
+        if (process.User.Umask is uint umask) steps.Add(new Step(StepKind.Umask, $"set umask {umask:o}") { A = umask });
+        steps.Add(new Step(StepKind.Chdir, $"chdir to cwd {process.Cwd}") { S1 = process.Cwd });
+        string executable = process.Args![0];
+        steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
+        steps.Add(new Step(StepKind.CloseFrom, "close inherited file descriptors") { A = 3 + input.PreserveFds });
+        steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
+        steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
+        foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
+            steps.Add(HookStep(hook, "startContainer", input.Fds.State));
+        steps.Add(new Step(StepKind.Exec, $"exec: \"{executable}\"") { V1 = process.Args, V2 = process.Env ?? [] });
+
+        return new LaunchPlan(cloneFlags, steps)
+        {
+            NewUserNamespace = newUser,
+            HasCreateHooks = hasCreateHooks,
+            Warnings = warnings,
+            ExecutableName = executable,
+        };
+    }
+
+    private static void Validate(Spec spec, Oci.Runtime.Linux linux, HashSet<string> created, Dictionary<string, int> joined)
+    {
+        Process process = spec.Process!;
+        if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
+            throw new RuntimeException("config.json: process.args must name the program to run");
+        if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
+            throw new RuntimeException($"config.json: process.cwd \"{process.Cwd}\" must be an absolute path");
+        if (linux.Seccomp is not null)
+            throw new RuntimeException("config.json: linux.seccomp is set, but seccomp filters are not supported by this skiff-runc yet; refusing to run the container unconfined");
+        if (!string.IsNullOrEmpty(spec.Hostname) && !created.Contains("uts"))
+            throw new RuntimeException("config.json: unable to set hostname without a private UTS namespace");
+        if (!string.IsNullOrEmpty(spec.Domainname) && !created.Contains("uts"))
+            throw new RuntimeException("config.json: unable to set domainname without a private UTS namespace");
+        bool userNs = created.Contains("user");
+        if (userNs && (linux.UidMappings is not { Count: > 0 } || linux.GidMappings is not { Count: > 0 }))
+            throw new RuntimeException("config.json: user namespace enabled, but no uid or gid mappings found");
+        if (!userNs && !joined.ContainsKey("user") && (linux.UidMappings?.Count > 0 || linux.GidMappings?.Count > 0))
+            throw new RuntimeException("config.json: uid/gid mappings given, but no user namespace is enabled");
+        if (linux.TimeOffsets is { Count: > 0 } offsets)
+        {
+            if (!created.Contains("time"))
+                throw new RuntimeException("config.json: time namespace offsets specified, but no new time namespace is enabled");
+            foreach (string clock in offsets.Keys)
+                if (clock is not ("monotonic" or "boottime"))
+                    throw new RuntimeException($"config.json: time offset clock \"{clock}\" is not monotonic or boottime");
+        }
+        if (!created.Contains("mount") && !joined.ContainsKey("mount"))
+            throw new RuntimeException("config.json: a mount namespace is required (skiff-runc never changes the host's mounts)");
+        foreach (string key in (linux.Sysctl ?? []).Keys)
+            ValidateSysctl(key, created);
+        if (linux.IntelRdt is not null && !Directory.Exists("/sys/fs/resctrl/info"))
+            throw new RuntimeException("config.json: linux.intelRdt is set, but this host has no resctrl filesystem");
+        if (!string.IsNullOrEmpty(process.ApparmorProfile))
+            throw new RuntimeException($"config.json: AppArmor profile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
+    }
+
+    /// <summary>Only sysctls that live in a namespace of the container's own may be set (runc's rule).</summary>
+    private static void ValidateSysctl(string key, HashSet<string> created)
+    {
+        string k = key.Replace('/', '.');
+        bool ipc = k is "kernel.msgmax" or "kernel.msgmnb" or "kernel.msgmni" or "kernel.sem" or "kernel.shmall"
+            or "kernel.shmmax" or "kernel.shmmni" or "kernel.shm_rmid_forced" || k.StartsWith("fs.mqueue.", StringComparison.Ordinal);
+        if (ipc && created.Contains("ipc")) return;
+        if (k.StartsWith("net.", StringComparison.Ordinal) && created.Contains("network")) return;
+        if (k is "kernel.hostname" or "kernel.domainname" && created.Contains("uts")) return;
+        throw new RuntimeException($"config.json: sysctl \"{key}\" is not in a separate kernel namespace of the container");
+    }
+
+    private static void AddRootfs(LaunchInputs input, Oci.Runtime.Linux linux, bool newUser, bool mountNs, List<Step> steps, Process process)
+    {
+        string rootfs = input.RootfsPath;
+        long propagation = MountOptions.PropagationOf(linux.RootfsPropagation, "rootfsPropagation");
+        // Nothing mounted below may travel back to the host: "/" becomes a slave of the host at most.
+        long rootFlags = propagation is 0 || (propagation & MS_SHARED) != 0 ? MS_SLAVE | MS_REC : propagation | MS_REC;
+        steps.Add(new Step(StepKind.MountHost, "make / a slave of the host") { S2 = "/", A = rootFlags });
+        steps.Add(new Step(StepKind.MountHost, $"bind {rootfs} onto itself") { S1 = rootfs, S2 = rootfs, A = MS_BIND | MS_REC });
+        if (input.RootfsParentMount is { } parent && !input.NoPivot)
+            steps.Add(new Step(StepKind.MountHost, $"make {parent} private") { S2 = parent, A = MS_PRIVATE });
+        steps.Add(new Step(StepKind.OpenRoot, $"open rootfs {rootfs}") { S1 = rootfs });
+
+        bool devPts = false;
+        foreach (Mount mount in input.Spec.Mounts ?? [])
+        {
+            if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
+            else steps.AddRange(MountSteps(mount, input.BundleDir));
+            if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
+        }
+
+        foreach (var (path, major, minor) in DefaultDevices)
+            steps.Add(DeviceStep(path, 'c', major, minor, 0x1B6, 0, 0, newUser));
+        foreach (LinuxDevice device in linux.Devices ?? [])
+        {
+            if (device.Type is not ("c" or "b" or "u" or "p"))
+                throw new RuntimeException($"config.json: device {device.Path}: type \"{device.Type}\" is not c, b, u or p");
+            if (!device.Path.StartsWith("/dev/", StringComparison.Ordinal))
+                throw new RuntimeException($"config.json: device {device.Path} is not under /dev");
+            steps.Add(DeviceStep(device.Path, device.Type[0], device.Major, device.Minor, device.FileMode ?? 0x1B6, device.Uid ?? 0, device.Gid ?? 0, newUser));
+        }
+        foreach (var (target, link) in DevSymlinks)
+            steps.Add(new Step(StepKind.Symlink, $"symlink /{link} -> {target}") { S1 = target, S2 = link });
+        if (devPts)
+            steps.Add(new Step(StepKind.Symlink, "symlink /dev/ptmx -> pts/ptmx") { S1 = "pts/ptmx", S2 = "dev/ptmx", A = 1 });
+
+        if (process.Terminal)
+        {
+            ConsoleSize? size = process.ConsoleSize;
+            steps.Add(new Step(StepKind.Console, "set up the container's console")
+                { Fd = input.Fds.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0 });
+        }
+        else steps.Add(new Step(StepKind.Setsid, "start a new session"));
+    }
+
+    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir)
+    {
+        ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
+        string destination = InRoot(mount.Destination);
+        bool bind = options.Bind || mount.Type == "bind";
+        string what = $"mount {mount.Source ?? mount.Type} to {mount.Destination}";
+        if (bind)
+        {
+            string source = mount.Source is { Length: > 0 } s
+                ? (Path.IsPathRooted(s) ? s : Path.Combine(bundleDir, s))
+                : throw new RuntimeException($"config.json: bind mount to {mount.Destination} has no source");
+            bool directory = Directory.Exists(source);
+            if (!directory && !File.Exists(source))
+                throw new RuntimeException($"{what}: source {source}: no such file or directory");
+            long remount = options.RemountFlags;
+            yield return new Step(StepKind.MountInRoot, what)
+            {
+                S1 = source, S2 = destination, A = MS_BIND | (options.Recursive ? MS_REC : 0), B = directory ? 1 : 2,
+                C = remount != 0 ? MS_BIND | MS_REMOUNT | remount : 0, D = options.RecursiveAttrSet, E = options.Propagation,
+            };
+            yield break;
+        }
+        yield return new Step(StepKind.MountInRoot, what)
+        {
+            S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type, S4 = options.Data,
+            A = options.Flags & ~MS_REC, B = 1, D = options.RecursiveAttrSet, E = options.Propagation,
+        };
+    }
+
+    /// <summary>
+    /// A "cgroup" mount: on a v1 or hybrid host, a tmpfs holding a bind of the container's own
+    /// directory in each hierarchy (what runc and Docker show); on a unified host, cgroup2 itself.
+    /// </summary>
+    private static void AddCgroupMount(Mount mount, IReadOnlyList<CgroupMount> hierarchies, List<Step> steps)
+    {
+        ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
+        string destination = InRoot(mount.Destination);
+        long flags = options.Flags & ~(MS_BIND | MS_REC);
+        if (hierarchies.Count == 1 && hierarchies[0].Unified && hierarchies[0].Name == "")
+        {
+            steps.Add(new Step(StepKind.MountInRoot, $"mount cgroup2 to {mount.Destination}")
+                { S1 = "cgroup2", S2 = destination, S3 = "cgroup2", A = flags, B = 1 });
+            return;
+        }
+        steps.Add(new Step(StepKind.MountInRoot, $"mount tmpfs for cgroups to {mount.Destination}")
+            { S1 = "tmpfs", S2 = destination, S3 = "tmpfs", S4 = "mode=755", A = MS_NOSUID | MS_NODEV | MS_NOEXEC, B = 1 });
+        foreach (CgroupMount hierarchy in hierarchies)
+        {
+            steps.Add(new Step(StepKind.MountInRoot, $"bind cgroup {hierarchy.Name} to {mount.Destination}/{hierarchy.Name}")
+            {
+                S1 = hierarchy.HostPath, S2 = destination + "/" + hierarchy.Name, A = MS_BIND | MS_REC, B = 1,
+                C = MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+            });
+        }
+        if ((flags & MS_RDONLY) != 0)
+            steps.Add(new Step(StepKind.RemountInRoot, $"remount {mount.Destination} read-only")
+                { S1 = destination, A = MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC });
+    }
+
+    private static Step DeviceStep(string path, char type, long major, long minor, uint mode, uint uid, uint gid, bool userNamespace)
+    {
+        string inRoot = InRoot(path);
+        // mknod is refused in a user namespace: the host's node is bound instead, as runc does.
+        if (userNamespace && type is 'c' or 'b' or 'u')
+            return new Step(StepKind.BindDevice, $"bind device {path}") { S1 = inRoot, S2 = path };
+        int kind = type switch { 'b' => S_IFBLK, 'p' => S_IFIFO, _ => S_IFCHR };
+        long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
+    }
+
+    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings, bool newUser)
+    {
+        Capabilities? caps = process.Capabilities;
+        long bounding = Mask(caps?.Bounding, warnings);
+        steps.Add(new Step(StepKind.DropBounding, "drop capabilities from the bounding set") { A = bounding, B = Capability.LastSupported });
+        steps.Add(new Step(StepKind.KeepCaps, "keep capabilities across setuid") { A = 1 });
+        List<uint> groups = process.User.AdditionalGids ?? [];
+        byte[] gidBytes = new byte[Math.Max(4, groups.Count * 4)];
+        for (int i = 0; i < groups.Count; i++) BitConverter.TryWriteBytes(gidBytes.AsSpan(i * 4), groups[i]);
+        steps.Add(new Step(StepKind.SetGroups, $"set additional groups [{string.Join(' ', groups)}]") { A = groups.Count, Bytes1 = gidBytes });
+        steps.Add(new Step(StepKind.SetIds, $"set uid {process.User.Uid} gid {process.User.Gid}") { A = process.User.Uid, B = process.User.Gid });
+        steps.Add(new Step(StepKind.KeepCaps, "stop keeping capabilities across setuid") { A = 0 });
+        steps.Add(new Step(StepKind.CapSet, "set capabilities")
+            { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) });
+        long ambient = Mask(caps?.Ambient, warnings);
+        if (ambient != 0) steps.Add(new Step(StepKind.Ambient, "raise ambient capabilities") { A = ambient });
+        _ = newUser;
+    }
+
+    private static long Mask(IEnumerable<string>? names, List<string> warnings)
+    {
+        long mask = 0;
+        foreach (string name in names ?? [])
+        {
+            int bit = Capability.BitOf(name);
+            if (bit < 0 || bit > Capability.LastSupported) warnings.Add($"ignoring capability {name}: not known to this kernel");
+            else mask |= 1L << bit;
+        }
+        return mask;
+    }
+
+    private static long PersonalityOf(Personality personality)
+    {
+        long domain = personality.Domain switch
+        {
+            "LINUX" => 0,
+            "LINUX32" => 8,
+            _ => throw new RuntimeException($"config.json: personality domain \"{personality.Domain}\" is not LINUX or LINUX32"),
+        };
+        if (personality.Flags is { Count: > 0 })
+            throw new RuntimeException("config.json: personality flags are not supported");
+        return domain;
+    }
+
+    /// <summary>What execve will be given: args[0] itself when it has a slash, else each PATH directory in turn.</summary>
+    public static IReadOnlyList<string> Candidates(string executable, IEnumerable<string>? env)
+    {
+        if (executable.Contains('/')) return [executable];
+        string path = DefaultPath;
+        foreach (string entry in env ?? [])
+            if (entry.StartsWith("PATH=", StringComparison.Ordinal)) path = entry[5..];
+        return path.Split(':').Select(dir => (dir.Length == 0 ? "." : dir.TrimEnd('/')) + "/" + executable).ToArray();
+    }
+
+    private static Step HookStep(Hook hook, string kind, int stateFd) =>
+        new(StepKind.RunHook, $"run {kind} hook {hook.Path}")
+        {
+            S1 = hook.Path, V1 = hook.Args is { Count: > 0 } a ? a : [hook.Path], V2 = hook.Env ?? [], A = hook.Timeout ?? 0, Fd = stateFd,
+        };
+
+    private static Step WriteFile(string path, string content, string what)
+    {
+        return new Step(StepKind.WriteFile, what) { S1 = path, S2 = content, A = Encoding.UTF8.GetByteCount(content) };
+    }
+
+    /// <summary>A config path as the child resolves it beneath the root handle.</summary>
+    private static string InRoot(string path) => path.TrimStart('/') is { Length: > 0 } p ? p : ".";
+}

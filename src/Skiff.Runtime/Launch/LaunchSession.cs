@@ -1,0 +1,180 @@
+using Skiff.Cgroups;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+using Skiff.Runtime.Lifecycle;
+
+namespace Skiff.Runtime.Launch;
+
+/// <summary>
+/// The parent's half of a launch: clones the child over a lowered plan, answers its requests (id
+/// maps, cgroup placement, runtime hooks) and returns once the child waits for start. On any
+/// failure the child is killed before the error leaves this type, so nothing is left running.
+/// </summary>
+internal sealed unsafe class LaunchSession : IDisposable
+{
+    private readonly LaunchPlan _plan;
+    private readonly Spec _spec;
+    private readonly ICgroup _cgroup;
+    private readonly int _parentSocket;
+    private readonly int _stateFd;
+    private readonly Func<Oci.Runtime.State> _stateFor;
+    private int _directChild;
+
+    /// <summary>The pid of the container's process (the direct child, or the one it forked).</summary>
+    public int Pid { get; private set; }
+
+    public LaunchSession(LaunchPlan plan, Spec spec, ICgroup cgroup, int parentSocket, int stateFd, Func<Oci.Runtime.State> stateFor)
+    {
+        _plan = plan;
+        _spec = spec;
+        _cgroup = cgroup;
+        _parentSocket = parentSocket;
+        _stateFd = stateFd;
+        _stateFor = stateFor;
+    }
+
+    /// <summary>Clones the child and drives it to the point where it waits for start.</summary>
+    public void Start(int childSocket, int devNullFd, Action<int> onCloned)
+    {
+        using (var native = new NativePlan(_plan.Steps, childSocket, devNullFd))
+        {
+            _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context);
+        }
+        onCloned(Pid);
+        while (true)
+        {
+            SyncMessage message = Receive();
+            switch (message.Kind)
+            {
+                case SyncKind.NeedSetup:
+                    Setup();
+                    Reply();
+                    break;
+                case SyncKind.Pid:
+                    Pid = message.Value;
+                    Reap(_directChild);
+                    onCloned(Pid);
+                    break;
+                case SyncKind.NeedRuntimeHooks:
+                    WriteState();
+                    Oci.Runtime.State state = _stateFor();
+                    HookRunner.RunAll(_spec.Hooks?.Prestart, "prestart", state);
+                    HookRunner.RunAll(_spec.Hooks?.CreateRuntime, "createRuntime", state);
+                    Reply();
+                    break;
+                case SyncKind.Ready:
+                    return;
+                case SyncKind.Failed:
+                    throw new RuntimeException(Describe(message));
+                default:
+                    throw new RuntimeException($"container init sent an unknown message {(int)message.Kind}");
+            }
+        }
+    }
+
+    /// <summary>Releases a child started with the sync socket as its start signal; returns once it has exec'd.</summary>
+    public void Release()
+    {
+        Reply();
+        SyncMessage message;
+        nint n = Interop.Libc.Read(_parentSocket, (byte*)&message, sizeof(SyncMessage));
+        if (n == sizeof(SyncMessage) && message.Kind == SyncKind.Failed) throw new RuntimeException(Describe(message));
+    }
+
+    /// <summary>Kills what this launch started, for the error path.</summary>
+    public void Abort()
+    {
+        foreach (int pid in new[] { Pid, _directChild }.Distinct())
+        {
+            if (pid <= 0) continue;
+            Interop.Libc.Kill(pid, Signal.SIGKILL);
+            Reap(pid);
+        }
+    }
+
+    public void Dispose() => Interop.Libc.Close(_parentSocket);
+
+    private SyncMessage Receive()
+    {
+        SyncMessage message;
+        nint n;
+        do n = Interop.Libc.Read(_parentSocket, (byte*)&message, sizeof(SyncMessage));
+        while (n < 0 && Errno.Last == Errno.EINTR);
+        if (n == sizeof(SyncMessage)) return message;
+        int status = Reap(Pid);
+        string how = status < 0 ? "" : (status & 0x7f) == 0 ? $" with exit status {(status >> 8) & 0xff}" : $" by signal {status & 0x7f}";
+        throw new RuntimeException($"container init exited{how} before it was ready");
+    }
+
+    private void Reply()
+    {
+        SyncMessage go = new() { Kind = SyncKind.Go };
+        if (Interop.Libc.Write(_parentSocket, (byte*)&go, sizeof(SyncMessage)) != sizeof(SyncMessage))
+            throw SystemCallException.Last("signalling container init");
+    }
+
+    /// <summary>What only the parent can do for the child: id maps (written from outside the user namespace), cgroup, OOM score.</summary>
+    private void Setup()
+    {
+        Oci.Runtime.Linux? linux = _spec.Linux;
+        if (_plan.NewUserNamespace)
+        {
+            WriteProc(Pid, "uid_map", Mappings(linux!.UidMappings!));
+            WriteProc(Pid, "gid_map", Mappings(linux.GidMappings!));
+        }
+        try { _cgroup.AddProcess(Pid); }
+        catch (CgroupException e) { throw new RuntimeException(e.Message, e); }
+        if (_spec.Process?.OomScoreAdj is int score) WriteProc(Pid, "oom_score_adj", score.ToString());
+    }
+
+    private static string Mappings(IEnumerable<IdMapping> mappings) =>
+        string.Concat(mappings.Select(m => $"{m.ContainerId} {m.HostId} {m.Size}\n"));
+
+    private static void WriteProc(int pid, string file, string content)
+    {
+        string path = $"/proc/{pid}/{file}";
+        try { File.WriteAllText(path, content); }
+        catch (IOException e) { throw new RuntimeException($"writing {path}: {e.Message}", e); }
+    }
+
+    /// <summary>The state the in-container hooks read on stdin, in the memfd they share.</summary>
+    private void WriteState()
+    {
+        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_stateFor(), OciJsonContext.Default.State);
+        Interop.Libc.Syscall(Syscall.Lseek, _stateFd, 0, 0, 0, 0, 0);
+        fixed (byte* p = json)
+            if (Interop.Libc.Write(_stateFd, p, json.Length) != json.Length) throw SystemCallException.Last("writing hook state");
+    }
+
+    private string Describe(SyncMessage message)
+    {
+        string step = message.Step >= 0 && message.Step < _plan.Steps.Count ? _plan.Steps[message.Step].Description : $"step {message.Step}";
+        Step? failed = message.Step >= 0 && message.Step < _plan.Steps.Count ? _plan.Steps[message.Step] : null;
+        if (failed?.Kind == StepKind.RunHook)
+        {
+            int status = message.Value;
+            string how = message.Errno == Native.ETIMEDOUT ? "timed out and was killed"
+                : (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
+            return $"{step} failed: {how}";
+        }
+        if (failed?.Kind is StepKind.ResolveExecutable or StepKind.Exec)
+        {
+            string name = _plan.ExecutableName;
+            string reason = message.Errno == Errno.ENOENT && !name.Contains('/')
+                ? "executable file not found in $PATH: no such file or directory"
+                : message.Errno == Errno.ENOENT ? $"stat {name}: no such file or directory"
+                : Errno.Describe(message.Errno);
+            return $"unable to start container process: exec: \"{name}\": {reason}";
+        }
+        return $"unable to start container process: {step}: {Errno.Describe(message.Errno)}";
+    }
+
+    private static int Reap(int pid)
+    {
+        if (pid <= 0) return -1;
+        int status;
+        while (Interop.Libc.WaitPid(pid, &status, 0) < 0)
+            if (Errno.Last != Errno.EINTR) return -1;
+        return status;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Runtime.Lifecycle;
+
+/// <summary>
+/// Runs the hooks that belong to the runtime's namespace (prestart, createRuntime, poststart,
+/// poststop) with posix_spawn, so argv[0] is the hook's own args[0] (dockerd's
+/// libnetwork-setkey dispatches on it) and the environment is exactly the hook's env.
+/// </summary>
+public static unsafe class HookRunner
+{
+    private const int POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
+
+    public static void RunAll(IEnumerable<Hook>? hooks, string kind, Oci.Runtime.State state)
+    {
+        if (hooks is null) return;
+        byte[] stdin = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, OciJsonContext.Default.State);
+        foreach (Hook hook in hooks) Run(hook, kind, stdin);
+    }
+
+    /// <summary>Poststart and poststop: a failing hook is a warning and the rest still run (runtime-spec).</summary>
+    public static void RunAllWarning(IEnumerable<Hook>? hooks, string kind, Oci.Runtime.State state, Action<string>? warn)
+    {
+        if (hooks is null) return;
+        byte[] stdin = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, OciJsonContext.Default.State);
+        foreach (Hook hook in hooks)
+        {
+            try { Run(hook, kind, stdin); }
+            catch (Exception e) when (e is RuntimeException or SystemCallException) { warn?.Invoke(e.Message); }
+        }
+    }
+
+    public static void Run(Hook hook, string kind, byte[] stdin)
+    {
+        string what = $"{kind} hook {hook.Path}";
+        if (!File.Exists(hook.Path)) throw new RuntimeException($"{what}: no such file or directory");
+        int* pipe = stackalloc int[2];
+        if (Interop.Libc.Syscall(293 /* pipe2 */, (long)pipe, 0x80000 /* O_CLOEXEC */, 0, 0, 0, 0) != 0)
+            throw SystemCallException.Last($"{what}: pipe");
+        int pid;
+        try
+        {
+            pid = Spawn(hook, pipe[0]);
+        }
+        finally { Interop.Libc.Close(pipe[0]); }
+        WriteAll(pipe[1], stdin);
+        Interop.Libc.Close(pipe[1]);
+
+        int status = Wait(pid, hook.Timeout, what);
+        if (status != 0)
+        {
+            string how = (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
+            throw new RuntimeException($"{what} failed: {how}");
+        }
+    }
+
+    private static int Spawn(Hook hook, int stdinFd)
+    {
+        IReadOnlyList<string> args = hook.Args is { Count: > 0 } a ? a : [hook.Path];
+        IReadOnlyList<string> env = hook.Env ?? [];
+        nint[] native = new nint[args.Count + env.Count + 3];
+        try
+        {
+            byte* path = Utf8(hook.Path, native, 0);
+            byte** argv = stackalloc byte*[args.Count + 1];
+            for (int i = 0; i < args.Count; i++) argv[i] = Utf8(args[i], native, 1 + i);
+            argv[args.Count] = null;
+            byte** envp = stackalloc byte*[env.Count + 1];
+            for (int i = 0; i < env.Count; i++) envp[i] = Utf8(env[i], native, 1 + args.Count + i);
+            envp[env.Count] = null;
+
+            byte* actions = stackalloc byte[256];
+            byte* attributes = stackalloc byte[512];
+            Interop.Libc.PosixSpawnFileActionsInit(actions);
+            Interop.Libc.PosixSpawnAttrInit(attributes);
+            try
+            {
+                Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stdinFd, 0);
+                // The runtime ignores SIGPIPE and may block signals; the hook starts clean.
+                ulong none = 0, all = ~0UL;
+                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, &none);
+                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, &all);
+                Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+                int pid;
+                int rc = Interop.Libc.PosixSpawn(&pid, path, actions, attributes, argv, envp);
+                if (rc != 0) throw new SystemCallException($"starting hook {hook.Path}", rc);
+                return pid;
+            }
+            finally
+            {
+                Interop.Libc.PosixSpawnFileActionsDestroy(actions);
+                Interop.Libc.PosixSpawnAttrDestroy(attributes);
+            }
+        }
+        finally
+        {
+            foreach (nint p in native) if (p != 0) NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static byte* Utf8(string text, nint[] keep, int slot)
+    {
+        int count = Encoding.UTF8.GetByteCount(text);
+        byte* p = (byte*)NativeMemory.Alloc((nuint)count + 1);
+        Encoding.UTF8.GetBytes(text, new Span<byte>(p, count));
+        p[count] = 0;
+        keep[slot] = (nint)p;
+        return p;
+    }
+
+    private static void WriteAll(int fd, byte[] data)
+    {
+        fixed (byte* p = data)
+        {
+            int done = 0;
+            while (done < data.Length)
+            {
+                nint n = Interop.Libc.Write(fd, p + done, data.Length - done);
+                if (n <= 0) return; // a hook that ignores stdin may close it early; its exit status decides
+                done += (int)n;
+            }
+        }
+    }
+
+    private static int Wait(int pid, int? timeoutSeconds, string what)
+    {
+        if (timeoutSeconds is > 0)
+        {
+            int pidfd = (int)Interop.Libc.Syscall(Syscall.PidfdOpen, pid, 0, 0, 0, 0, 0);
+            if (pidfd >= 0)
+            {
+                Interop.PollFd poll = new() { Fd = pidfd, Events = 1 };
+                int ready;
+                do ready = Interop.Libc.Poll(&poll, 1, timeoutSeconds.Value * 1000);
+                while (ready < 0 && Errno.Last == Errno.EINTR);
+                Interop.Libc.Close(pidfd);
+                if (ready == 0)
+                {
+                    Interop.Libc.Kill(pid, Signal.SIGKILL);
+                    int ignored;
+                    Interop.Libc.WaitPid(pid, &ignored, 0);
+                    throw new RuntimeException($"{what} did not finish within its timeout of {timeoutSeconds}s and was killed");
+                }
+            }
+        }
+        int status;
+        while (Interop.Libc.WaitPid(pid, &status, 0) < 0)
+            if (Errno.Last != Errno.EINTR) throw SystemCallException.Last($"waiting for {what}");
+        return status;
+    }
+}

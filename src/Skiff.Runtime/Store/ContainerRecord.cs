@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Runtime.Store;
+
+/// <summary>What skiff-runc keeps about a container under --root/&lt;id&gt;/state.json.</summary>
+public sealed class ContainerRecord
+{
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("pid")] public int Pid { get; set; }
+    /// <summary>The init process's start time in clock ticks (/proc/pid/stat field 22): a pid alone may be reused.</summary>
+    [JsonPropertyName("pidStartTime")] public ulong PidStartTime { get; set; }
+    [JsonPropertyName("status")] public string Status { get; set; } = ContainerStatus.Creating;
+    [JsonPropertyName("created")] public DateTimeOffset Created { get; set; }
+    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
+    [JsonPropertyName("cgroupsPath")] public string CgroupsPath { get; set; } = "";
+    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+    /// <summary>Hooks that run after create: kept here because the bundle may be gone by then.</summary>
+    [JsonPropertyName("hooks")] public Hooks? Hooks { get; set; }
+
+    public Oci.Runtime.State ToState(string status) => new()
+    {
+        Id = Id, Status = status, Pid = status is ContainerStatus.Stopped ? 0 : Pid, Bundle = Bundle, Annotations = Annotations,
+    };
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ContainerRecord))]
+internal sealed partial class StateJsonContext : JsonSerializerContext;

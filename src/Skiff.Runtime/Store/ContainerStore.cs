@@ -1,0 +1,104 @@
+using System.Text.Json;
+using Skiff.Linux;
+
+namespace Skiff.Runtime.Store;
+
+/// <summary>
+/// The containers under --root: one directory each holding state.json, the exec fifo and a lock.
+/// Writes go to a temporary file renamed over the old one, under an exclusive flock, so two
+/// concurrent calls on one container never see or leave a torn state.
+/// </summary>
+public sealed class ContainerStore(string root)
+{
+    public string Root { get; } = root;
+
+    public string DirectoryOf(string id) => Path.Combine(Root, id);
+    public string FifoOf(string id) => Path.Combine(Root, id, "exec.fifo");
+
+    public static void ValidateId(string id)
+    {
+        if (id.Length == 0 || id.Length > 1024 || id is "." or ".." ||
+            !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
+            throw new RuntimeException($"invalid container id \"{id}\": ids are letters, digits, _ + - and .");
+    }
+
+    /// <summary>Claims the id: fails when a container of that id exists (mkdir is the atomic test).</summary>
+    public ContainerLock Claim(string id)
+    {
+        ValidateId(id);
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string dir = DirectoryOf(id);
+        if (Interop.Libc.Mkdir(dir, 0x1C0 /* 0700 */) != 0)
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.EEXIST) throw new RuntimeException($"container with id exists: {id}");
+            throw new SystemCallException($"creating state directory {dir}", errno);
+        }
+        return ContainerLock.Take(dir);
+    }
+
+    public ContainerLock Lock(string id)
+    {
+        ValidateId(id);
+        string dir = DirectoryOf(id);
+        if (!Directory.Exists(dir)) throw new RuntimeException($"container \"{id}\" does not exist");
+        return ContainerLock.Take(dir);
+    }
+
+    public ContainerRecord Load(string id)
+    {
+        string file = Path.Combine(DirectoryOf(id), "state.json");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJsonContext.Default.ContainerRecord)
+                ?? throw new RuntimeException($"container \"{id}\": state.json is empty");
+        }
+        catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
+        catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
+        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": state.json is corrupt: {e.Message}"); }
+    }
+
+    public void Save(ContainerRecord record)
+    {
+        string dir = DirectoryOf(record.Id);
+        string temp = Path.Combine(dir, "state.json.tmp");
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.ContainerRecord));
+        File.Move(temp, Path.Combine(dir, "state.json"), overwrite: true);
+    }
+
+    public void Remove(string id) => Directory.Delete(DirectoryOf(id), recursive: true);
+
+    public IEnumerable<string> Ids() =>
+        Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal) : [];
+}
+
+/// <summary>An exclusive flock on a container's lock file, held for the length of one verb.</summary>
+public sealed class ContainerLock : IDisposable
+{
+    private const int LOCK_EX = 2;
+    private int _fd;
+
+    private ContainerLock(int fd) => _fd = fd;
+
+    public static ContainerLock Take(string dir)
+    {
+        string path = Path.Combine(dir, "lock");
+        int fd = Interop.Libc.Open(path, 0x42 /* O_RDWR|O_CREAT */ | 0x80000 /* O_CLOEXEC */, 0x180);
+        if (fd < 0) throw SystemCallException.Last($"opening {path}");
+        while (Interop.Libc.Flock(fd, LOCK_EX) != 0)
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.EINTR) continue;
+            Interop.Libc.Close(fd);
+            throw new SystemCallException($"locking {path}", errno);
+        }
+        return new ContainerLock(fd);
+    }
+
+    public void Dispose()
+    {
+        if (_fd < 0) return;
+        Interop.Libc.Close(_fd);
+        _fd = -1;
+    }
+}
