@@ -3,6 +3,7 @@
 #   make-busybox-bundle.sh DIR [ARG...]
 # DIR/rootfs is (re)made; DIR/config.json is runc's default spec with terminal off and ARGs as the
 # process (default: sh -c 'echo hello from skiff; id; hostname').
+# ociVersion is 1.0.2: crun 1.8.1 (Debian 12) refuses 1.2.0, and every runtime reads 1.0.2.
 set -eu
 
 usage() { echo "usage: $0 DIR [ARG...]" >&2; exit 2; }
@@ -69,7 +70,7 @@ done
 
 cat > "$dir/config.json" <<JSON
 {
-	"ociVersion": "1.2.0",
+	"ociVersion": "1.0.2",
 	"process": {
 		"terminal": false,
 		"user": { "uid": 0, "gid": 0 },

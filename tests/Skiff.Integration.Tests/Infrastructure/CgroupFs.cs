@@ -1,0 +1,107 @@
+namespace Skiff.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// Every cgroup hierarchy mounted on this host (this machine is hybrid: v1 controllers, name=systemd,
+/// and a cgroup2 mount at /sys/fs/cgroup/unified), and the directories a container's cgroupsPath
+/// becomes in each.
+/// </summary>
+public static class CgroupFs
+{
+    public static IReadOnlyList<string> Hierarchies { get; } = MountInfo.OfThisProcess()
+        .Where(m => m.FsType is "cgroup" or "cgroup2")
+        .Select(m => m.MountPoint)
+        .Distinct()
+        .ToList();
+
+    /// <summary>The directory of a cgroupsPath (as in config.json) in each hierarchy, existing or not.</summary>
+    public static IEnumerable<string> DirectoriesOf(string cgroupsPath) =>
+        Hierarchies.Select(h => Path.Combine(h, cgroupsPath.TrimStart('/')));
+
+    public static IReadOnlyList<string> ExistingDirectoriesOf(string cgroupsPath) =>
+        DirectoriesOf(cgroupsPath).Where(Directory.Exists).ToList();
+
+    /// <summary>Process ids in the cgroup (and its descendants) in any hierarchy.</summary>
+    public static IReadOnlySet<int> ProcessesIn(string cgroupsPath)
+    {
+        var pids = new HashSet<int>();
+        foreach (var dir in ExistingDirectoriesOf(cgroupsPath))
+        {
+            foreach (var procs in SafeEnumerate(dir, "cgroup.procs"))
+            {
+                foreach (var line in ReadLinesOrNone(procs))
+                {
+                    if (int.TryParse(line, out var pid))
+                        pids.Add(pid);
+                }
+            }
+        }
+        return pids;
+    }
+
+    /// <summary>
+    /// Kills whatever is left in the cgroup and removes its directories (children first) in every
+    /// hierarchy. Only ever called on cgroups under the suite's private parent.
+    /// </summary>
+    public static IReadOnlyList<string> Remove(string cgroupsPath)
+    {
+        var problems = new List<string>();
+        HostProcesses.KillAndWait(ProcessesIn(cgroupsPath), problems);
+        foreach (var dir in ExistingDirectoriesOf(cgroupsPath))
+        {
+            var all = Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories)
+                .OrderByDescending(d => d.Length)
+                .Append(dir);
+            foreach (var d in all)
+            {
+                if (!RemoveDirectory(d))
+                    problems.Add($"cgroup {d} could not be removed");
+            }
+        }
+        return problems;
+    }
+
+    private static bool RemoveDirectory(string dir)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: false); // rmdir(2): what a cgroup directory needs
+                return true;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return true;
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(20); // EBUSY while the last task leaves the cgroup
+            }
+        }
+        return false;
+    }
+
+    private static IEnumerable<string> SafeEnumerate(string dir, string file)
+    {
+        try
+        {
+            return Directory.EnumerateFiles(dir, file, SearchOption.AllDirectories).ToList();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    private static string[] ReadLinesOrNone(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+}
