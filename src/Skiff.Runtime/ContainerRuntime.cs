@@ -169,11 +169,17 @@ public sealed class ContainerRuntime(RuntimeOptions options)
         public int ConsoleMaster { get; set; } = -1;
         public int ConsoleReceiver { get; set; } = -1;
         public List<int> Fds { get; } = [];
+        public int ParentSocket { get; set; } = -1;
+        public int ChildSocket { get; set; } = -1;
+
+        public int TakeParentSocket() { int fd = ParentSocket; ParentSocket = -1; return fd; }
+        public int TakeChildSocket() { int fd = ChildSocket; ChildSocket = -1; return fd; }
 
         public void Dispose()
         {
             Session?.Dispose();
-            foreach (int fd in Fds) Interop.Libc.Close(fd);
+            foreach (int fd in Fds.Append(ParentSocket).Append(ChildSocket))
+                if (fd >= 0) Interop.Libc.Close(fd);
         }
     }
 
@@ -203,7 +209,7 @@ public sealed class ContainerRuntime(RuntimeOptions options)
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 
-            LaunchFds fds = OpenFds(o, spec, foreground, launched, out int childSocket, out int parentSocket, out int devNull);
+            LaunchFds fds = OpenFds(o, spec, foreground, launched);
             var inputs = new LaunchInputs(spec, bundle.Directory, bundle.RootfsPath, fds)
             {
                 NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds,
@@ -213,8 +219,8 @@ public sealed class ContainerRuntime(RuntimeOptions options)
             LaunchPlan plan = LaunchPlanner.Plan(inputs);
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
 
-            launched.Session = new LaunchSession(plan, spec, cgroup, parentSocket, fds.State, () => record.ToState(ContainerStatus.Creating));
-            launched.Session.Start(childSocket, devNull, pid =>
+            launched.Session = new LaunchSession(plan, spec, cgroup, launched.TakeParentSocket(), fds.State, () => record.ToState(ContainerStatus.Creating));
+            launched.Session.Start(launched.TakeChildSocket(), pid =>
             {
                 record.Pid = pid;
                 record.PidStartTime = ProcessInfo.Read(pid)?.StartTime ?? 0;
@@ -239,12 +245,10 @@ public sealed class ContainerRuntime(RuntimeOptions options)
         }
     }
 
-    private LaunchFds OpenFds(CreateOptions o, Spec spec, bool foreground, Launched launched, out int childSocket, out int parentSocket, out int devNull)
+    private LaunchFds OpenFds(CreateOptions o, Spec spec, bool foreground, Launched launched)
     {
-        (parentSocket, childSocket) = SocketPair(Native.SOCK_SEQPACKET);
-        launched.Fds.Add(childSocket);
-        devNull = HostFiles.OpenVerifiedDevNull();
-        launched.Fds.Add(devNull);
+        (launched.ParentSocket, launched.ChildSocket) = SocketPair(Native.SOCK_SEQPACKET);
+        int childSocket = launched.ChildSocket;
 
         int startFd;
         if (foreground) startFd = childSocket;

@@ -7,30 +7,6 @@ namespace Skiff.Runtime;
 /// <summary>Host objects the parent opens for the child.</summary>
 internal static unsafe class HostFiles
 {
-    /// <summary>
-    /// The host's /dev/null, checked to be the character device 1:3: masked paths are covered with
-    /// it, and a /dev/null that is something else would expose that instead (CVE-2025-31133).
-    /// </summary>
-    public static int OpenVerifiedDevNull()
-    {
-        int fd = Interop.Libc.Open("/dev/null", Native.O_PATH | Native.O_CLOEXEC, 0);
-        if (fd < 0) throw SystemCallException.Last("opening /dev/null");
-        byte* stat = stackalloc byte[256];
-        if (Interop.Libc.Syscall(Syscall.Fstat, fd, (long)stat, 0, 0, 0, 0) != 0)
-        {
-            Interop.Libc.Close(fd);
-            throw SystemCallException.Last("fstat /dev/null");
-        }
-        int mode = *(int*)(stat + 24);
-        ulong rdev = *(ulong*)(stat + 40);
-        if ((mode & Native.S_IFMT) != Native.S_IFCHR || rdev != ((1UL << 8) | 3))
-        {
-            Interop.Libc.Close(fd);
-            throw new RuntimeException("/dev/null on the host is not the character device 1:3; refusing to use it to mask paths");
-        }
-        return fd;
-    }
-
     /// <summary>Connects to a --console-socket (a unix stream socket the caller listens on).</summary>
     public static int ConnectUnix(string path)
     {

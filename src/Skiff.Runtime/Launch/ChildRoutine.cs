@@ -22,6 +22,7 @@ internal static unsafe class ChildRoutine
         byte* fdPath2 = stackalloc byte[32];
         byte* stat = stackalloc byte[256];
         int root = -1;
+        int devNull = -1;
         byte* executable = null;
         int syncFd = ctx->SyncFd;
         ResetSignals();
@@ -86,7 +87,8 @@ internal static unsafe class ChildRoutine
                     r = Symlink(root, s, path);
                     break;
                 case StepKind.MaskPath:
-                    r = MaskPath(root, s, ctx->DevNullFd, fdPath, fdPath2, stat);
+                    if (devNull < 0) r = devNull = (int)OpenDevNull(stat);
+                    if (r >= 0) r = MaskPath(root, s, devNull, fdPath, fdPath2, stat);
                     break;
                 case StepKind.ReadonlyPath:
                     r = ReadonlyPath(root, s->S1, fdPath, stat);
@@ -165,9 +167,10 @@ internal static unsafe class ChildRoutine
                     break;
                 case StepKind.Ambient:
                     r = Sys(Sc.Prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+                    // As in runc, an ambient capability that is not also inheritable and permitted is skipped.
                     for (int cap = 0; cap < 64 && r >= 0; cap++)
-                        if ((s->A & (1L << cap)) != 0)
-                            r = Sys(Sc.Prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+                        if ((s->A & (1L << cap)) != 0 && Sys(Sc.Prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) is var raised && raised != -Skiff.Linux.Errno.EPERM)
+                            r = raised;
                     break;
                 case StepKind.NoNewPrivileges:
                     r = Sys(Sc.Prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -431,6 +434,26 @@ internal static unsafe class ChildRoutine
         if (r == -Skiff.Linux.Errno.EEXIST) r = 0;
         Sys(Sc.Close, parent);
         return r;
+    }
+
+    /// <summary>
+    /// /dev/null as this mount namespace sees it (a bind source must live in the caller's
+    /// namespace), verified to be the character device 1:3 before anything is masked with it.
+    /// </summary>
+    private static long OpenDevNull(byte* stat)
+    {
+        ReadOnlySpan<byte> path = "/dev/null"u8;
+        byte* name = stackalloc byte[16];
+        for (int i = 0; i < path.Length; i++) name[i] = path[i];
+        name[path.Length] = 0;
+        long fd = Sys(Sc.Openat, AT_FDCWD, (long)name, O_PATH | O_CLOEXEC);
+        if (fd < 0) return fd;
+        if (FileType(fd, stat) != S_IFCHR || *(ulong*)(stat + 40) != ((1UL << 8) | 3))
+        {
+            Sys(Sc.Close, fd);
+            return -Skiff.Linux.Errno.ENXIO;
+        }
+        return fd;
     }
 
     private static int FileType(long fd, byte* stat)

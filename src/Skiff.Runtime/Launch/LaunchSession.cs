@@ -33,12 +33,14 @@ internal sealed unsafe class LaunchSession : IDisposable
         _stateFor = stateFor;
     }
 
-    /// <summary>Clones the child and drives it to the point where it waits for start.</summary>
-    public void Start(int childSocket, int devNullFd, Action<int> onCloned)
+    /// <summary>Clones the child and drives it to the point where it waits for start; takes ownership of childSocket.</summary>
+    public void Start(int childSocket, Action<int> onCloned)
     {
-        using (var native = new NativePlan(_plan.Steps, childSocket, devNullFd))
+        using (var native = new NativePlan(_plan.Steps, childSocket))
         {
-            _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context);
+            try { _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context); }
+            // Our copy of the child's end must go, or the child's exec (which closes its copy) is never seen as EOF.
+            finally { Interop.Libc.Close(childSocket); }
         }
         onCloned(Pid);
         while (true)

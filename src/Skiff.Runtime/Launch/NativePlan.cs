@@ -21,7 +21,6 @@ internal unsafe struct ChildContext
     public RawStep* Steps;
     public int Count;
     public int SyncFd;
-    public int DevNullFd;
 }
 
 /// <summary>
@@ -36,7 +35,7 @@ internal sealed unsafe class NativePlan : IDisposable
 
     public ChildContext* Context { get; }
 
-    public NativePlan(IReadOnlyList<Step> steps, int syncFd, int devNullFd)
+    public NativePlan(IReadOnlyList<Step> steps, int syncFd)
     {
         nuint size = (nuint)(sizeof(ChildContext) + steps.Count * sizeof(RawStep) + 64);
         foreach (Step step in steps) size += SizeOf(step);
@@ -48,7 +47,6 @@ internal sealed unsafe class NativePlan : IDisposable
         Context->Steps = (RawStep*)Take(steps.Count * sizeof(RawStep));
         Context->Count = steps.Count;
         Context->SyncFd = syncFd;
-        Context->DevNullFd = devNullFd;
         for (int i = 0; i < steps.Count; i++)
         {
             Step s = steps[i];
