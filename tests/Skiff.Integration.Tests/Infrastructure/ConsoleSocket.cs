@@ -104,6 +104,28 @@ public sealed unsafe class PtyMaster(int fd, string name) : IDisposable
         }
     }
 
+    /// <summary>Reads until the output so far contains <paramref name="text"/>; returns all of it.</summary>
+    public string ReadUntil(string text, TimeSpan timeout)
+    {
+        var output = new StringBuilder();
+        var buffer = stackalloc byte[4096];
+        var deadline = DateTime.UtcNow + timeout;
+        while (!output.ToString().Contains(text, StringComparison.Ordinal))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"no \"{text}\" on the pty within {timeout.TotalSeconds:0.#}s; read: {output}");
+            var pfd = new Native.PollFd { Fd = Fd, Events = Native.POLLIN };
+            if (Native.Poll(&pfd, 1, (int)left.TotalMilliseconds) <= 0)
+                continue;
+            var n = Native.Read(Fd, buffer, 4096);
+            if (n <= 0)
+                throw new IOException($"pty closed before \"{text}\" appeared; read: {output}");
+            output.Append(Encoding.UTF8.GetString(buffer, (int)n));
+        }
+        return output.ToString();
+    }
+
     /// <summary>Reads until every slave fd is closed (read fails with EIO), i.e. the container's process is gone.</summary>
     public string ReadUntilClosed(TimeSpan timeout)
     {

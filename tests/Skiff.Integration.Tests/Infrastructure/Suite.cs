@@ -22,8 +22,11 @@ public sealed class Suite : IDisposable
 
     public string TemplateRootfs { get; }
 
-    public Suite()
+    private readonly Xunit.Abstractions.IMessageSink _diagnostics;
+
+    public Suite(Xunit.Abstractions.IMessageSink diagnostics)
     {
+        _diagnostics = diagnostics;
         if (Native.GetEuid() != 0)
             throw new InvalidOperationException("the integration tests run real containers and must run as root");
         if (!File.Exists(RuntimeUnderTest.BinaryPath))
@@ -73,7 +76,12 @@ public sealed class Suite : IDisposable
             problems.Add($"{RunDir} kept: mounts remain under it");
 
         if (leaks.Count + problems.Count > 0)
-            throw new InvalidOperationException("integration suite left state behind:\n" + string.Join('\n', leaks.Concat(problems)));
+        {
+            var report = "integration suite left state behind:\n" + string.Join('\n', leaks.Concat(problems));
+            // The runner shows a fixture cleanup failure by exception type only: say what leaked.
+            _diagnostics.OnMessage(new Xunit.Sdk.DiagnosticMessage(report));
+            throw new InvalidOperationException(report);
+        }
     }
 
     private static string ReadCmdline(int pid)
