@@ -91,7 +91,7 @@ public sealed class CgroupLayout
         }
         var v2Controllers = unifiedMount is null
             ? []
-            : unifiedControllers.Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+            : unifiedControllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToList();
         return new CgroupLayout(hierarchies, unifiedMount, unifiedRoot, own.GetValueOrDefault(""), v2Controllers);
     }
 

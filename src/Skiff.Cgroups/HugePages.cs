@@ -32,13 +32,9 @@ internal static class HugePages
     {
         var limits = request.Resources.HugepageLimits;
         if (limits is not { Count: > 0 }) return;
-        var sizes = Sizes();
         bool reservations = true;
         foreach (var limit in limits)
         {
-            if (!sizes.Contains(limit.PageSize))
-                throw new CgroupException(
-                    $"cgroup: hugepage size \"{limit.PageSize}\" is not one this kernel offers ({(sizes.Count == 0 ? "none" : string.Join(", ", sizes))})");
             string value = limit.Limit.ToString(CultureInfo.InvariantCulture);
             CgroupFile.Write(dir, $"hugetlb.{limit.PageSize}{limitSuffix}", value);
             // Reservation accounting (Linux 5.7+) must be limited too, or reserved pages escape the limit.

@@ -39,9 +39,13 @@ internal sealed record ResourceRequest(LinuxResources Resources, IReadOnlyList<D
         if (Devices is not null) yield return ("devices", "device rules");
     }
 
-    /// <summary>Throws the clear error for the first need that no driver of this host serves.</summary>
+    /// <summary>
+    /// Throws the clear error for a value no kernel would apply as meant, or for the first need that no
+    /// driver of this host serves, before any file is written.
+    /// </summary>
     public void EnsureServed(Func<string, bool> served, CgroupLayout layout)
     {
+        Validate();
         foreach (var (controller, what) in Needs())
         {
             if (served(controller)) continue;
@@ -54,6 +58,34 @@ internal sealed record ResourceRequest(LinuxResources Resources, IReadOnlyList<D
             };
             throw new CgroupException($"cgroup: {what} was requested but {reason}");
         }
+    }
+
+    private void Validate()
+    {
+        var r = Resources;
+        NotBelowMinusOne(r.Memory?.Limit, "memory limit", "bytes");
+        NotBelowMinusOne(r.Memory?.Swap, "memory+swap limit", "bytes");
+        NotBelowMinusOne(r.Memory?.Reservation, "memory reservation", "bytes");
+        if (r.Memory?.Swappiness is > 100)
+            throw new CgroupException($"cgroup: memory swappiness {r.Memory.Swappiness} is invalid: the range is 0-100");
+        // Kernels since 5.x read any negative quota as "no limit"; only -1 means that in the spec.
+        NotBelowMinusOne(r.Cpu?.Quota, "cpu quota", "microseconds per period");
+        NotBelowMinusOne(r.Cpu?.RealtimeRuntime, "cpu realtime runtime", "microseconds per period");
+        foreach (var limit in r.HugepageLimits ?? [])
+        {
+            var sizes = HugePages.Sizes();
+            if (!sizes.Contains(limit.PageSize))
+                throw new CgroupException(
+                    $"cgroup: hugepage size \"{limit.PageSize}\" is not one this kernel offers ({(sizes.Count == 0 ? "none" : string.Join(", ", sizes))})");
+        }
+        foreach (string key in r.Unified?.Keys ?? Enumerable.Empty<string>())
+            if (key.Contains('/') || key is "" or "." or "..")
+                throw new CgroupException($"cgroup: unified key \"{key}\" must be a file name of the cgroup (no slashes)");
+    }
+
+    private static void NotBelowMinusOne(long? value, string what, string unit)
+    {
+        if (value is < -1) throw new CgroupException($"cgroup: {what} {value} is invalid: give {unit}, or -1 for no limit");
     }
 
     private static bool NonZero(long? v) => v is not (null or 0);

@@ -38,7 +38,7 @@ internal sealed class CpuacctV1 : IV1Controller
     }
 
     private static List<ulong> Numbers(string text, string dir, string file) =>
-        text.Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries)
+        text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
             .Select(n => ulong.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : throw CgroupFile.Malformed(dir, file, text.Trim()))
             .ToList();
 }

@@ -19,11 +19,7 @@ internal sealed class MemoryV1 : IV1Controller
         WriteLimitAndSwap(dir, limit, swap);
         if (m.Reservation is { } reservation and not 0) CgroupFile.Write(dir, "memory.soft_limit_in_bytes", Number(reservation));
         if (m.DisableOomKiller == true) CgroupFile.Write(dir, "memory.oom_control", "1");
-        if (m.Swappiness is { } swappiness)
-        {
-            if (swappiness > 100) throw new CgroupException($"cgroup: invalid memory swappiness {swappiness} (valid range is 0-100)");
-            CgroupFile.Write(dir, "memory.swappiness", Number((long)swappiness));
-        }
+        if (m.Swappiness is { } swappiness) CgroupFile.Write(dir, "memory.swappiness", Number((long)swappiness));
     }
 
     private static void WriteLimitAndSwap(string dir, long limit, long swap)

@@ -21,8 +21,6 @@ internal sealed class CpuV2 : IV2Controller
             CgroupFile.Write(dir, "cpu.weight", Conversions.CpuSharesToWeight(shares).ToString(CultureInfo.InvariantCulture));
         long quota = c.Quota ?? 0;
         ulong period = c.Period ?? 0;
-        if (quota is < -1)
-            throw new CgroupException($"cgroup: cpu quota {quota} is invalid: give microseconds per period, or -1 for no limit");
         // The burst may only fit once the quota changed: retry it after cpu.max when refused.
         string? burst = c.Burst?.ToString(CultureInfo.InvariantCulture);
         if (burst is not null)

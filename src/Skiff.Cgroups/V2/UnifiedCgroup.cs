@@ -78,8 +78,6 @@ internal sealed class UnifiedCgroup : ICgroup
     {
         foreach (var (key, value) in keys ?? [])
         {
-            if (key.Contains('/') || key is "." or "..")
-                throw new CgroupException($"cgroup: unified key \"{key}\" must be a file name of the cgroup (no slashes)");
             string controller = key.Split('.')[0];
             if (controller != "cgroup" && !CgroupFile.Read(Directory, "cgroup.controllers").Split(' ', '\n').Contains(controller))
                 throw new CgroupException($"cgroup: unified key \"{key}\" cannot be set: the {controller} controller is not available in {Directory}");
@@ -99,7 +97,7 @@ internal sealed class UnifiedCgroup : ICgroup
             levels.Add(current += "/" + part);
         foreach (string level in levels)
         {
-            var enabled = CgroupFile.Read(level, "cgroup.subtree_control").Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+            var enabled = CgroupFile.Read(level, "cgroup.subtree_control").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
             foreach (string controller in wanted.Except(enabled))
             {
                 int errno = CgroupFile.TryWrite(level + "/cgroup.subtree_control", "+" + controller);
@@ -133,7 +131,7 @@ internal sealed class UnifiedCgroup : ICgroup
     public CgroupStats Stats()
     {
         var stats = new CgroupStats();
-        var available = (CgroupFile.ReadIfExists(Directory, "cgroup.controllers") ?? "").Split(' ', '\n', StringSplitOptions.RemoveEmptyEntries);
+        var available = (CgroupFile.ReadIfExists(Directory, "cgroup.controllers") ?? "").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
         foreach (var controller in Controllers)
             if (available.Contains(controller.Name) && !_servedElsewhere(controller.Name)) controller.ReadStats(Directory, stats);
         // Without the pids controller, runc counts the processes instead.

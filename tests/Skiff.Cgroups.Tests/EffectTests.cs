@@ -1,0 +1,89 @@
+using Skiff.Cgroups.Events;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Cgroups.Tests;
+
+/// <summary>What the limits do to real processes: forks refused, memory hogs killed, devices closed.</summary>
+public sealed class EffectTests : IDisposable
+{
+    private readonly CgroupSandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    [Fact]
+    public void A_fork_bomb_stops_at_pids_max()
+    {
+        var cgroup = _box.CreateWith("bomb", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
+        // Bounded to 40 forks; dash gives up at the first fork the kernel refuses, leaving the sleeps it made.
+        var bomb = _box.Start("read x; i=0; while [ $i -lt 40 ]; do sleep 300 >/dev/null 2>&1 & i=$((i+1)); done");
+        cgroup.AddProcess(bomb.Id);
+        bomb.StandardInput.WriteLine("go");
+        bomb.StandardInput.Flush();
+        Assert.True(bomb.WaitForExit(60_000));
+        Assert.NotEqual(0, bomb.ExitCode);
+        Assert.Contains("fork", bomb.StandardError.ReadToEnd(), StringComparison.OrdinalIgnoreCase);
+        string dir = _box.V1Dir("pids", "bomb");
+        // The shell and four sleeps made five: the fifth fork was refused, the shell has gone, four sleeps remain.
+        Assert.Equal("5", CgroupSandbox.Read(dir, "pids.peak"));
+        Assert.NotEqual("max 0", CgroupSandbox.Read(dir, "pids.events"));
+        Assert.Equal(4, cgroup.Processes().Count);
+        Assert.Equal(4UL, cgroup.Stats().Pids.Current);
+        foreach (int pid in cgroup.Processes()) KillQuietly(pid);
+    }
+
+    [Fact]
+    public void A_memory_hog_is_oom_killed_and_the_oom_event_is_seen()
+    {
+        var cgroup = _box.CreateWith("hog", new LinuxResources { Memory = new MemoryResources { Limit = 16 << 20, Swap = 16 << 20 } });
+        // tail keeps the last "line" of /dev/zero, which never ends: it grows until killed.
+        var hog = _box.Start("read x; exec tail /dev/zero");
+        cgroup.AddProcess(hog.Id);
+        using var watch = cgroup.WatchOom();
+        Assert.Equal(OomWaitResult.Timeout, watch.Wait(TimeSpan.Zero));
+        hog.StandardInput.WriteLine("go");
+        hog.StandardInput.Flush();
+        Assert.Equal(OomWaitResult.Oom, watch.Wait(TimeSpan.FromSeconds(60)));
+        Assert.True(hog.WaitForExit(30_000));
+        Assert.Equal(128 + 9, hog.ExitCode);
+        LifecycleTests.WaitUntil(() => cgroup.OomKillCount() >= 1);
+        // Kernel 6.18 leaves v1's failcnt at 0 here (measured); the peak shows the limit was reached.
+        Assert.Equal(16UL << 20, cgroup.Stats().Memory.Usage!.Max);
+    }
+
+    [Fact]
+    public void The_oom_watch_ends_when_the_cgroup_is_removed()
+    {
+        var cgroup = _box.CreateWith("gone", null);
+        using var watch = cgroup.WatchOom();
+        cgroup.Destroy();
+        Assert.Equal(OomWaitResult.Ended, watch.Wait(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public void A_denied_device_cannot_be_opened_while_an_allowed_one_can()
+    {
+        var cgroup = _box.CreateWith("devices", new LinuxResources
+        {
+            Devices = [new DeviceCgroupRule { Allow = false, Access = "rwm" }],
+        });
+        // /dev/null is a runc default; the root disk is not, whatever its numbers.
+        string disk = File.Exists("/dev/vda") ? "/dev/vda" : "/dev/sda";
+        var probe = _box.Start($"read x; head -c1 /dev/null && echo null-ok; head -c1 {disk} >/dev/null 2>&1 && echo disk-open || echo disk-denied");
+        cgroup.AddProcess(probe.Id);
+        probe.StandardInput.WriteLine("go");
+        probe.StandardInput.Flush();
+        Assert.Equal("null-ok", probe.StandardOutput.ReadLine());
+        Assert.Equal("disk-denied", probe.StandardOutput.ReadLine());
+    }
+
+    private static void KillQuietly(int pid)
+    {
+        try
+        {
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+        }
+    }
+}
