@@ -1,0 +1,178 @@
+#!/bin/bash
+# Race skiff-runc against runc and crun: `run` of a busybox /bin/true bundle, N sequential runs,
+# the contestants alternating (A B C A B C ...), each with its own --root and a fresh id per run.
+# Reports the median wall time per container, the ratio of skiff-runc to each, and the peak RSS of
+# the runtime process. See bench/README.md.
+#
+#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--no-wrap-all]
+#
+# Env: SKIFF_RUNC (default: artifacts/bin/skiff-runc of this checkout, else skiff-runc on PATH),
+#      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+runs=200
+rss_runs=20
+wrap_all=1
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        -n|--runs) runs=$2; shift 2 ;;
+        --rss-runs) rss_runs=$2; shift 2 ;;
+        --no-wrap-all) wrap_all=0; shift ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "run-bench: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "run-bench: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (containers, cgroups, mounts)"
+for tool in unshare hyperfine /usr/bin/time; do
+    command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
+done
+
+# The contestants: name and binary. skiff-runc is optional so runc and crun can be raced before it exists.
+names=() bins=()
+skiff=${SKIFF_RUNC:-}
+if [ -z "$skiff" ]; then
+    if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
+    else skiff=$(command -v skiff-runc || true); fi
+fi
+if [ -n "$skiff" ] && [ -x "$skiff" ]; then names+=(skiff-runc); bins+=("$skiff")
+else echo "run-bench: skiff-runc not built (scripts/build.sh); racing runc and crun only" >&2; fi
+runc=${RUNC:-/usr/sbin/runc}; [ -x "$runc" ] && { names+=(runc); bins+=("$runc"); }
+crun=${CRUN:-/usr/bin/crun}; [ -x "$crun" ] && { names+=(crun); bins+=("$crun"); }
+[ ${#names[@]} -ge 2 ] || die "need at least two runtimes to compare"
+
+token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
+work=$(mktemp -d "/tmp/skiff-bench-$token.XXXX")
+chmod 755 "$work"
+cgroup_parent=skiff-bench-$token
+results_dir=$repo/bench/results
+mkdir -p "$results_dir"
+report=$results_dir/$(date -u +%Y%m%dT%H%M%SZ).txt
+
+cleanup() {
+    set +e
+    for i in "${!names[@]}"; do
+        root=$work/root-${names[$i]}
+        [ -d "$root" ] || continue
+        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
+    done
+    for h in /sys/fs/cgroup/*/; do
+        [ -d "$h$cgroup_parent" ] || continue
+        find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# One bundle per runtime (same content): each container gets its own cgroup under a private parent.
+sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true
+for n in "${names[@]}"; do
+    mkdir -p "$work/$n"
+    cp -a --link "$work/bundle/rootfs" "$work/$n/rootfs"
+    sed "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$n\",|" "$work/bundle/config.json" > "$work/$n/config.json"
+done
+
+# crun 1.8.1 refuses hybrid cgroup hosts; in a private mount namespace whose cgroup2 mount is
+# covered by a tmpfs it sees a v1 host and runs. The same wrapper goes around every runtime, so
+# all pay its cost; its cost alone is measured below and reported.
+wrapper='mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"'
+wrapped() { # NAME: does this contestant run inside the wrapper?
+    [ "$wrap_all" -eq 1 ] || [ "$1" = crun ]
+}
+
+invoke() { # INDEX ID [PREFIX...]: one `run` of contestant INDEX, with optional command prefix (time)
+    local i=$1 id=$2; shift 2
+    local n=${names[$i]} bin=${bins[$i]}
+    local cmd=("$@" "$bin" --root "$work/root-$n" run --bundle "$work/$n" "$id")
+    if wrapped "$n"; then
+        unshare -m sh -c "$wrapper" sh "${cmd[@]}"
+    else
+        "${cmd[@]}"
+    fi
+}
+
+declare -A failures
+for n in "${names[@]}"; do failures[$n]=0; done
+
+run_once() { # INDEX ID -> appends ms to $work/times-NAME
+    local i=$1 id=$2 n=${names[$1]} t0 t1
+    t0=$EPOCHREALTIME
+    if invoke "$i" "$id" </dev/null >>"$work/out-$n.log" 2>&1; then
+        t1=$EPOCHREALTIME
+        echo "$t0 $t1" | awk '{printf "%.3f\n", ($2 - $1) * 1000}' >>"$work/times-$n"
+    else
+        failures[$n]=$((failures[$n] + 1))
+        if [ "${failures[$n]}" -ge 3 ]; then
+            echo "run-bench: $n failed 3 times; last output:" >&2
+            tail -5 "$work/out-$n.log" >&2
+            exit 1
+        fi
+    fi
+}
+
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "run-bench: warming up" >&2
+for w in 1 2 3 4 5; do
+    for i in "${!names[@]}"; do run_once "$i" "warm-$w-$token"; done
+done
+for n in "${names[@]}"; do : >"$work/times-$n"; done
+
+echo "run-bench: $runs runs each, alternating ${names[*]}" >&2
+for ((r = 1; r <= runs; r++)); do
+    for i in "${!names[@]}"; do run_once "$i" "b$r-$token"; done
+done
+
+echo "run-bench: peak RSS over $rss_runs runs each" >&2
+for ((r = 1; r <= rss_runs; r++)); do
+    for i in "${!names[@]}"; do
+        n=${names[$i]}
+        invoke "$i" "m$r-$token" /usr/bin/time -f %M -a -o "$work/rss-$n" </dev/null >>"$work/out-$n.log" 2>&1 || true
+    done
+done
+
+echo "run-bench: measuring the wrapper alone (hyperfine)" >&2
+hyperfine -N --style none --warmup 10 --runs 100 --export-json "$work/wrapper.json" \
+    "unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec /bin/true'" >/dev/null 2>&1
+wrapper_ms=$(grep -o '"median": *[0-9.e+-]*' "$work/wrapper.json" | head -1 | awk -F: '{printf "%.2f", $2 * 1000}')
+
+median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
+pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
+
+{
+    echo "skiff bench: \`run\` of a busybox /bin/true bundle"
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  host: $(uname -r), $(nproc) cores, load average at start $load_at_start"
+    echo "runs: $runs per runtime, alternating; peak RSS over $rss_runs runs"
+    if [ "$wrap_all" -eq 1 ]; then
+        echo "all runtimes ran inside: unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec RUNTIME ...'"
+    else
+        echo "only crun ran inside the unshare wrapper (--no-wrap-all): its times include the wrapper"
+    fi
+    echo "wrapper alone (unshare + sh + mount + exec /bin/true): median ${wrapper_ms} ms"
+    echo
+    printf '%-11s %10s %8s %8s %18s %16s  %s\n' runtime "median ms" p10 p90 "median - wrapper" "peak RSS (KiB)" version
+    for i in "${!names[@]}"; do
+        n=${names[$i]}
+        m=$(median "$work/times-$n")
+        net=$m
+        wrapped "$n" && net=$(awk -v a="$m" -v b="$wrapper_ms" 'BEGIN {printf "%.2f", a - b}')
+        rss=$( [ -s "$work/rss-$n" ] && median "$work/rss-$n" | awk '{printf "%d", $1}' || echo "?")
+        version=$("${bins[$i]}" --version 2>/dev/null | head -1)
+        printf '%-11s %10s %8s %8s %18s %16s  %s\n' "$n" "$m" "$(pct "$work/times-$n" 0.1)" "$(pct "$work/times-$n" 0.9)" "$net" "$rss" "$version"
+        echo "$m" >"$work/median-$n"
+        echo "$net" >"$work/net-$n"
+    done
+    echo
+    first=${names[0]}
+    for n in "${names[@]:1}"; do
+        awk -v a="$(cat "$work/median-$first")" -v b="$(cat "$work/median-$n")" \
+            -v na="$(cat "$work/net-$first")" -v nb="$(cat "$work/net-$n")" -v f="$first" -v s="$n" \
+            'BEGIN {printf "%s / %s: %.2f (wall)  %.2f (minus wrapper)\n", f, s, a / b, na / nb}'
+    done
+    for n in "${names[@]}"; do
+        [ "${failures[$n]}" -eq 0 ] || echo "$n: ${failures[$n]} failed runs (see above)"
+    done
+} | tee "$report"
+echo "run-bench: report saved to ${report#"$repo"/}" >&2
