@@ -52,7 +52,6 @@ internal sealed record ResourceRequest(LinuxResources Resources, IReadOnlyList<D
             string reason = controller switch
             {
                 "unified" => "the host has no cgroup v2 hierarchy (cgroup v1 cannot take unified keys)",
-                "devices" when layout.Mode == CgroupMode.Unified => "cgroup v2 device control needs an eBPF device program, which skiff does not load yet",
                 "net_cls" or "net_prio" when layout.Mode == CgroupMode.Unified => $"{controller} exists only in cgroup v1",
                 _ => $"the {controller} controller is not mounted on this host",
             };

@@ -15,7 +15,7 @@ internal sealed class UnifiedCgroup : ICgroup
 {
     private static readonly IV2Controller[] Controllers =
     [
-        new CpusetV2(), new MemoryV2(), new CpuV2(), new PidsV2(), new IoV2(), new HugetlbV2(), new RdmaV2(),
+        new CpusetV2(), new DevicesV2(), new MemoryV2(), new CpuV2(), new PidsV2(), new IoV2(), new HugetlbV2(), new RdmaV2(),
     ];
 
     private readonly CgroupLayout _layout;
@@ -41,8 +41,9 @@ internal sealed class UnifiedCgroup : ICgroup
 
     public string? UnifiedDirectory => Directory;
 
+    // Device control is not a controller in v2 (it is cgroup BPF), so it is always at hand.
     internal bool Serves(string need) =>
-        need == "unified" || (!_servedElsewhere(need) && _layout.UnifiedControllers.Contains(need) && Controllers.Any(c => c.Name == need));
+        need == "unified" || (!_servedElsewhere(need) && (need == "devices" || _layout.UnifiedControllers.Contains(need)) && Controllers.Any(c => c.Name == need));
 
     public void Create()
     {
@@ -67,7 +68,7 @@ internal sealed class UnifiedCgroup : ICgroup
     internal void Write(ResourceRequest request)
     {
         var needed = request.Needs().Select(n => n.Controller).Where(Serves).ToHashSet();
-        if (!_enableAll) EnableControllers(Controllers.Select(c => c.Name).Where(needed.Contains), required: true);
+        if (!_enableAll) EnableControllers(_layout.UnifiedControllers.Where(needed.Contains), required: true);
         foreach (var controller in Controllers)
             if (needed.Contains(controller.Name)) controller.Apply(Directory, request);
         WriteUnifiedKeys(request.Resources.Unified);
