@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Skiff.Images.Mounts;
+using Skiff.Images.Oci;
+
+namespace Skiff.Images.Store;
+
+/// <summary>The parts of one store root, created together.</summary>
+public sealed class ImageStores
+{
+    public StoreLayout Layout { get; }
+    public ContentStore Content { get; }
+    public SnapshotStore Snapshots { get; }
+    public MetadataStore Metadata { get; }
+    public ImageCatalog Catalog { get; }
+    public ContainerLayers ContainerLayers { get; }
+
+    public ImageStores(string root, string defaultRegistry)
+    {
+        Layout = new StoreLayout(root);
+        Layout.EnsureCreated();
+        Content = new ContentStore(Layout);
+        Snapshots = new SnapshotStore(Layout);
+        Metadata = new MetadataStore(Layout);
+        Catalog = new ImageCatalog(Metadata, defaultRegistry);
+        ContainerLayers = new ContainerLayers(Layout, Snapshots);
+    }
+
+    public Manifest ReadManifest(ImageRecord image) =>
+        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.ManifestDigest)), ImageJsonContext.Default.Manifest)
+        ?? throw new ImageException($"image {image.Id}: empty manifest");
+
+    public ImageConfig ReadConfig(ImageRecord image) =>
+        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.Id)), ImageJsonContext.Default.ImageConfig)
+        ?? throw new ImageException($"image {image.Id}: empty config");
+
+    /// <summary>The id of a container standing on the image, or null.</summary>
+    public string? ContainerUsing(string imageId) => ContainerLayers.List().FirstOrDefault(c => c.ImageId == imageId)?.Id;
+}
