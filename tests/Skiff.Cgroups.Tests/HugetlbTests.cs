@@ -37,4 +37,12 @@ public sealed class HugetlbTests : IDisposable
         Assert.Equal(0UL, cgroup.Stats().Hugetlb["2MB"].Usage);
         cgroup.Destroy();
     }
+
+    [Fact]
+    public void A_hugetlb_unified_key_enables_the_controller_on_demand()
+    {
+        var cgroup = _box.CreateWith("ukey", new LinuxResources { Unified = new() { ["hugetlb.2MB.max"] = "2097152" } });
+        Assert.Equal("2097152", CgroupSandbox.Read(_box.V2Dir("ukey"), "hugetlb.2MB.max"));
+        cgroup.Destroy();
+    }
 }

@@ -75,6 +75,23 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
+    public void Realtime_runtime_and_period_reach_the_cpu_files()
+    {
+        // Realtime time is handed down the tree: directly under the root there is some to take.
+        var cgroup = Cgroup.Open(_box.Layout, _box.Parent, "rt");
+        cgroup.Create();
+        cgroup.Apply(new LinuxResources { Cpu = new CpuResources { RealtimeRuntime = 10000, RealtimePeriod = 500000 } });
+        string dir = _box.Layout.MountPointOf("cpu") + _box.Parent;
+        Assert.Equal("10000", CgroupSandbox.Read(dir, "cpu.rt_runtime_us"));
+        Assert.Equal("500000", CgroupSandbox.Read(dir, "cpu.rt_period_us"));
+        // A child cannot get a larger share than its parent has (2%): the kernel's refusal names file and value.
+        var child = _box.Open("rt-child");
+        child.Create();
+        var e = Assert.Throws<CgroupException>(() => child.Apply(new LinuxResources { Cpu = new CpuResources { RealtimeRuntime = 50000 } }));
+        Assert.Equal($"cgroup: writing \"50000\" to {dir}/rt-child/cpu.rt_runtime_us: invalid argument", e.Message);
+    }
+
+    [Fact]
     public void Out_of_range_shares_are_reported_instead_of_clamped_silently()
     {
         var cgroup = _box.Open("shares");

@@ -80,11 +80,19 @@ internal sealed class UnifiedCgroup : ICgroup
         foreach (var (key, value) in keys ?? [])
         {
             string controller = key.Split('.')[0];
-            if (controller != "cgroup" && !CgroupFile.Read(Directory, "cgroup.controllers").Split(' ', '\n').Contains(controller))
-                throw new CgroupException($"cgroup: unified key \"{key}\" cannot be set: the {controller} controller is not available in {Directory}");
+            if (controller != "cgroup" && !Available().Contains(controller))
+            {
+                if (!_enableAll && _layout.UnifiedControllers.Contains(controller) && !_servedElsewhere(controller))
+                    EnableControllers([controller], required: true);
+                else
+                    throw new CgroupException($"cgroup: unified key \"{key}\" cannot be set: the {controller} controller is not available in {Directory}");
+            }
             CgroupFile.Write(Directory, key, value);
         }
     }
+
+    private string[] Available() =>
+        (CgroupFile.ReadIfExists(Directory, "cgroup.controllers") ?? "").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>Adds controllers to cgroup.subtree_control of every ancestor, top down, so the leaf gets their files.</summary>
     private void EnableControllers(IEnumerable<string> controllers, bool required)
@@ -132,7 +140,7 @@ internal sealed class UnifiedCgroup : ICgroup
     public CgroupStats Stats()
     {
         var stats = new CgroupStats();
-        var available = (CgroupFile.ReadIfExists(Directory, "cgroup.controllers") ?? "").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        var available = Available();
         foreach (var controller in Controllers)
             if (available.Contains(controller.Name) && !_servedElsewhere(controller.Name)) controller.ReadStats(Directory, stats);
         // Without the pids controller, runc counts the processes instead.
