@@ -33,6 +33,18 @@ internal static unsafe class ChildRoutine
             long r = 0;
             switch (s->Kind)
             {
+                case StepKind.CloseInherited:
+                {
+                    int* keep = (int*)s->S1;
+                    long from = s->A;
+                    for (int k = 0; k < s->B && r >= 0; k++)
+                    {
+                        if (keep[k] > from) r = Sys(Sc.CloseRange, from, keep[k] - 1, 0);
+                        if (keep[k] >= from) from = keep[k] + 1;
+                    }
+                    if (r >= 0) r = Sys(Sc.CloseRange, from, uint.MaxValue, 0);
+                    break;
+                }
                 case StepKind.WaitParent:
                     r = WaitGo(s->Fd);
                     break;
@@ -109,12 +121,14 @@ internal static unsafe class ChildRoutine
                     break;
                 case StepKind.PivotRoot:
                     r = PivotRoot(root);
+                    CloseRootHandles(ref root, ref devNull);
                     break;
                 case StepKind.MoveRoot:
                     r = Sys(Sc.Fchdir, root);
                     if (r >= 0) r = Sys(Sc.Mount, (long)Literal.Dot, (long)Literal.Slash, 0, MS_MOVE, 0);
                     if (r >= 0) r = Sys(Sc.Chroot, (long)Literal.Dot);
                     if (r >= 0) r = Sys(Sc.Chdir, (long)Literal.Slash);
+                    CloseRootHandles(ref root, ref devNull);
                     break;
                 case StepKind.SetHostname:
                     r = Sys(Sc.Sethostname, (long)s->S1, s->A);
@@ -204,6 +218,14 @@ internal static unsafe class ChildRoutine
             if (r < 0) Fail(syncFd, i, (int)-r, 0);
         }
         Sys(Sc.ExitGroup, 0);
+    }
+
+    /// <summary>Once inside the new root, no handle on the host's filesystem stays open (CVE-2024-21626).</summary>
+    private static void CloseRootHandles(ref int root, ref int devNull)
+    {
+        if (root >= 0) Sys(Sc.Close, root);
+        if (devNull >= 0) Sys(Sc.Close, devNull);
+        root = devNull = -1;
     }
 
     /// <summary>Static byte literals the child needs; UTF-8 literals live in the image's read-only data.</summary>

@@ -104,6 +104,7 @@ public static class LaunchPlanner
             if (type is not ("cgroup" or "time")) created |= NamespaceFlags[type];
 
         long cloneFlags = forks ? 0 : created;
+        steps.Add(CloseInherited(input));
         foreach (string type in JoinOrder)
             if (joined.TryGetValue(type, out int fd))
                 steps.Add(new Step(StepKind.SetNs, $"join {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
@@ -403,6 +404,21 @@ public static class LaunchPlanner
         foreach (string entry in env ?? [])
             if (entry.StartsWith("PATH=", StringComparison.Ordinal)) path = entry[5..];
         return path.Split(':').Select(dir => (dir.Length == 0 ? "." : dir.TrimEnd('/')) + "/" + executable).ToArray();
+    }
+
+    /// <summary>
+    /// The child starts with every fd of the runtime (its own internals, the caller's extras): all
+    /// but stdio, the preserved ones and those the plan uses are closed before anything else runs.
+    /// </summary>
+    private static Step CloseInherited(LaunchInputs input)
+    {
+        LaunchFds fds = input.Fds;
+        int[] keep = new[] { fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State }.Concat(fds.Namespaces.Values)
+            .Where(fd => fd >= 0).Distinct().Order().ToArray();
+        byte[] bytes = new byte[Math.Max(4, keep.Length * 4)];
+        for (int i = 0; i < keep.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), keep[i]);
+        return new Step(StepKind.CloseInherited, "close the runtime's file descriptors")
+            { A = 3 + input.PreserveFds, B = keep.Length, Bytes1 = bytes };
     }
 
     private static Step HookStep(Hook hook, string kind, int stateFd) =>

@@ -3,7 +3,8 @@ namespace Skiff.Runtime.Launch;
 /// <summary>What the cloned child does, one system-call-sized action at a time.</summary>
 public enum StepKind
 {
-    WaitParent = 1,      // read a Go message on the sync socket (Fd); EOF means the parent died: exit
+    CloseInherited = 1,  // close every fd from A up except the Bytes1 list (the runtime's own fds, a held lock)
+    WaitParent,      // read a Go message on the sync socket (Fd); EOF means the parent died: exit
     Notify,              // send message A to the parent on the sync socket (Fd)
     SetNs,               // setns(Fd, A)
     Unshare,             // unshare(A)

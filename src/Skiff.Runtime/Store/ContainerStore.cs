@@ -72,10 +72,15 @@ public sealed class ContainerStore(string root)
         Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal) : [];
 }
 
-/// <summary>An exclusive flock on a container's lock file, held for the length of one verb.</summary>
-public sealed class ContainerLock : IDisposable
+/// <summary>
+/// An exclusive lock on a container's lock file, held for the length of one verb. A POSIX record
+/// lock, not flock: it belongs to this process alone, so the container's init (a clone of this
+/// process, holding copies of its descriptors until exec) cannot end up holding it.
+/// </summary>
+public sealed unsafe class ContainerLock : IDisposable
 {
-    private const int LOCK_EX = 2;
+    private const int F_SETLKW = 7;
+    private const short F_WRLCK = 1;
     private int _fd;
 
     private ContainerLock(int fd) => _fd = fd;
@@ -85,7 +90,10 @@ public sealed class ContainerLock : IDisposable
         string path = Path.Combine(dir, "lock");
         int fd = Interop.Libc.Open(path, 0x42 /* O_RDWR|O_CREAT */ | 0x80000 /* O_CLOEXEC */, 0x180);
         if (fd < 0) throw SystemCallException.Last($"opening {path}");
-        while (Interop.Libc.Flock(fd, LOCK_EX) != 0)
+        long* flock = stackalloc long[4];
+        new Span<long>(flock, 4).Clear();
+        *(short*)flock = F_WRLCK;
+        while (Interop.Libc.Syscall(72 /* fcntl */, fd, F_SETLKW, (long)flock, 0, 0, 0) != 0)
         {
             int errno = Errno.Last;
             if (errno == Errno.EINTR) continue;
