@@ -10,6 +10,7 @@ bundle=$prefix/share/skiff/bundles/busybox
 bash "$repo/scripts/install-deps.sh"
 bash "$repo/scripts/build.sh"
 
+install -d "$prefix/bin"
 for b in skiff-runc skiff; do
     [ -x "$repo/artifacts/bin/$b" ] || { echo "install: $b was not built" >&2; exit 1; }
     install -m 0755 "$repo/artifacts/bin/$b" "$prefix/bin/$b"

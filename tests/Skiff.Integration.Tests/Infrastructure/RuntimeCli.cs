@@ -37,6 +37,9 @@ public sealed record CliOptions
     /// <summary>Adds `--log FILE --log-format json`, as containerd, dockerd and Podman do.</summary>
     public string? JsonLogPath { get; init; }
 
+    /// <summary>A file the runtime gets open as fd 3 (for --preserve-fds).</summary>
+    public string? Fd3Path { get; init; }
+
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -74,7 +77,9 @@ public sealed class RuntimeCli(string stateRoot, string captureDir)
 
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\"");
+        psi.ArgumentList.Add(options.Fd3Path is null
+            ? "exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\""
+            : "exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\" 3<\"$SKT_FD3\"");
         psi.ArgumentList.Add("sh");
         psi.ArgumentList.Add(RuntimeUnderTest.BinaryPath);
         foreach (var a in fullArgs)
@@ -82,6 +87,8 @@ public sealed class RuntimeCli(string stateRoot, string captureDir)
         psi.Environment["SKT_STDIN"] = options.StdinPath;
         psi.Environment["SKT_STDOUT"] = stdout;
         psi.Environment["SKT_STDERR"] = stderr;
+        if (options.Fd3Path is not null)
+            psi.Environment["SKT_FD3"] = options.Fd3Path;
         foreach (var (k, v) in options.Environment)
             psi.Environment[k] = v;
 

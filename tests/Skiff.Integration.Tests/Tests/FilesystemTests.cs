@@ -231,6 +231,20 @@ public sealed class FilesystemTests(Suite suite)
     }
 
     [Fact]
+    public void No_pivot_still_runs_the_process_in_the_rootfs()
+    {
+        using var c = new TestContainer(suite);
+        File.WriteAllText(Path.Combine(c.Rootfs, "marker"), "no-pivot rootfs\n");
+        c.Shell("cat /marker; ls /proc/1/root/marker");
+        c.WriteConfig();
+
+        var result = c.Cli.Invoke("run", "--no-pivot", "--bundle", c.BundleDir, c.Id);
+
+        result.AssertSuccess();
+        Assert.Equal(["no-pivot rootfs", "/proc/1/root/marker"], Lines(result.Stdout));
+    }
+
+    [Fact]
     public void Default_devices_exist_with_their_numbers_and_modes()
     {
         using var c = new TestContainer(suite);

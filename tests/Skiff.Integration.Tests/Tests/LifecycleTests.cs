@@ -180,6 +180,34 @@ public sealed class LifecycleTests(Suite suite)
         Assert.Contains(child, CgroupFs.ProcessesIn(c.CgroupsPath));
     }
 
+    [SkiffOnlyFact("runc 1.1.5 leaves the cgroup of a create killed mid-way")]
+    public void Runtime_killed_in_the_middle_of_create_leaves_nothing_delete_force_cannot_clean()
+    {
+        using var c = new TestContainer(suite);
+        var inHook = Path.Combine(c.Dir, "in-hook");
+        var release = Path.Combine(c.Dir, "release");
+        c.OnDispose(() => File.WriteAllText(release, ""));
+        // A createRuntime hook holds create mid-way, with namespaces, cgroup and state being made.
+        c.Spec.Hooks = new Hooks
+        {
+            CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"touch {inHook}; while [ ! -e {release} ]; do sleep 0.05; done"] }],
+        };
+        c.Shell("sleep 600");
+        c.WriteConfig();
+
+        using (var create = c.Cli.Start(new CliOptions(), "create", "--bundle", c.BundleDir, "--pid-file", c.PidFile, c.Id))
+        {
+            Wait.ForFile(inHook);
+            Native.Kill(create.Pid, 9);
+            create.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+        File.WriteAllText(release, "");
+
+        c.Delete(force: true);
+
+        c.AssertNothingLeftBehind();
+    }
+
     [Fact]
     public void List_shows_every_container_of_the_root()
     {

@@ -268,6 +268,36 @@ public sealed class ProcessTests(Suite suite)
     }
 
     [Fact]
+    public void Preserve_fds_passes_extra_descriptors_through()
+    {
+        using var c = new TestContainer(suite);
+        var file = Path.Combine(c.Dir, "fd3.txt");
+        File.WriteAllText(file, "through fd 3\n");
+        c.Shell("cat <&3; ls /proc/self/fd | wc -l");
+        c.WriteConfig();
+
+        var result = c.Cli.Invoke(new CliOptions { Fd3Path = file }, "run", "--preserve-fds", "1", "--bundle", c.BundleDir, c.Id);
+
+        result.AssertSuccess();
+        // 0, 1, 2, the preserved 3, and the fd ls opened to read the directory.
+        Assert.Equal(["through fd 3", "5"], Lines(result.Stdout).Select(l => l.Trim()));
+    }
+
+    [Fact]
+    public void Fds_above_stdio_are_not_passed_without_preserve_fds()
+    {
+        using var c = new TestContainer(suite);
+        var file = Path.Combine(c.Dir, "fd3.txt");
+        File.WriteAllText(file, "secret\n");
+        c.Shell("ls /proc/self/fd");
+
+        var result = c.Run(new CliOptions { Fd3Path = file });
+
+        result.AssertSuccess();
+        Assert.Equal(["0", "1", "2", "3"], Lines(result.Stdout)); // 3 is ls's own directory fd
+    }
+
+    [Fact]
     public void OomScoreAdj_is_applied()
     {
         using var c = new TestContainer(suite);
