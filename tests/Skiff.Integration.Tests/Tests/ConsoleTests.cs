@@ -50,4 +50,23 @@ public sealed class ConsoleTests(Suite suite)
         Assert.Contains("interrupted", output);
         c.WaitForStatus(ContainerStatus.Stopped);
     }
+
+    [Fact]
+    public void Run_without_console_socket_gives_the_process_a_pty_wired_to_the_callers_terminal()
+    {
+        using var c = new TestContainer(suite);
+        c.Process.Terminal = true;
+        c.Shell("tty; echo term=$TERM");
+        c.WriteConfig();
+        var output = Path.Combine(c.Dir, "typescript");
+
+        // script(1) gives the runtime a terminal of its own, as a user's shell would.
+        var command = $"{RuntimeUnderTest.BinaryPath} --root {c.Cli.StateRoot} run --bundle {c.BundleDir} {c.Id}";
+        HostCommand.Run("/usr/bin/script", "-qec", command, output);
+
+        var lines = File.ReadAllText(output).Replace("\r", "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // A pty of the container's own devpts: ttyname resolves inside the container.
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^(\^@)?/dev/pts/\d+$"));
+        Assert.Contains("term=xterm", lines);
+    }
 }

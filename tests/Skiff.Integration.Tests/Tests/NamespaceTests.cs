@@ -39,14 +39,15 @@ public sealed class NamespaceTests(Suite suite)
         c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "user" });
         c.Linux.UidMappings = [new IdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
         c.Linux.GidMappings = [new IdMapping { ContainerId = 0, HostId = 200000, Size = 65536 }];
+        c.Process.User.AdditionalGids = [5]; // needs setgroups(2) to be allowed in the namespace
         c.Shell("cat /proc/self/uid_map /proc/self/gid_map; id; stat -c '%u %g' /bin/busybox; " +
-                "touch /tmp/mine; stat -c '%u %g' /tmp/mine; echo $$ > /tmp/pid");
+                "touch /tmp/mine; stat -c '%u %g' /tmp/mine");
 
         var lines = Lines(c.Output());
 
         Assert.Equal(["0", "100000", "65536"], Fields(lines[0]));
         Assert.Equal(["0", "200000", "65536"], Fields(lines[1]));
-        Assert.Equal("uid=0(root) gid=0(root)", lines[2]);
+        Assert.Equal("uid=0(root) gid=0(root) groups=5(tty)", lines[2]);
         // The rootfs belongs to host root, which is not mapped: it shows as the overflow ids.
         Assert.Equal("65534 65534", lines[3]);
         // A file root creates in the container belongs to the mapped host ids. (/tmp is 1777.)
