@@ -4,7 +4,7 @@
 # Reports the median wall time per container, the ratio of skiff-runc to each, and the peak RSS of
 # the runtime process. See bench/README.md.
 #
-#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--no-wrap-all]
+#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--bare]
 #
 # Env: SKIFF_RUNC (default: artifacts/bin/skiff-runc of this checkout, else skiff-runc on PATH),
 #      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun).
@@ -13,13 +13,13 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=200
 rss_runs=20
-wrap_all=1
+bare=0
 
 while [ $# -gt 0 ]; do
     case $1 in
         -n|--runs) runs=$2; shift 2 ;;
         --rss-runs) rss_runs=$2; shift 2 ;;
-        --no-wrap-all) wrap_all=0; shift ;;
+        --bare) bare=1; shift ;;
         -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "run-bench: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -76,19 +76,21 @@ for n in "${names[@]}"; do
 done
 
 # crun 1.8.1 refuses hybrid cgroup hosts; in a private mount namespace whose cgroup2 mount is
-# covered by a tmpfs it sees a v1 host and runs. The same wrapper goes around every runtime, so
-# all pay its cost; its cost alone is measured below and reported.
-wrapper='mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"'
-wrapped() { # NAME: does this contestant run inside the wrapper?
-    [ "$wrap_all" -eq 1 ] || [ "$1" = crun ]
-}
+# covered by a tmpfs it sees a v1 host and runs. So that the race is fair, the others run in the
+# same wrapper less the mount (they handle the hybrid host, and must see it as it is): unshare and
+# sh cost every contestant the same. --bare runs runc and skiff-runc without any wrapper. The
+# wrapper's own cost, with and without the mount, is measured below and reported.
+crun_wrapper='mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"'
+plain_wrapper='exec "$@"'
 
 invoke() { # INDEX ID [PREFIX...]: one `run` of contestant INDEX, with optional command prefix (time)
     local i=$1 id=$2; shift 2
     local n=${names[$i]} bin=${bins[$i]}
     local cmd=("$@" "$bin" --root "$work/root-$n" run --bundle "$work/$n" "$id")
-    if wrapped "$n"; then
-        unshare -m sh -c "$wrapper" sh "${cmd[@]}"
+    if [ "$n" = crun ]; then
+        unshare -m sh -c "$crun_wrapper" sh "${cmd[@]}"
+    elif [ "$bare" -eq 0 ]; then
+        unshare -m sh -c "$plain_wrapper" sh "${cmd[@]}"
     else
         "${cmd[@]}"
     fi
@@ -133,10 +135,12 @@ for ((r = 1; r <= rss_runs; r++)); do
     done
 done
 
-echo "run-bench: measuring the wrapper alone (hyperfine)" >&2
-hyperfine -N --style none --warmup 10 --runs 100 --export-json "$work/wrapper.json" \
-    "unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec /bin/true'" >/dev/null 2>&1
-wrapper_ms=$(grep -o '"median": *[0-9.e+-]*' "$work/wrapper.json" | head -1 | awk -F: '{printf "%.2f", $2 * 1000}')
+echo "run-bench: measuring the wrappers alone (hyperfine)" >&2
+hyperfine -N --style none --warmup 10 --runs 100 --export-json "$work/wrappers.json" \
+    "unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec /bin/true'" \
+    "unshare -m sh -c 'exec /bin/true'" >/dev/null 2>&1
+read -r crun_wrapper_ms plain_wrapper_ms < <(grep -o '"median": *[0-9.e+-]*' "$work/wrappers.json" |
+    awk -F: '{printf "%.2f ", $2 * 1000} END {print ""}')
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
@@ -145,19 +149,20 @@ pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1
     echo "skiff bench: \`run\` of a busybox /bin/true bundle"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  host: $(uname -r), $(nproc) cores, load average at start $load_at_start"
     echo "runs: $runs per runtime, alternating; peak RSS over $rss_runs runs"
-    if [ "$wrap_all" -eq 1 ]; then
-        echo "all runtimes ran inside: unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec RUNTIME ...'"
+    echo "crun ran in:   unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec crun ...' (alone: ${crun_wrapper_ms} ms)"
+    if [ "$bare" -eq 0 ]; then
+        echo "the others in: unshare -m sh -c 'exec RUNTIME ...' (alone: ${plain_wrapper_ms} ms)"
     else
-        echo "only crun ran inside the unshare wrapper (--no-wrap-all): its times include the wrapper"
+        echo "the others ran bare (--bare)"
     fi
-    echo "wrapper alone (unshare + sh + mount + exec /bin/true): median ${wrapper_ms} ms"
     echo
     printf '%-11s %10s %8s %8s %18s %16s  %s\n' runtime "median ms" p10 p90 "median - wrapper" "peak RSS (KiB)" version
     for i in "${!names[@]}"; do
         n=${names[$i]}
         m=$(median "$work/times-$n")
         net=$m
-        wrapped "$n" && net=$(awk -v a="$m" -v b="$wrapper_ms" 'BEGIN {printf "%.2f", a - b}')
+        if [ "$n" = crun ]; then w=$crun_wrapper_ms; elif [ "$bare" -eq 0 ]; then w=$plain_wrapper_ms; else w=0; fi
+        net=$(awk -v a="$m" -v b="$w" 'BEGIN {printf "%.2f", a - b}')
         rss=$( [ -s "$work/rss-$n" ] && median "$work/rss-$n" | awk '{printf "%d", $1}' || echo "?")
         version=$("${bins[$i]}" --version 2>/dev/null | head -1)
         printf '%-11s %10s %8s %8s %18s %16s  %s\n' "$n" "$m" "$(pct "$work/times-$n" 0.1)" "$(pct "$work/times-$n" 0.9)" "$net" "$rss" "$version"
