@@ -99,6 +99,7 @@ public sealed class TestContainer : IDisposable
 
     public CliResult Start() => Cli.Invoke("start", Id);
 
+    /// <summary>`kill [FLAGS] ID [SIGNAL]`: flags (--all) go before the id, the signal after it.</summary>
     public CliResult Kill(params string[] signalAndFlags) => Cli.Invoke(["kill", .. signalAndFlags.Where(a => a.StartsWith('-')), Id, .. signalAndFlags.Where(a => !a.StartsWith('-'))]);
 
     public CliResult Delete(bool force = false) => Cli.Invoke(force ? ["delete", "--force", Id] : ["delete", Id]);

@@ -247,11 +247,11 @@ public sealed class LifecycleTests(Suite suite)
     [Fact]
     public void Containers_run_concurrently_without_interfering()
     {
-        var containers = Enumerable.Range(0, 8).Select(_ => new TestContainer(suite)).ToList();
+        var containers = new List<TestContainer>();
         try
         {
-            foreach (var (c, i) in containers.Select((c, i) => (c, i)))
-                c.Shell($"echo container {i}; hostname");
+            for (var i = 0; i < 8; i++)
+                containers.Add(new TestContainer(suite).Shell($"echo container {i}; hostname"));
             var results = containers.AsParallel().WithDegreeOfParallelism(4).Select(c => c.Run()).ToList();
 
             for (var i = 0; i < containers.Count; i++)
