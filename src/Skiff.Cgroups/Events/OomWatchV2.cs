@@ -4,15 +4,17 @@ namespace Skiff.Cgroups.Events;
 
 /// <summary>
 /// v2 OOM notification: inotify on memory.events (its oom_kill count rises) and on cgroup.events
-/// (populated drops to 0 when the last process leaves, after which no OOM can come).
+/// (populated drops to 0 when the last process leaves, after which no OOM can come). A cgroup that
+/// has never held a process is not "ended": the watch may start before the container's first process.
 /// </summary>
 internal sealed unsafe class OomWatchV2 : OomWatch
 {
     private const int InCloexec = 0x80000;
     private const uint InModify = 0x2;
     private readonly string _dir;
-    private int _fd;
+    private int _fd, _eventsWatch;
     private ulong _oomKills;
+    private bool _wasPopulated;
 
     public OomWatchV2(string dir)
     {
@@ -20,21 +22,15 @@ internal sealed unsafe class OomWatchV2 : OomWatch
         _oomKills = OomKills();
         _fd = Interop.Libc.InotifyInit1(InCloexec);
         if (_fd < 0) throw Failure("inotify_init1", Errno.Last);
-        foreach (string file in new[] { "memory.events", "cgroup.events" })
-        {
-            if (Interop.Libc.InotifyAddWatch(_fd, dir + "/" + file, InModify) < 0)
-            {
-                int errno = Errno.Last;
-                Dispose();
-                throw Failure($"watching {dir}/{file}", errno);
-            }
-        }
+        AddWatch("memory.events");
+        _eventsWatch = AddWatch("cgroup.events");
     }
 
     public override OomWaitResult Wait(TimeSpan timeout)
     {
         long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + Milliseconds(timeout);
-        byte* buffer = stackalloc byte[4096];
+        const int size = 4096;
+        byte* buffer = stackalloc byte[size];
         while (true)
         {
             // Check before sleeping: a kill between two waits has already modified the file.
@@ -45,7 +41,10 @@ internal sealed unsafe class OomWatchV2 : OomWatch
                 return OomWaitResult.Oom;
             }
             string? events = CgroupFile.TryRead(_dir + "/cgroup.events", out _);
-            if (events is null || events.Contains("populated 0", StringComparison.Ordinal)) return OomWaitResult.Ended;
+            if (events is null) return OomWaitResult.Ended;
+            bool populated = events.Contains("populated 1", StringComparison.Ordinal);
+            if (!populated && _wasPopulated) return OomWaitResult.Ended;
+            _wasPopulated |= populated;
 
             long left = deadline == long.MaxValue ? -1 : Math.Max(0, deadline - Environment.TickCount64);
             var poll = new Interop.PollFd { Fd = _fd, Events = 1 };
@@ -53,7 +52,16 @@ internal sealed unsafe class OomWatchV2 : OomWatch
             if (ready < 0 && Errno.Last == Errno.EINTR) continue;
             if (ready < 0) throw Failure("poll on inotify", Errno.Last);
             if (ready == 0) return OomWaitResult.Timeout;
-            if (Interop.Libc.Read(_fd, buffer, 4096) < 0 && Errno.Last != Errno.EINTR) throw Failure("reading inotify", Errno.Last);
+            nint length = Interop.Libc.Read(_fd, buffer, size);
+            if (length < 0)
+            {
+                if (Errno.Last == Errno.EINTR) continue;
+                throw Failure("reading inotify", Errno.Last);
+            }
+            // struct inotify_event { int wd; u32 mask, cookie, len; char name[len]; }: a change of
+            // cgroup.events means a process came or went, so "not populated" now is an end.
+            for (nint offset = 0; offset + 16 <= length; offset += 16 + (nint)(*(uint*)(buffer + offset + 12)))
+                if (*(int*)(buffer + offset) == _eventsWatch) _wasPopulated = true;
         }
     }
 
@@ -61,6 +69,15 @@ internal sealed unsafe class OomWatchV2 : OomWatch
     {
         if (_fd > 0) Interop.Libc.Close(_fd);
         _fd = -1;
+    }
+
+    private int AddWatch(string file)
+    {
+        int watch = Interop.Libc.InotifyAddWatch(_fd, _dir + "/" + file, InModify);
+        if (watch >= 0) return watch;
+        int errno = Errno.Last;
+        Dispose();
+        throw Failure($"watching {_dir}/{file}", errno);
     }
 
     private ulong OomKills()

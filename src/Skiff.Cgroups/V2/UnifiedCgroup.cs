@@ -106,14 +106,21 @@ internal sealed class UnifiedCgroup : ICgroup
             levels.Add(current += "/" + part);
         foreach (string level in levels)
         {
+            // A cgroup with processes of its own cannot hand domain controllers down, and handing down
+            // only the threaded ones (cpuset, pids) would make it a thread root whose children refuse
+            // processes: leave such a level alone. The root is exempt from the rule.
+            if (level != root && (CgroupFile.ReadIfExists(level, "cgroup.procs") ?? "").Trim().Length > 0)
+            {
+                if (!required) continue;
+                throw new CgroupException(
+                    $"cgroup: cannot enable {string.Join(", ", wanted)} for {Directory}: {level} has processes of its own, so it cannot hand controllers down");
+            }
             var enabled = CgroupFile.Read(level, "cgroup.subtree_control").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
             foreach (string controller in wanted.Except(enabled))
             {
                 int errno = CgroupFile.TryWrite(level + "/cgroup.subtree_control", "+" + controller);
                 if (errno != 0 && required)
-                    throw new CgroupException(
-                        $"cgroup: writing \"+{controller}\" to {level}/cgroup.subtree_control: {Errno.Describe(errno)}" +
-                        (errno == Errno.EBUSY ? " (a cgroup with processes of its own cannot hand controllers down)" : ""), errno);
+                    throw new CgroupException($"cgroup: writing \"+{controller}\" to {level}/cgroup.subtree_control: {Errno.Describe(errno)}", errno);
             }
         }
     }

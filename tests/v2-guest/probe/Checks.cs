@@ -1,0 +1,292 @@
+using System.Text.Json;
+using Skiff.Cgroups.Events;
+using Skiff.Cgroups.Stats;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Cgroups.GuestProbe;
+
+/// <summary>The cgroup v2 checks: each resource read back from the kernel's files, and its effect where it can be seen.</summary>
+internal static class Checks
+{
+    public static List<(string Name, Action<Sandbox> Run)> All() =>
+    [
+        ("the host is unified with the usual controllers", LayoutIsUnified),
+        ("nested create enables controllers down the tree; destroy removes what it made", NestedCreate),
+        ("an existing cgroup is reused", ExistingReused),
+        ("memory limit, swap and reservation reach memory.max, memory.swap.max, memory.low", MemoryFiles),
+        ("unlimited memory lifts swap too", MemoryUnlimited),
+        ("pids limit reaches pids.max", PidsFiles),
+        ("cpu shares, quota, period, burst and idle reach cpu.weight, cpu.max, cpu.max.burst, cpu.idle", CpuFiles),
+        ("cpuset cpus and mems reach cpuset.cpus and cpuset.mems", CpusetFiles),
+        ("block I/O weight and throttling reach io.weight and io.max", IoFiles),
+        ("with BFQ loaded the weight goes to io.bfq.weight unconverted", IoBfq),
+        ("hugepage limits reach hugetlb.2MB.max and rsvd.max", HugetlbFiles),
+        ("unified keys are written as given", UnifiedKeys),
+        ("the eBPF device program allows the defaults and denies the rest", DevicesEffect),
+        ("freeze stops a counter and thaw resumes it", FreezeThaw),
+        ("processes lists members of nested cgroups", ProcessesRecursive),
+        ("a fork bomb stops at pids.max", ForkBomb),
+        ("a memory hog is OOM-killed and the OOM event is seen", OomKill),
+        ("the OOM watch ends when the last process leaves", OomWatchEnds),
+        ("an invalid value gives a clear error and leaves nothing behind", InvalidValues),
+        ("v1-only resources are refused with a clear error", V1OnlyRefused),
+        ("stats match the files, in runc's JSON shape", StatsMatch),
+        ("update changes limits of a cgroup with a running process", UpdateRunning),
+    ];
+
+    private static void LayoutIsUnified(Sandbox box)
+    {
+        Expect.Equal(CgroupMode.Unified, box.Layout.Mode, "mode");
+        Expect.Equal("/sys/fs/cgroup", box.Layout.UnifiedMountPoint, "cgroup2 mount");
+        foreach (string c in new[] { "cpuset", "cpu", "io", "memory", "hugetlb", "pids" })
+            Expect.True(box.Layout.UnifiedControllers.Contains(c), $"controller {c} missing from {string.Join(' ', box.Layout.UnifiedControllers)}");
+    }
+
+    private static void NestedCreate(Sandbox box)
+    {
+        var cgroup = box.Open("a/b/c");
+        cgroup.Create();
+        string available = Sandbox.Read(box.Dir("a/b/c"), "cgroup.controllers");
+        foreach (string c in new[] { "cpuset", "cpu", "io", "memory", "hugetlb", "pids" })
+            Expect.True(available.Split(' ').Contains(c), $"{c} not enabled for the leaf (has: {available})");
+        Expect.Equal(box.Dir("a/b/c"), cgroup.UnifiedDirectory, "unified directory");
+        Expect.Equal("", cgroup.MountSources().Single().Name, "mount source name on a unified host");
+        cgroup.Destroy();
+        Expect.True(!Directory.Exists(box.Layout.UnifiedMountPoint + box.Parent), "the parents made by Create are gone");
+    }
+
+    private static void ExistingReused(Sandbox box)
+    {
+        box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
+        var second = box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 6 } });
+        Expect.Equal("6", Sandbox.Read(box.Dir("again"), "pids.max"), "pids.max");
+        second.Destroy();
+        Expect.True(!Directory.Exists(box.Dir("again")), "destroyed");
+    }
+
+    private static void MemoryFiles(Sandbox box)
+    {
+        box.CreateWith("mem", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 96 << 20, Reservation = 32 << 20 } });
+        string dir = box.Dir("mem");
+        Expect.Equal((64 << 20).ToString(), Sandbox.Read(dir, "memory.max"), "memory.max");
+        Expect.Equal((32 << 20).ToString(), Sandbox.Read(dir, "memory.swap.max"), "memory.swap.max (memory+swap minus memory)");
+        Expect.Equal((32 << 20).ToString(), Sandbox.Read(dir, "memory.low"), "memory.low");
+    }
+
+    private static void MemoryUnlimited(Sandbox box)
+    {
+        var cgroup = box.CreateWith("unl", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 64 << 20 } });
+        Expect.Equal("0", Sandbox.Read(box.Dir("unl"), "memory.swap.max"), "no swap when memory+swap equals memory");
+        cgroup.Update(new LinuxResources { Memory = new MemoryResources { Limit = -1 } });
+        Expect.Equal("max", Sandbox.Read(box.Dir("unl"), "memory.max"), "memory.max");
+        Expect.Equal("max", Sandbox.Read(box.Dir("unl"), "memory.swap.max"), "memory.swap.max");
+    }
+
+    private static void PidsFiles(Sandbox box)
+    {
+        var cgroup = box.CreateWith("pids", new LinuxResources { Pids = new PidsResources { Limit = 42 } });
+        Expect.Equal("42", Sandbox.Read(box.Dir("pids"), "pids.max"), "pids.max");
+        cgroup.Update(new LinuxResources { Pids = new PidsResources { Limit = -1 } });
+        Expect.Equal("max", Sandbox.Read(box.Dir("pids"), "pids.max"), "pids.max after -1");
+    }
+
+    private static void CpuFiles(Sandbox box)
+    {
+        var cgroup = box.CreateWith("cpu", new LinuxResources
+        {
+            Cpu = new CpuResources { Shares = 1024, Quota = 50000, Period = 200000, Burst = 10000, Idle = 0 },
+        });
+        string dir = box.Dir("cpu");
+        Expect.Equal("100", Sandbox.Read(dir, "cpu.weight"), "cpu.weight for 1024 shares");
+        Expect.Equal("50000 200000", Sandbox.Read(dir, "cpu.max"), "cpu.max");
+        Expect.Equal("10000", Sandbox.Read(dir, "cpu.max.burst"), "cpu.max.burst");
+        Expect.Equal("0", Sandbox.Read(dir, "cpu.idle"), "cpu.idle");
+        // Changing only the period keeps the quota.
+        cgroup.Update(new LinuxResources { Cpu = new CpuResources { Period = 100000 } });
+        Expect.Equal("50000 100000", Sandbox.Read(dir, "cpu.max"), "cpu.max after a period update");
+        cgroup.Update(new LinuxResources { Cpu = new CpuResources { Quota = -1, Shares = 2 } });
+        Expect.Equal("max 100000", Sandbox.Read(dir, "cpu.max"), "cpu.max after quota -1");
+        Expect.Equal("1", Sandbox.Read(dir, "cpu.weight"), "cpu.weight for 2 shares");
+    }
+
+    private static void CpusetFiles(Sandbox box)
+    {
+        var cgroup = box.CreateWith("cs", new LinuxResources { Cpu = new CpuResources { Cpus = "0", Mems = "0" } });
+        Expect.Equal("0", Sandbox.Read(box.Dir("cs"), "cpuset.cpus"), "cpuset.cpus");
+        Expect.Equal("0", Sandbox.Read(box.Dir("cs"), "cpuset.mems"), "cpuset.mems");
+        var sleeper = box.StartIn(cgroup, "exec sleep 100");
+        Expect.WaitUntil(() => cgroup.Processes().Contains(sleeper.Id), "the process is in the cpuset cgroup");
+    }
+
+    // The harness loads brd: /dev/ram0 is block device 1:0.
+    private const string RamDisk = "1:0";
+
+    private static void IoFiles(Sandbox box)
+    {
+        if (File.Exists("/sys/module/bfq/initstate")) throw new CheckFailed("bfq is loaded already: this check needs the plain io.weight");
+        box.CreateWith("io", new LinuxResources
+        {
+            BlockIo = new BlockIoResources
+            {
+                Weight = 500,
+                ThrottleReadBpsDevice = [new ThrottleDevice { Major = 1, Minor = 0, Rate = 1 << 20 }],
+                ThrottleWriteIopsDevice = [new ThrottleDevice { Major = 1, Minor = 0, Rate = 100 }],
+            },
+        });
+        string dir = box.Dir("io");
+        Expect.Equal("default 4950", Sandbox.Read(dir, "io.weight"), "io.weight for blkio weight 500");
+        Expect.Equal($"{RamDisk} rbps={1 << 20} wbps=max riops=max wiops=100", Sandbox.Read(dir, "io.max"), "io.max");
+    }
+
+    private static void IoBfq(Sandbox box)
+    {
+        var insmod = box.Start("insmod /lib/modules/bfq.ko");
+        insmod.WaitForExit();
+        Expect.Equal(0, insmod.ExitCode, "insmod bfq.ko");
+        box.CreateWith("bfq", new LinuxResources { BlockIo = new BlockIoResources { Weight = 300 } });
+        Expect.True(Sandbox.Read(box.Dir("bfq"), "io.bfq.weight").Contains("300"), "io.bfq.weight holds 300");
+    }
+
+    private static void HugetlbFiles(Sandbox box)
+    {
+        box.CreateWith("huge", new LinuxResources { HugepageLimits = [new HugepageLimit { PageSize = "2MB", Limit = 4 << 20 }] });
+        Expect.Equal((4 << 20).ToString(), Sandbox.Read(box.Dir("huge"), "hugetlb.2MB.max"), "hugetlb.2MB.max");
+        Expect.Equal((4 << 20).ToString(), Sandbox.Read(box.Dir("huge"), "hugetlb.2MB.rsvd.max"), "hugetlb.2MB.rsvd.max");
+    }
+
+    private static void UnifiedKeys(Sandbox box)
+    {
+        box.CreateWith("uni", new LinuxResources { Unified = new() { ["memory.high"] = "50000000", ["cgroup.max.descendants"] = "3" } });
+        Expect.Equal("49999872", Sandbox.Read(box.Dir("uni"), "memory.high"), "memory.high (page aligned)");
+        Expect.Equal("3", Sandbox.Read(box.Dir("uni"), "cgroup.max.descendants"), "cgroup.max.descendants");
+        var bad = box.Open("unibad");
+        bad.Create();
+        var e = Expect.Throws(() => bad.Apply(new LinuxResources { Unified = new() { ["../escape"] = "1" } }), "a key with a slash");
+        Expect.True(e.Message.Contains("no slashes"), e.Message);
+    }
+
+    private static void DevicesEffect(Sandbox box)
+    {
+        var cgroup = box.CreateWith("dev", new LinuxResources { Devices = [new DeviceCgroupRule { Allow = false, Access = "rwm" }] });
+        var probe = box.StartIn(cgroup, "head -c1 /dev/zero >/dev/null && echo zero-ok; head -c1 /dev/ram0 >/dev/null 2>&1 && echo ram-open || echo ram-denied");
+        string output = probe.StandardOutput.ReadToEnd().Trim().Replace('\n', ' ');
+        Expect.Equal("zero-ok ram-denied", output, "device access inside the cgroup");
+        var outside = box.Start("head -c1 /dev/ram0 >/dev/null 2>&1 && echo ram-open || echo ram-denied");
+        Expect.Equal("ram-open", outside.StandardOutput.ReadToEnd().Trim(), "the same device outside the cgroup");
+    }
+
+    private static void FreezeThaw(Sandbox box)
+    {
+        var cgroup = box.CreateWith("freeze", null);
+        const string counter = "/tmp/freeze-counter";
+        box.StartIn(cgroup, $"i=0; while true; do i=$((i+1)); echo $i > {counter}; done");
+        Expect.WaitUntil(() => File.Exists(counter) && File.ReadAllText(counter).Trim().Length > 0, "the counter starts");
+        cgroup.Freeze();
+        Expect.True(cgroup.IsFrozen(), "IsFrozen after Freeze");
+        Expect.True(Sandbox.Read(box.Dir("freeze"), "cgroup.events").Contains("frozen 1"), "cgroup.events says frozen 1");
+        string before = File.ReadAllText(counter);
+        Thread.Sleep(500);
+        Expect.Equal(before, File.ReadAllText(counter), "the counter while frozen");
+        cgroup.Thaw();
+        Expect.True(!cgroup.IsFrozen(), "IsFrozen after Thaw");
+        Expect.WaitUntil(() => File.ReadAllText(counter) != before, "the counter moves again");
+    }
+
+    private static void ProcessesRecursive(Sandbox box)
+    {
+        var cgroup = box.CreateWith("procs", null);
+        var first = box.StartIn(cgroup, "exec sleep 100");
+        var inner = box.Open("procs/inner");
+        inner.Create();
+        var second = box.StartIn(inner, "exec sleep 100");
+        Expect.Equal($"{Math.Min(first.Id, second.Id)},{Math.Max(first.Id, second.Id)}", string.Join(',', cgroup.Processes()), "processes");
+    }
+
+    private static void ForkBomb(Sandbox box)
+    {
+        var cgroup = box.CreateWith("bomb", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
+        var bomb = box.StartIn(cgroup, "i=0; while [ $i -lt 40 ]; do sleep 300 >/dev/null 2>&1 & i=$((i+1)); done; sleep 300");
+        Expect.WaitUntil(() => !Sandbox.Read(box.Dir("bomb"), "pids.events").EndsWith(" 0"), "pids.events counts refused forks");
+        Expect.True(int.Parse(Sandbox.Read(box.Dir("bomb"), "pids.current")) <= 5, "pids.current stays at most 5");
+        Expect.True(cgroup.Processes().Count <= 5, "at most 5 processes");
+        Expect.True(cgroup.Stats().Pids.Limit == 5, "stats report the limit");
+        _ = bomb;
+    }
+
+    private static void OomKill(Sandbox box)
+    {
+        var cgroup = box.CreateWith("hog", new LinuxResources { Memory = new MemoryResources { Limit = 16 << 20, Swap = 16 << 20 } });
+        using var watch = cgroup.WatchOom();
+        Expect.Equal(OomWaitResult.Timeout, watch.Wait(TimeSpan.Zero), "no OOM before the hog runs");
+        var hog = box.StartIn(cgroup, "exec tail /dev/zero");
+        Expect.Equal(OomWaitResult.Oom, watch.Wait(TimeSpan.FromSeconds(120)), "the OOM event");
+        Expect.True(hog.WaitForExit(60_000), "the hog exits");
+        Expect.Equal(137, hog.ExitCode, "the hog's exit status (SIGKILL)");
+        Expect.True(cgroup.OomKillCount() >= 1, "memory.events oom_kill");
+    }
+
+    private static void OomWatchEnds(Sandbox box)
+    {
+        var cgroup = box.CreateWith("ends", null);
+        var quick = box.StartIn(cgroup, "sleep 1");
+        using var watch = cgroup.WatchOom();
+        Expect.Equal(OomWaitResult.Ended, watch.Wait(TimeSpan.FromSeconds(60)), "the watch ends when the cgroup empties");
+        quick.WaitForExit();
+    }
+
+    private static void InvalidValues(Sandbox box)
+    {
+        var cgroup = box.Open("bad/quota");
+        cgroup.Create();
+        var e = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { Quota = -5 } }), "quota -5");
+        Expect.Equal("cgroup: cpu quota -5 is invalid: give microseconds per period, or -1 for no limit", e.Message, "message");
+        var refused = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { Quota = 1000, Period = 500 } }), "period 500");
+        Expect.Equal($"cgroup: writing \"1000 500\" to {box.Dir("bad/quota")}/cpu.max: invalid argument", refused.Message, "message");
+        var device = Expect.Throws(() => cgroup.Apply(new LinuxResources { Devices = [new DeviceCgroupRule { Type = "q", Access = "r" }] }), "device type q");
+        Expect.True(device.Message.StartsWith("cgroup: device rule 0 has type \"q\""), device.Message);
+        cgroup.Destroy();
+        Expect.True(!Directory.Exists(box.Layout.UnifiedMountPoint + box.Parent), "nothing left behind");
+    }
+
+    private static void V1OnlyRefused(Sandbox box)
+    {
+        var cgroup = box.Open("v1only");
+        cgroup.Create();
+        var net = Expect.Throws(() => cgroup.Apply(new LinuxResources { Network = new NetworkResources { ClassId = 1 } }), "classID");
+        Expect.Equal("cgroup: a network classID was requested but net_cls exists only in cgroup v1", net.Message, "message");
+        var rt = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { RealtimeRuntime = 1000 } }), "realtime");
+        Expect.True(rt.Message.Contains("exist only in cgroup v1"), rt.Message);
+    }
+
+    private static void StatsMatch(Sandbox box)
+    {
+        var cgroup = box.CreateWith("stats", new LinuxResources
+        {
+            Memory = new MemoryResources { Limit = 128 << 20 },
+            Pids = new PidsResources { Limit = 20 },
+        });
+        // Charges stay where a page was first used: the process allocates after joining, then settles.
+        const string marker = "/tmp/stats-ready";
+        box.StartIn(cgroup, $"i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; v=$(head -c 2000000 /dev/zero | tr '\\0' a); touch {marker}; sleep 100");
+        // busybox sh may exec its last command instead of forking it: count, do not presume.
+        Expect.WaitUntil(() => File.Exists(marker) && !cgroup.Processes().Any(p => File.ReadAllText($"/proc/{p}/comm").Trim() is "head" or "tr"), "the shell settles");
+        int processes = cgroup.Processes().Count;
+        var stats = cgroup.Stats();
+        Expect.Equal(128UL << 20, stats.Memory.Usage!.Limit, "memory limit");
+        Expect.True(stats.Memory.Usage.Usage > 0, "memory usage");
+        Expect.Equal((ulong)processes, stats.Pids.Current, "pids current");
+        Expect.Equal(20UL, stats.Pids.Limit, "pids limit");
+        using var json = JsonDocument.Parse(JsonSerializer.Serialize(stats, CgroupStatsJsonContext.Default.CgroupStats));
+        Expect.Equal(20, json.RootElement.GetProperty("pids").GetProperty("limit").GetInt32(), "pids.limit in JSON");
+        Expect.True(json.RootElement.GetProperty("memory").TryGetProperty("raw", out _), "memory.raw in JSON");
+    }
+
+    private static void UpdateRunning(Sandbox box)
+    {
+        var cgroup = box.CreateWith("upd", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20 } });
+        box.StartIn(cgroup, "exec sleep 100");
+        cgroup.Update(new LinuxResources { Memory = new MemoryResources { Limit = 32 << 20 }, Pids = new PidsResources { Limit = 9 } });
+        Expect.Equal((32 << 20).ToString(), Sandbox.Read(box.Dir("upd"), "memory.max"), "memory.max after update");
+        Expect.Equal("9", Sandbox.Read(box.Dir("upd"), "pids.max"), "pids.max after update");
+    }
+}

@@ -1,0 +1,24 @@
+using Skiff.Cgroups.GuestProbe;
+
+// Runs every check, one TAP line each, then a summary line the harness looks for. Exit status 0 only
+// when every check passed.
+var checks = Checks.All();
+Console.WriteLine($"1..{checks.Count}");
+int failed = 0;
+for (int i = 0; i < checks.Count; i++)
+{
+    var (name, run) = checks[i];
+    using var sandbox = new Sandbox();
+    try
+    {
+        run(sandbox);
+        Console.WriteLine($"ok {i + 1} - {name}");
+    }
+    catch (Exception e)
+    {
+        failed++;
+        Console.WriteLine($"not ok {i + 1} - {name}: {e.GetType().Name}: {e.Message.Replace('\n', ' ')}");
+    }
+}
+Console.WriteLine($"SKIFF-V2-RESULT pass={checks.Count - failed} fail={failed}");
+return failed == 0 ? 0 : 1;

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Runs skiff's cgroup checks on a pure cgroup v2 kernel: boots Debian's kernel in qemu with every
+# controller on the unified hierarchy (cgroup_no_v1=all), from an initramfs carrying busybox and the
+# NativeAOT probe, and reports the probe's TAP lines. Fails loudly when the guest does not boot or
+# does not finish, never passes then. Needs (Debian): qemu-system-x86, linux-image-amd64, cpio,
+# busybox-static; and dotnet to publish the probe.
+#   tests/v2-guest/run.sh                 # build, boot, report
+#   SKIFF_GUEST_KERNEL=/boot/vmlinuz-X    # another kernel (its modules must be in /lib/modules/X)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log() { echo "v2-guest: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+for tool in qemu-system-x86_64 cpio gzip busybox dotnet ldd; do
+    command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs qemu-system-x86, cpio, busybox-static, linux-image-amd64)"
+done
+kernel=${SKIFF_GUEST_KERNEL:-$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)}
+[ -n "$kernel" ] && [ -r "$kernel" ] || die "no kernel in /boot (apt-get install linux-image-amd64)"
+version=${kernel##*/vmlinuz-}
+modules=/lib/modules/$version
+[ -d "$modules" ] || die "no modules for $version in $modules"
+
+work=$(mktemp -d /tmp/skiff-v2-guest.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+
+log "publishing the probe (NativeAOT)"
+dotnet publish "$here/probe/Skiff.Cgroups.GuestProbe.csproj" -c Release -r linux-x64 --nologo -v quiet \
+    --artifacts-path "${SKIFF_GUEST_ARTIFACTS:-/tmp/skiff-v2-guest-build}" -o "$work/probe" >&2 \
+    || die "publishing the probe failed"
+probe=$work/probe/skiff-cgroup-probe
+cp "$probe" "$root/bin/"
+# The probe links libc dynamically: carry exactly the libraries (and loader) it names.
+for lib in $(ldd "$probe" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+done
+
+cp "$(command -v busybox)" "$root/bin/busybox"
+file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' || [ -x /bin/busybox ] || die "busybox-static is needed"
+for module in brd bfq; do
+    path=$(modinfo -k "$version" -n "$module") || die "module $module not found for $version"
+    case $path in
+        *.ko) cp "$path" "$root/lib/modules/$module.ko" ;;
+        *.ko.xz) xz -dc "$path" > "$root/lib/modules/$module.ko" ;;
+        *.ko.zst) zstd -qdc "$path" > "$root/lib/modules/$module.ko" ;;
+        *) die "unexpected module file $path" ;;
+    esac
+done
+
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+# A block device for the io and device checks: /dev/ram0 (1:0).
+insmod /lib/modules/brd.ko rd_nr=1 rd_size=4096
+echo "SKIFF-V2-BOOTED $(uname -r) controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+/bin/skiff-cgroup-probe
+echo "SKIFF-V2-EXIT $?"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
+
+# KVM only where the CPU really has it: this project's /dev/kvm is a PVM layer that cannot run a stock kernel.
+accel=(-accel tcg)
+if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then accel=(-accel kvm -cpu host); fi
+
+log "booting $version (${accel[*]})"
+console=$work/console.log
+status=0
+timeout "${SKIFF_GUEST_TIMEOUT:-600}" qemu-system-x86_64 "${accel[@]}" -m 512 -smp 2 -nographic -no-reboot \
+    -kernel "$kernel" -initrd "$work/initrd.gz" \
+    -append "console=ttyS0 loglevel=1 panic=-1 cgroup_no_v1=all" > "$console" 2>&1 || status=$?
+tr -d '\r' < "$console" | grep -E '^(SKIFF-V2|ok |not ok |1\.\.)' || true
+
+grep -q 'SKIFF-V2-BOOTED' "$console" || { tail -20 "$console" >&2; die "the guest did not boot (qemu status $status)"; }
+grep -q 'SKIFF-V2-RESULT' "$console" || { tail -20 "$console" >&2; die "the probe did not finish (qemu status $status)"; }
+result=$(tr -d '\r' < "$console" | grep -o 'SKIFF-V2-RESULT pass=[0-9]* fail=[0-9]*')
+grep -q 'SKIFF-V2-EXIT 0' "$console" || die "failed: $result"
+log "passed: $result"
