@@ -1,4 +1,5 @@
 using Skiff.Images.Fs;
+using Skiff.Images.Inspect;
 using Skiff.Images.Mounts;
 using Skiff.Images.Oci;
 using Skiff.Images.References;
@@ -92,6 +93,88 @@ public sealed class ImageService : IDisposable
         return results;
     }
 
+    /// <summary>docker push IMAGE [DESTINATION]: the image under its own name, or another one.</summary>
+    public Task<PushResult> PushAsync(string image, string? destination = null, ITransferProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        ImageReference target = ParseReference(destination ?? image);
+        if (target.Digest is not null) throw new ImageException($"push {destination ?? image}: cannot push to a digest reference");
+        ImageRecord? record = Catalog.TryResolve(image);
+        if (destination is null && record?.RepoTags.Contains(target.WithTag(target.Tag ?? ImageReference.DefaultTag).ToString()) != true)
+            throw new ImageNotFoundException($"An image does not exist locally with the tag: {target.FamiliarName}");
+        if (record is null) throw new ImageNotFoundException($"No such image: {image}");
+        return new ImagePusher(Stores, registry => Client(registry)).PushAsync(record, target, Registries.MaxConcurrentUploads,
+            progress ?? NullProgress.Instance, cancellationToken);
+    }
+
+    /// <summary>docker save: images (by name or id) into one archive.</summary>
+    public void Save(IReadOnlyList<string> images, Stream output, ArchiveFormat format = ArchiveFormat.DockerArchive)
+    {
+        List<(ImageRecord, ImageReference?)> selected = [];
+        foreach (string text in images)
+        {
+            ImageRecord record = Catalog.Resolve(text);
+            ImageReference? name = null;
+            if (ImageReference.TryParse(text, Registries.DefaultRegistry, out ImageReference? parsed, out _) && parsed!.Digest is null
+                && record.RepoTags.Contains(parsed.WithTag(parsed.Tag ?? ImageReference.DefaultTag).ToString()))
+            {
+                name = parsed.WithTag(parsed.Tag ?? ImageReference.DefaultTag);
+            }
+            selected.Add((record, name));
+        }
+        new ImageArchiveWriter(Stores).Write(selected, output, format);
+    }
+
+    /// <summary>docker load: every image in a docker-archive or OCI archive.</summary>
+    public List<LoadedImage> Load(Stream input, ITransferProgress? progress = null, CancellationToken cancellationToken = default) =>
+        new ImageArchiveReader(Stores, Registries.DefaultRegistry).Load(input, progress ?? NullProgress.Instance, cancellationToken);
+
+    /// <summary>docker import: a rootfs tarball as a one-layer image, named if <paramref name="name"/> is given.</summary>
+    public ImageRecord Import(Stream tarball, string? name, ImportOptions options, CancellationToken cancellationToken = default)
+    {
+        ImageReference? reference = name is null ? null : ParseReference(name);
+        if (reference?.Digest is not null) throw new ImageException($"import: {name}: a digest cannot name a new image");
+        return new RootfsImporter(Stores).Import(tarball, reference, options, cancellationToken);
+    }
+
+    /// <summary>The built-in default image, made from a static busybox binary (reproducibly: same binary, same digest).</summary>
+    public ImageRecord ImportBusybox(string binary = BusyboxRootfs.DefaultBinary, string name = "busybox:latest")
+    {
+        byte[] rootfs = BusyboxRootfs.Build(binary);
+        return Import(new MemoryStream(rootfs), name, new ImportOptions
+        {
+            Changes = ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "CMD [\"sh\"]"],
+            Created = BusyboxRootfs.Timestamp(binary),
+            CreatedBy = $"skiff image import-busybox {binary}",
+            Message = "busybox from Debian's busybox-static",
+            Source = binary,
+        });
+    }
+
+    /// <summary>docker login: checks the credential against the registry, then stores it.</summary>
+    public async Task LoginAsync(string? server, Credential credential, CancellationToken cancellationToken = default)
+    {
+        string registry = RegistryHost(server);
+        using RegistryClient client = Client(registry, credential);
+        await client.PingAsync(requireAuth: true, cancellationToken);
+        AuthFile.Store(registry, credential);
+    }
+
+    /// <returns>false if there was no login to remove.</returns>
+    public bool Logout(string? server) => AuthFile.Erase(RegistryHost(server));
+
+    /// <summary>A server argument ("https://host:5000/v2/", "host", nothing) as a registry host.</summary>
+    public string RegistryHost(string? server)
+    {
+        if (string.IsNullOrWhiteSpace(server)) return Registries.DefaultRegistry;
+        string host = server.Trim();
+        if (host.StartsWith("https://", StringComparison.OrdinalIgnoreCase)) host = host[8..];
+        else if (host.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) host = host[7..];
+        int slash = host.IndexOf('/');
+        if (slash >= 0) host = host[..slash];
+        host = host.ToLowerInvariant();
+        return host is "index.docker.io" or "registry-1.docker.io" ? ImageReference.DockerHub : host;
+    }
+
     /// <summary>An image's config and its snapshot directories, for the engine.</summary>
     public ImageRootfs GetRootfs(string reference)
     {
@@ -112,6 +195,35 @@ public sealed class ImageService : IDisposable
     public void RemoveContainer(string containerId) => Stores.ContainerLayers.Remove(containerId);
 
     public ImageRecord Tag(string source, string target) => Catalog.Tag(source, target);
+
+    /// <summary>docker image inspect's document for one image.</summary>
+    public ImageInspect Inspect(string reference)
+    {
+        ImageRootfs rootfs = GetRootfs(reference);
+        return ImageInspect.From(rootfs.Image, rootfs.Config, rootfs.LowerDirectories);
+    }
+
+    /// <summary>docker history: the config's history, newest first, with each layer's unpacked size.</summary>
+    public List<HistoryRow> History(string reference)
+    {
+        ImageRecord image = Catalog.Resolve(reference);
+        ImageConfig config = Stores.ReadConfig(image);
+        List<HistoryEntry> entries = config.History is { Count: > 0 } history
+            ? history
+            : [.. image.ChainIds.Select(_ => new HistoryEntry { Created = config.Created })];
+        List<HistoryRow> rows = [];
+        int layer = 0;
+        foreach (HistoryEntry entry in entries)
+        {
+            long size = 0;
+            if (entry.EmptyLayer != true && layer < image.ChainIds.Count)
+                size = Stores.Snapshots.Info(Digest.Parse(image.ChainIds[layer++]))?.Size ?? 0;
+            rows.Add(new HistoryRow("<missing>", entry.Created, entry.CreatedBy ?? "", size, entry.Comment ?? "", []));
+        }
+        rows.Reverse();
+        if (rows.Count > 0) rows[0] = rows[0] with { Id = image.Id, Tags = [.. image.RepoTags.Select(ImageCatalog.Familiar)] };
+        return rows;
+    }
 
     /// <summary>docker rmi: the report lines; unreferenced content is collected unless another skiff is busy.</summary>
     public List<string> Remove(string reference, bool force)

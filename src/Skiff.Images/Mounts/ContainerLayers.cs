@@ -27,7 +27,7 @@ public sealed partial class ContainerLayers(StoreLayout layout, SnapshotStore sn
         Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         ContainerLayerInfo info = new() { Id = id, ImageId = image.Id, ChainIds = image.ChainIds };
         string infoPath = Path.Combine(directory, "layer.json");
-        File.WriteAllBytes(infoPath + ".tmp", JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Default.ContainerLayerInfo));
+        File.WriteAllBytes(infoPath + ".tmp", JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Relaxed.ContainerLayerInfo));
         File.Move(infoPath + ".tmp", infoPath, overwrite: true);
         return Mount(chain, upper, work);
     }
@@ -64,7 +64,7 @@ public sealed partial class ContainerLayers(StoreLayout layout, SnapshotStore sn
             try
             {
                 using FileStream file = File.OpenRead(Path.Combine(directory, "layer.json"));
-                info = JsonSerializer.Deserialize(file, StoreJsonContext.Default.ContainerLayerInfo);
+                info = JsonSerializer.Deserialize(file, StoreJsonContext.Relaxed.ContainerLayerInfo);
             }
             catch (FileNotFoundException) { }
             if (info is not null) yield return info;

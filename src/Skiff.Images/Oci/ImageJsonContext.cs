@@ -12,4 +12,13 @@ namespace Skiff.Images.Oci;
 [JsonSerializable(typeof(ManifestProbe))]
 [JsonSerializable(typeof(ImageConfig))]
 [JsonSerializable(typeof(OciLayoutFile))]
-public sealed partial class ImageJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(List<string>))]
+public sealed partial class ImageJsonContext : JsonSerializerContext
+{
+    /// <summary>As Default, but escaping only what JSON requires ('+' in media types stays '+', as Go writes it).</summary>
+    public static ImageJsonContext Relaxed { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowTrailingCommas = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

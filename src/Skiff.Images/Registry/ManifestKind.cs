@@ -11,7 +11,7 @@ public static class ManifestKind
         ManifestProbe probe;
         try
         {
-            probe = JsonSerializer.Deserialize(content, ImageJsonContext.Default.ManifestProbe) ?? new ManifestProbe();
+            probe = JsonSerializer.Deserialize(content, ImageJsonContext.Relaxed.ManifestProbe) ?? new ManifestProbe();
         }
         catch (JsonException e)
         {

@@ -113,6 +113,12 @@ public sealed class ContentStore(StoreLayout layout)
         }
     }
 
+    /// <summary>A private path in the store's filesystem for content being made (rename-able into blobs/).</summary>
+    public string NewTemporaryPath() => Path.Combine(layout.Ingest, $"tmp-{Guid.NewGuid():N}");
+
+    /// <summary>Moves a finished file whose digest the caller computed while writing it into blobs/.</summary>
+    public void Adopt(string path, Digest digest) => Commit(path, digest);
+
     internal void Commit(string partialPath, Digest digest)
     {
         if (!Exists(digest)) File.Move(partialPath, layout.Blob(digest), overwrite: true);

@@ -57,4 +57,12 @@ public sealed class ContainerLayerInfo
 [JsonSerializable(typeof(ImageRecordsFile))]
 [JsonSerializable(typeof(SnapshotInfo))]
 [JsonSerializable(typeof(ContainerLayerInfo))]
-public sealed partial class StoreJsonContext : JsonSerializerContext;
+public sealed partial class StoreJsonContext : JsonSerializerContext
+{
+    /// <summary>As Default, but escaping only what JSON requires ('+' in media types stays '+', as Go writes it).</summary>
+    public static StoreJsonContext Relaxed { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

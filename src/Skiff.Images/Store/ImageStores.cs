@@ -26,11 +26,11 @@ public sealed class ImageStores
     }
 
     public Manifest ReadManifest(ImageRecord image) =>
-        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.ManifestDigest)), ImageJsonContext.Default.Manifest)
+        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.ManifestDigest)), ImageJsonContext.Relaxed.Manifest)
         ?? throw new ImageException($"image {image.Id}: empty manifest");
 
     public ImageConfig ReadConfig(ImageRecord image) =>
-        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.Id)), ImageJsonContext.Default.ImageConfig)
+        JsonSerializer.Deserialize(Content.ReadAll(Digest.Parse(image.Id)), ImageJsonContext.Relaxed.ImageConfig)
         ?? throw new ImageException($"image {image.Id}: empty config");
 
     /// <summary>The id of a container standing on the image, or null.</summary>

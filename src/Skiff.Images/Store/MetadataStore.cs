@@ -32,7 +32,7 @@ public sealed class MetadataStore(StoreLayout layout)
         try
         {
             using FileStream file = File.OpenRead(layout.ImagesFile);
-            return JsonSerializer.Deserialize(file, StoreJsonContext.Default.ImageRecordsFile) ?? new ImageRecordsFile();
+            return JsonSerializer.Deserialize(file, StoreJsonContext.Relaxed.ImageRecordsFile) ?? new ImageRecordsFile();
         }
         catch (FileNotFoundException)
         {
@@ -49,7 +49,7 @@ public sealed class MetadataStore(StoreLayout layout)
         string temporary = layout.ImagesFile + ".tmp";
         using (FileStream file = new(temporary, FileMode.Create, FileAccess.Write))
         {
-            JsonSerializer.Serialize(file, records, StoreJsonContext.Default.ImageRecordsFile);
+            JsonSerializer.Serialize(file, records, StoreJsonContext.Relaxed.ImageRecordsFile);
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, layout.ImagesFile, overwrite: true);

@@ -24,7 +24,7 @@ public sealed class SnapshotStore(StoreLayout layout)
         try
         {
             using FileStream file = File.OpenRead(Path.Combine(layout.Snapshot(chainId), "info.json"));
-            return JsonSerializer.Deserialize(file, StoreJsonContext.Default.SnapshotInfo);
+            return JsonSerializer.Deserialize(file, StoreJsonContext.Relaxed.SnapshotInfo);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -76,7 +76,7 @@ public sealed class SnapshotStore(StoreLayout layout)
                 Size = result.FileBytes,
                 Created = DateTimeOffset.UtcNow,
             };
-            File.WriteAllBytes(Path.Combine(staging, "info.json"), JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Default.SnapshotInfo));
+            File.WriteAllBytes(Path.Combine(staging, "info.json"), JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Relaxed.SnapshotInfo));
             Directory.Move(staging, final);
             return true;
         }

@@ -36,7 +36,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         Platform wanted = options.Platform ?? PlatformMatcher.Host;
         if (MediaTypes.IsIndex(top.MediaType))
         {
-            ImageIndex index = Parse(top.Content, ImageJsonContext.Default.ImageIndex, reference);
+            ImageIndex index = Parse(top.Content, ImageJsonContext.Relaxed.ImageIndex, reference);
             Descriptor descriptor = PlatformMatcher.Select(index.Manifests, wanted)
                 ?? throw new ImageException($"no matching manifest for {wanted} in the manifest list entries of {reference.FamiliarString}");
             chosen = await client.GetManifestAsync(reference.Repository, descriptor.Digest, cancellationToken);
@@ -45,7 +45,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             stores.Content.Write(top.Content);
             indexDigest = top.Digest;
         }
-        Manifest manifest = Parse(chosen.Content, ImageJsonContext.Default.Manifest, reference);
+        Manifest manifest = Parse(chosen.Content, ImageJsonContext.Relaxed.Manifest, reference);
         Validate(manifest, reference);
 
         // The config is small and says what the layers must decompress to (diff_ids).
@@ -56,7 +56,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             using BlobIngest ingest = await Task.Run(() => stores.Content.BeginIngest(configDigest, manifest.Config.Size), cancellationToken);
             if (!ingest.AlreadyStored) await client.DownloadBlobAsync(reference.Repository, manifest.Config, ingest, null, cancellationToken);
         }
-        ImageConfig config = Parse(stores.Content.ReadAll(configDigest), ImageJsonContext.Default.ImageConfig, reference);
+        ImageConfig config = Parse(stores.Content.ReadAll(configDigest), ImageJsonContext.Relaxed.ImageConfig, reference);
         if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
             throw new ImageException($"{reference.FamiliarString}: config lists {config.RootFs.DiffIds.Count} layers, manifest {manifest.Layers.Count}");
         if (!PlatformMatcher.Matches(wanted, config.Platform) && options.Platform is not null && !MediaTypes.IsIndex(top.MediaType))

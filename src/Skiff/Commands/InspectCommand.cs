@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Text.Json;
+using Skiff.Cli;
+using Skiff.Images;
+using Skiff.Images.Inspect;
+
+namespace Skiff.Commands;
+
+/// <summary>skiff image inspect [-f FORMAT] IMAGE...</summary>
+public static class InspectCommand
+{
+    public static Command Create(CliContext cli, string name)
+    {
+        Argument<string[]> images = new("IMAGE") { Arity = ArgumentArity.OneOrMore, Description = "Images to inspect" };
+        Option<string?> format = new("--format", "-f") { Description = "Format output with a Go template, or json" };
+        Command command = new(name, "Display detailed information on one or more images") { images, format };
+        command.SetAction((parse, _) =>
+        {
+            using ImageService service = cli.Service(parse);
+            List<ImageInspect> found = [];
+            int exit = 0;
+            foreach (string image in parse.GetValue(images)!)
+            {
+                try
+                {
+                    found.Add(service.Inspect(image));
+                }
+                catch (ImageNotFoundException e)
+                {
+                    cli.Error.WriteLine($"Error: {e.Message}");
+                    exit = 1;
+                }
+            }
+            string? template = parse.GetValue(format);
+            if (template is null or "json")
+            {
+                if (found.Count > 0 || exit == 0) cli.Out.WriteLine(JsonSerializer.Serialize(found, InspectJsonContext.Relaxed.ListImageInspect));
+            }
+            else
+            {
+                GoTemplate go = new(template);
+                foreach (ImageInspect image in found)
+                    cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(image, InspectJsonContext.Relaxed.ImageInspect)));
+            }
+            return Task.FromResult(exit);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+using Skiff.Cli;
+
+return await SkiffCommandLine.RunAsync(args, new CliContext());
