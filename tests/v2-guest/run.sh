@@ -6,6 +6,8 @@
 # busybox-static; and dotnet to publish the probe.
 #   tests/v2-guest/run.sh                 # build, boot, report
 #   SKIFF_GUEST_KERNEL=/boot/vmlinuz-X    # another kernel (its modules must be in /lib/modules/X)
+#   SKIFF_GUEST_PAYLOAD=DIR               # also carry DIR to /payload; the guest runs /payload/run.sh
+#                                         # after the probe and its exit status decides the run too
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +42,8 @@ done
 
 cp "$(command -v busybox)" "$root/bin/busybox"
 file "$root/bin/busybox" 2>/dev/null | grep -q 'statically linked' || [ -x /bin/busybox ] || die "busybox-static is needed"
-for module in brd bfq; do
+# brd and bfq serve the checks; overlay, veth and bridge are what containers in a payload need.
+for module in brd bfq overlay llc stp bridge veth; do
     path=$(modinfo -k "$version" -n "$module") || die "module $module not found for $version"
     case $path in
         *.ko) cp "$path" "$root/lib/modules/$module.ko" ;;
@@ -61,22 +64,50 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # A block device for the io and device checks: /dev/ram0 (1:0).
 insmod /lib/modules/brd.ko rd_nr=1 rd_size=4096
 echo "SKIFF-V2-BOOTED $(uname -r) controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+insmod /lib/modules/overlay.ko; insmod /lib/modules/llc.ko; insmod /lib/modules/stp.ko
+insmod /lib/modules/bridge.ko; insmod /lib/modules/veth.ko
 /bin/skiff-cgroup-probe
-echo "SKIFF-V2-EXIT $?"
+status=$?
+if [ -x /payload/run.sh ]; then
+    (cd /payload && ./run.sh)
+    payload=$?
+    echo "SKIFF-V2-PAYLOAD-EXIT $payload"
+    [ $payload -eq 0 ] || status=1
+fi
+echo "SKIFF-V2-EXIT $status"
 poweroff -f
 INIT
 chmod +x "$root/init"
+if [ -n "${SKIFF_GUEST_PAYLOAD:-}" ]; then
+    [ -x "$SKIFF_GUEST_PAYLOAD/run.sh" ] || die "SKIFF_GUEST_PAYLOAD=$SKIFF_GUEST_PAYLOAD has no executable run.sh"
+    cp -a "$SKIFF_GUEST_PAYLOAD" "$root/payload"
+fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
+
+# Boot the kernel already decompressed (an ELF with a PVH entry): about 4 s instead of 10 under TCG.
+cache=${SKIFF_GUEST_CACHE:-/var/tmp/skiff-v2-guest}
+vmlinux=$cache/vmlinux-$version
+if [ ! -s "$vmlinux" ]; then
+    mkdir -p "$cache"
+    offset=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kernel" | head -1 | cut -d: -f1 || true)
+    if [ -n "$offset" ] && tail -c +$((offset + 1)) "$kernel" | xz -dc 2>/dev/null > "$vmlinux.tmp" \
+        || [ -s "$vmlinux.tmp" ]; then
+        mv "$vmlinux.tmp" "$vmlinux"
+    fi
+    rm -f "$vmlinux.tmp"
+fi
+boot=$kernel
+if [ -s "$vmlinux" ] && head -c 4 "$vmlinux" | grep -q 'ELF'; then boot=$vmlinux; fi
 
 # KVM only where the CPU really has it: this project's /dev/kvm is a PVM layer that cannot run a stock kernel.
 accel=(-accel tcg)
 if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then accel=(-accel kvm -cpu host); fi
 
-log "booting $version (${accel[*]})"
+log "booting $version from $boot (${accel[*]})"
 console=$work/console.log
 status=0
 timeout "${SKIFF_GUEST_TIMEOUT:-600}" qemu-system-x86_64 "${accel[@]}" -m 512 -smp 2 -nographic -no-reboot \
-    -kernel "$kernel" -initrd "$work/initrd.gz" \
+    -kernel "$boot" -initrd "$work/initrd.gz" \
     -append "console=ttyS0 loglevel=1 panic=-1 cgroup_no_v1=all" > "$console" 2>&1 || status=$?
 tr -d '\r' < "$console" | grep -E '^(SKIFF-V2|ok |not ok |1\.\.)' || true
 
