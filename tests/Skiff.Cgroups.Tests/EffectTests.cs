@@ -32,6 +32,26 @@ public sealed class EffectTests : IDisposable
     }
 
     [Fact]
+    public void A_busy_loop_gets_no_more_than_its_cpu_quota()
+    {
+        // 10 ms every 100 ms: whatever the machine's load, the loop cannot use more than a tenth of the
+        // wall clock (plus a period of slack), and the kernel records the throttling.
+        var cgroup = _box.CreateWith("quota", new LinuxResources { Cpu = new CpuResources { Quota = 10000, Period = 100000 } });
+        var loop = _box.Start("read x; while :; do :; done");
+        cgroup.AddProcess(loop.Id);
+        loop.StandardInput.WriteLine("go");
+        loop.StandardInput.Flush();
+        string acct = _box.V1Dir("cpuacct", "quota");
+        ulong before = ulong.Parse(CgroupSandbox.Read(acct, "cpuacct.usage"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(1500);
+        ulong used = ulong.Parse(CgroupSandbox.Read(acct, "cpuacct.usage")) - before;
+        double wall = clock.Elapsed.TotalSeconds;
+        Assert.InRange(used / 1e9, 0, wall * 0.1 + 0.02);
+        Assert.True(cgroup.Stats().Cpu.Throttling.ThrottledPeriods > 0);
+    }
+
+    [Fact]
     public void A_memory_hog_is_oom_killed_and_the_oom_event_is_seen()
     {
         var cgroup = _box.CreateWith("hog", new LinuxResources { Memory = new MemoryResources { Limit = 16 << 20, Swap = 16 << 20 } });

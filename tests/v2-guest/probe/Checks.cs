@@ -26,6 +26,7 @@ internal static class Checks
         ("freeze stops a counter and thaw resumes it", FreezeThaw),
         ("processes lists members of nested cgroups", ProcessesRecursive),
         ("a fork bomb stops at pids.max", ForkBomb),
+        ("a busy loop gets no more than its cpu quota", CpuQuotaEffect),
         ("a memory hog is OOM-killed and the OOM event is seen", OomKill),
         ("the OOM watch ends when the last process leaves", OomWatchEnds),
         ("an invalid value gives a clear error and leaves nothing behind", InvalidValues),
@@ -211,6 +212,19 @@ internal static class Checks
         Expect.True(cgroup.Processes().Count <= 5, "at most 5 processes");
         Expect.True(cgroup.Stats().Pids.Limit == 5, "stats report the limit");
         _ = bomb;
+    }
+
+    private static void CpuQuotaEffect(Sandbox box)
+    {
+        var cgroup = box.CreateWith("quota", new LinuxResources { Cpu = new CpuResources { Quota = 10000, Period = 100000 } });
+        box.StartIn(cgroup, "while :; do :; done");
+        ulong before = cgroup.Stats().Cpu.Usage.Total;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Thread.Sleep(2000);
+        var stats = cgroup.Stats();
+        double used = (stats.Cpu.Usage.Total - before) / 1e9, wall = clock.Elapsed.TotalSeconds;
+        Expect.True(used <= wall * 0.1 + 0.02, $"used {used:F3} s of cpu in {wall:F3} s with a 10% quota");
+        Expect.True(stats.Cpu.Throttling.ThrottledPeriods > 0, "cpu.stat nr_throttled");
     }
 
     private static void OomKill(Sandbox box)
