@@ -68,7 +68,10 @@ internal sealed class UnifiedCgroup : ICgroup
     internal void Write(ResourceRequest request)
     {
         var needed = request.Needs().Select(n => n.Controller).Where(Serves).ToHashSet();
-        if (!_enableAll) EnableControllers(_layout.UnifiedControllers.Where(needed.Contains), required: true);
+        // Create handed down what it could; a controller still missing is enabled now or explained.
+        var available = Available();
+        var missing = _layout.UnifiedControllers.Where(c => needed.Contains(c) && !available.Contains(c)).ToList();
+        if (missing.Count > 0) EnableControllers(missing, required: true);
         foreach (var controller in Controllers)
             if (needed.Contains(controller.Name)) controller.Apply(Directory, request);
         WriteUnifiedKeys(request.Resources.Unified);
@@ -82,7 +85,7 @@ internal sealed class UnifiedCgroup : ICgroup
             string controller = key.Split('.')[0];
             if (controller != "cgroup" && !Available().Contains(controller))
             {
-                if (!_enableAll && _layout.UnifiedControllers.Contains(controller) && !_servedElsewhere(controller))
+                if (_layout.UnifiedControllers.Contains(controller) && !_servedElsewhere(controller))
                     EnableControllers([controller], required: true);
                 else
                     throw new CgroupException($"cgroup: unified key \"{key}\" cannot be set: the {controller} controller is not available in {Directory}");

@@ -25,6 +25,7 @@ internal static class Checks
         ("the eBPF device program allows the defaults and denies the rest", DevicesEffect),
         ("freeze stops a counter and thaw resumes it", FreezeThaw),
         ("processes lists members of nested cgroups", ProcessesRecursive),
+        ("a limit below a cgroup with processes of its own is refused, saying why", LimitBelowBusyParent),
         ("a fork bomb stops at pids.max", ForkBomb),
         ("a busy loop gets no more than its cpu quota", CpuQuotaEffect),
         ("a memory hog is OOM-killed and the OOM event is seen", OomKill),
@@ -201,6 +202,16 @@ internal static class Checks
         inner.Create();
         var second = box.StartIn(inner, "exec sleep 100");
         Expect.Equal($"{Math.Min(first.Id, second.Id)},{Math.Max(first.Id, second.Id)}", string.Join(',', cgroup.Processes()), "processes");
+    }
+
+    private static void LimitBelowBusyParent(Sandbox box)
+    {
+        var parent = box.CreateWith("busy", null);
+        box.StartIn(parent, "exec sleep 100");
+        var child = box.Open("busy/inner");
+        child.Create();
+        var e = Expect.Throws(() => child.Apply(new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20 } }), "memory limit");
+        Expect.True(e.Message.Contains($"{box.Dir("busy")} has processes of its own"), e.Message);
     }
 
     private static void ForkBomb(Sandbox box)
