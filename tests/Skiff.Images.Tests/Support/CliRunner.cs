@@ -7,7 +7,7 @@ public sealed record CliResult(int Exit, string Out, string Error);
 /// <summary>Runs the skiff command line in-process with captured output, against a given store root.</summary>
 public static class CliRunner
 {
-    public static async Task<CliResult> RunAsync(string root, string? input, params string[] args)
+    public static async Task<CliResult> RunWithInputAsync(string root, string? input, params string[] args)
     {
         StringWriter output = new(), error = new();
         CliContext cli = new()
@@ -22,5 +22,5 @@ public static class CliRunner
         return new CliResult(exit, output.ToString(), error.ToString());
     }
 
-    public static Task<CliResult> RunAsync(string root, params string[] args) => RunAsync(root, null, args);
+    public static Task<CliResult> RunAsync(string root, params string[] args) => RunWithInputAsync(root, null, args);
 }
