@@ -40,7 +40,7 @@ internal sealed class RuncCommandLine
 
     public Invocation Parse(IReadOnlyList<string> args)
     {
-        GlobalSettings globals = GlobalSettings.Default;
+        GlobalSettings? globals = null;
         try
         {
             List<string> tokens = GoFlagSyntax.Normalize(args, _root, FindVerb);
@@ -60,7 +60,7 @@ internal sealed class RuncCommandLine
         }
         catch (CliException e)
         {
-            return new Invocation(globals == GlobalSettings.Default ? GlobalsOnly(args) : globals, new UsageErrorCommand(e.Message));
+            return new Invocation(globals ?? GlobalsOnly(args), new UsageErrorCommand(e.Message));
         }
     }
 
