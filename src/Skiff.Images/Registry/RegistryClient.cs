@@ -117,6 +117,8 @@ public sealed class RegistryClient : IDisposable
     {
         Digest digest = descriptor.ParsedDigest;
         byte[] buffer = new byte[128 * 1024];
+        // Bytes kept from an earlier, interrupted download are trusted only until the digest says otherwise.
+        bool resumed = ingest.Offset > 0;
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -124,8 +126,8 @@ public sealed class RegistryClient : IDisposable
                 long offset = ingest.Offset;
                 if (offset == descriptor.Size && descriptor.Size > 0)
                 {
-                    ingest.Commit();
-                    return;
+                    if (CommitOrRestart(ingest, ref resumed)) return;
+                    continue;
                 }
                 using HttpResponseMessage response = await SendAsync(() =>
                 {
@@ -163,8 +165,7 @@ public sealed class RegistryClient : IDisposable
                 }
                 if (descriptor.Size >= 0 && ingest.Offset < descriptor.Size)
                     throw new IOException($"connection closed after {ingest.Offset} of {descriptor.Size} bytes");
-                ingest.Commit();
-                return;
+                if (CommitOrRestart(ingest, ref resumed)) return;
             }
             catch (Exception e) when (IsTransient(e, cancellationToken) && attempt < _options.MaxAttempts)
             {
@@ -174,6 +175,22 @@ public sealed class RegistryClient : IDisposable
             {
                 throw new ImageException($"blob {digest}: {e.Message} (gave up after {attempt} attempts)", e);
             }
+        }
+    }
+
+    /// <summary>Commits; if the digest fails on a download that reused kept bytes, starts over once from zero.</summary>
+    private static bool CommitOrRestart(BlobIngest ingest, ref bool resumed)
+    {
+        try
+        {
+            ingest.Commit();
+            return true;
+        }
+        catch (ImageException) when (resumed)
+        {
+            resumed = false;
+            ingest.Restart();
+            return false;
         }
     }
 

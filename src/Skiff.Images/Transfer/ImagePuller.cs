@@ -154,10 +154,16 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
                 progress.Layer(id, LayerState.PullComplete);
             }
         }
-        catch
+        catch (Exception first)
         {
             failed.Cancel();
             await Task.WhenAll(downloads.Select(d => d.ContinueWith(_ => { }, TaskScheduler.Default)));
+            // A layer that failed cancels the others: report its error, not their cancellations.
+            if (first is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                && downloads.Select(d => d.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
             throw;
         }
         return true;

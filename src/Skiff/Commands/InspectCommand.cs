@@ -34,7 +34,7 @@ public static class InspectCommand
             string? template = parse.GetValue(format);
             if (template is null or "json")
             {
-                if (found.Count > 0 || exit == 0) cli.Out.WriteLine(JsonSerializer.Serialize(found, InspectJsonContext.Relaxed.ListImageInspect));
+                cli.Out.WriteLine(JsonSerializer.Serialize(found, InspectJsonContext.Relaxed.ListImageInspect));
             }
             else
             {
