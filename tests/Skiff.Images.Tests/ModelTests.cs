@@ -132,4 +132,26 @@ public sealed class ModelTests
         Assert.Equal("SIGTERM", config.StopSignal);
         Assert.Throws<ImageException>(() => ConfigChanges.Apply(config, "CMD [\"unterminated"));
     }
+
+    [Fact]
+    public void Progress_draws_bars_in_place_on_a_terminal_and_lines_elsewhere()
+    {
+        StringWriter terminal = new();
+        ProgressRenderer bars = new(terminal, terminal: true);
+        bars.Layer("aaaaaaaaaaaa", LayerState.PullingFsLayer);
+        bars.Layer("bbbbbbbbbbbb", LayerState.PullingFsLayer);
+        bars.Layer("aaaaaaaaaaaa", LayerState.Downloading, 500_000, 1_000_000);
+        bars.Layer("aaaaaaaaaaaa", LayerState.PullComplete);
+        string drawn = terminal.ToString();
+        Assert.Contains("aaaaaaaaaaaa: Downloading  [=========================>                        ]  500kB/1MB", drawn);
+        Assert.Contains("\u001b[2A\u001b[2K\r", drawn);   // two lines up: the first layer's line is redrawn
+        Assert.EndsWith("aaaaaaaaaaaa: Pull complete\u001b[2B\r", drawn);
+
+        StringWriter pipe = new();
+        ProgressRenderer lines = new(pipe, terminal: false);
+        lines.Layer("aaaaaaaaaaaa", LayerState.Downloading, 1, 10);
+        lines.Layer("aaaaaaaaaaaa", LayerState.Downloading, 5, 10);
+        lines.Layer("aaaaaaaaaaaa", LayerState.PullComplete);
+        Assert.Equal("aaaaaaaaaaaa: Downloading\naaaaaaaaaaaa: Pull complete\n", pipe.ToString());
+    }
 }

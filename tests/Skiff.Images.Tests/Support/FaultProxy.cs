@@ -27,6 +27,15 @@ public sealed class FaultProxy : IDisposable
     /// <summary>Blob bytes per second; 0 for no limit.</summary>
     public int BytesPerSecond { get; set; }
 
+    /// <summary>Answer blob GETs with a 307 to "localhost" (another authority), as registries on object storage do.</summary>
+    public bool RedirectBlobs { get; set; }
+
+    /// <summary>Authorization headers that reached the redirect target (there must be none).</summary>
+    public List<string> AuthorizationAtStorage { get; } = [];
+
+    /// <summary>What the storage side adds itself when it forwards (a presigned URL's authority, in effect).</summary>
+    public string? StorageAuthorization { get; set; }
+
     public List<string> RangesSeen { get; } = [];
     public int BlobRequests;
 
@@ -35,6 +44,7 @@ public sealed class FaultProxy : IDisposable
         _target = target;
         Port = RegistryServer.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Prefixes.Add($"http://localhost:{Port}/");
         _listener.Start();
         _loop = Task.Run(ServeAsync);
     }
@@ -56,12 +66,26 @@ public sealed class FaultProxy : IDisposable
         try
         {
             HttpListenerRequest request = context.Request;
-            using HttpRequestMessage forward = new(new HttpMethod(request.HttpMethod), $"http://{_target}{request.Url!.PathAndQuery}");
+            string path = request.Url!.PathAndQuery;
+            if (path.StartsWith("/storage/", StringComparison.Ordinal))
+            {
+                lock (AuthorizationAtStorage) if (request.Headers["Authorization"] is { } authorization) AuthorizationAtStorage.Add(authorization);
+                path = path["/storage".Length..];
+            }
+            else if (RedirectBlobs && request.HttpMethod == "GET" && path.Contains("/blobs/sha256:", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 307;
+                context.Response.Headers["Location"] = $"http://localhost:{Port}/storage{path}";
+                return;
+            }
+            using HttpRequestMessage forward = new(new HttpMethod(request.HttpMethod), $"http://{_target}{path}");
             foreach (string? key in request.Headers.AllKeys)
             {
                 if (key is null or "Host" or "Content-Length" or "Content-Type" or "Connection") continue;
                 forward.Headers.TryAddWithoutValidation(key, request.Headers.GetValues(key)!);
             }
+            if (request.Url.AbsolutePath.StartsWith("/storage/", StringComparison.Ordinal) && StorageAuthorization is { } storageAuthorization)
+                forward.Headers.TryAddWithoutValidation("Authorization", storageAuthorization);
             if (request.HasEntityBody)
             {
                 MemoryStream body = new();
