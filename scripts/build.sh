@@ -6,7 +6,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$repo/artifacts/bin
 # Every executable in the solution ships; one that does not build fails the build.
-projects=(src/Skiff.Runc/Skiff.Runc.csproj src/Skiff/Skiff.csproj)
+projects=(src/Skiff.Runc/Skiff.Runc.csproj src/Skiff/Skiff.csproj tests/Skiff.ForkStress/Skiff.ForkStress.csproj)
 
 command -v dotnet >/dev/null || { echo "build: dotnet not found (scripts/install-deps.sh says how to get it)" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

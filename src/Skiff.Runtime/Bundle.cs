@@ -35,7 +35,7 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath)
 
         string rootfs = Path.GetFullPath(Path.Combine(directory, spec.Root.Path));
         if (!System.IO.Directory.Exists(rootfs))
-            throw new RuntimeException($"rootfs ({rootfs}) does not exist");
+            throw new RuntimeException($"rootfs {rootfs}: stat {rootfs}: no such file or directory");
         return new Bundle(directory, spec, rootfs);
     }
 }

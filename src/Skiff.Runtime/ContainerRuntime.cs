@@ -45,9 +45,12 @@ public sealed class ContainerRuntime(RuntimeOptions options)
             Start(o.Id);
             return 0;
         }
+        // The container's process may be a grandchild (joined or time namespaces): adopt it to wait for it.
+        Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         int status;
-        using (Launched launched = Launch(o, foreground: true))
+        try
         {
+            using Launched launched = Launch(o, foreground: true);
             ContainerRecord record = launched.Record;
             using ConsoleRelay? relay = launched.ConsoleMaster >= 0 ? new ConsoleRelay(launched.ConsoleMaster) : null;
             launched.Session!.Release();
@@ -55,6 +58,16 @@ public sealed class ContainerRuntime(RuntimeOptions options)
             using var forwarder = new SignalForwarder(record.Pid);
             status = ExitWaiter.Wait(record.Pid);
             relay?.Drain();
+        }
+        catch (SystemCallException e)
+        {
+            Delete(o.Id, force: true);
+            throw new RuntimeException(e.Message, e);
+        }
+        catch (RuntimeException)
+        {
+            Delete(o.Id, force: true);
+            throw;
         }
         Delete(o.Id, force: true);
         return ExitWaiter.ExitCode(status);

@@ -10,6 +10,7 @@ namespace Skiff.Runtime.Launch;
 /// no statics, no locks; only raw system calls over the native plan and stack buffers. A failure
 /// is reported as (step, errno) on the sync socket and ends the process.
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit] // no zeroing helper runs for the stack buffers
 internal static unsafe class ChildRoutine
 {
     private const int PathMax = 4096;
@@ -104,6 +105,10 @@ internal static unsafe class ChildRoutine
                     break;
                 case StepKind.ReadonlyPath:
                     r = ReadonlyPath(root, s->S1, fdPath, stat);
+                    break;
+                case StepKind.EnsureDirectory:
+                    r = ResolveInRoot(root, s->S1, 1, path);
+                    if (r >= 0) { Sys(Sc.Close, r); r = 0; }
                     break;
                 case StepKind.RemountInRoot:
                     r = OpenInRoot(root, s->S1, O_PATH);

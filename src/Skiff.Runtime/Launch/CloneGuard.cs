@@ -12,18 +12,23 @@ namespace Skiff.Runtime.Launch;
 /// <item>If a GC had begun suspending threads when the memory was copied, the child's copy of
 /// the runtime's "trap threads" flag is set and its first GC poll waits forever for a GC that
 /// only the parent runs. The clone is a SuppressGCTransition call, so this thread stays in
-/// cooperative mode and no such GC can finish before the parent's own poll after clone returns:
-/// a GC that could have touched the copy is therefore always counted between the two reads of
-/// the collection count. When the count moved, the child is killed and the clone repeated.
+/// cooperative mode and no such GC can finish before the parent's next safepoint: the parent
+/// passes one (a transitioning P/Invoke) before its second read of the collection count, so a
+/// GC that could have touched the copy is always counted between the two reads. A stress run
+/// without that safepoint hung children within a few hundred launches. When the count moved, the child is killed and the clone repeated.
 /// (Background GC, whose end-of-cycle pause does not count, is switched off for these binaries.)</item>
 /// </list>
 /// </summary>
 internal static unsafe class CloneGuard
 {
-    private const int MaxAttempts = 16;
+    private const int MaxAttempts = 64;
 
-    /// <summary>Clones a child that runs <paramref name="context"/>'s plan; returns its pid in the parent.</summary>
-    public static int Clone(long flags, ChildContext* context)
+    /// <summary>
+    /// Clones a child that runs <paramref name="context"/>'s plan; returns its pid in the parent.
+    /// A raced child may already have written to the sync socket: what it wrote is drained from
+    /// <paramref name="syncSocket"/> before the next attempt, so the new child's dialogue starts clean.
+    /// </summary>
+    public static int Clone(long flags, ChildContext* context, int syncSocket)
     {
         for (int attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -32,13 +37,20 @@ internal static unsafe class CloneGuard
             int collections = GC.CollectionCount(0);
             long pid = Interop.Raw.Sys(Syscall.Clone, flags | Signal.SIGCHLD, 0, 0, 0, 0);
             if (pid == 0) ChildRoutine.Run(context);
-            bool raced = GC.CollectionCount(0) != collections;
+            // A transitioning P/Invoke: its return is a safepoint that waits out any GC already
+            // begun, so the count read after it has seen every GC that could have reached the copy.
             Interop.Libc.PthreadSigmask(Native.SIG_SETMASK, &previous, null);
+            bool raced = GC.CollectionCount(0) != collections;
             if (pid < 0) throw new SystemCallException("clone", (int)-pid);
             if (!raced) return (int)pid;
             Interop.Libc.Kill((int)pid, Signal.SIGKILL);
             int status;
             Interop.Libc.WaitPid((int)pid, &status, 0);
+            SyncMessage stale;
+            while (Interop.Libc.Syscall(45 /* recvfrom */, syncSocket, (long)&stale, sizeof(SyncMessage), 0x40 /* MSG_DONTWAIT */, 0, 0) > 0) { }
+            // Collections back to back (a stress test's, or a heap under pressure) would race every
+            // attempt: from the ninth on, give the collector a moment to finish first.
+            if (attempt >= 8) Thread.Sleep(1);
         }
         throw new RuntimeException("clone: a garbage collection raced every attempt to start the container");
     }

@@ -105,6 +105,8 @@ public static class LaunchPlanner
 
         long cloneFlags = forks ? 0 : created;
         steps.Add(CloseInherited(input));
+        // Devices and directories are made with the modes the config names, not the runtime's umask.
+        steps.Add(new Step(StepKind.Umask, "clear the umask") { A = 0 });
         foreach (string type in JoinOrder)
             if (joined.TryGetValue(type, out int fd))
                 steps.Add(new Step(StepKind.SetNs, $"join {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
@@ -143,6 +145,7 @@ public static class LaunchPlanner
         foreach (Hook hook in spec.Hooks?.CreateContainer ?? [])
             steps.Add(HookStep(hook, "createContainer", input.Fds.State));
 
+        steps.Add(new Step(StepKind.EnsureDirectory, $"create cwd {process.Cwd}") { S1 = RootfsPath.Resolve(input.RootfsPath, process.Cwd) });
         foreach (string path in linux.MaskedPaths ?? [])
             steps.Add(new Step(StepKind.MaskPath, $"mask {path}") { S1 = InRoot(path) });
         foreach (string path in linux.ReadonlyPaths ?? [])
@@ -170,7 +173,8 @@ public static class LaunchPlanner
         AddIdentity(process, steps, warnings, newUser);
 
         if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
-        if (process.User.Umask is uint umask) steps.Add(new Step(StepKind.Umask, $"set umask {umask:o}") { A = umask });
+        uint umask = process.User.Umask ?? 0x12; // 0022, runc's default for the container's process
+        steps.Add(new Step(StepKind.Umask, $"set umask {Convert.ToString(umask, 8)}") { A = umask });
         steps.Add(new Step(StepKind.Chdir, $"chdir to cwd {process.Cwd}") { S1 = process.Cwd });
         string executable = process.Args![0];
         steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
@@ -254,7 +258,7 @@ public static class LaunchPlanner
         foreach (Mount mount in input.Spec.Mounts ?? [])
         {
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
-            else steps.AddRange(MountSteps(mount, input.BundleDir));
+            else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination)));
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
 
@@ -282,10 +286,9 @@ public static class LaunchPlanner
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
     }
 
-    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir)
+    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
-        string destination = InRoot(mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
         string what = $"mount {mount.Source ?? mount.Type} to {mount.Destination}";
         if (bind)

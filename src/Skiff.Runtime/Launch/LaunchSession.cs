@@ -38,7 +38,7 @@ internal sealed unsafe class LaunchSession : IDisposable
     {
         using (var native = new NativePlan(_plan.Steps, childSocket))
         {
-            try { _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context); }
+            try { _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context, _parentSocket); }
             // Our copy of the child's end must go, or the child's exec (which closes its copy) is never seen as EOF.
             finally { Interop.Libc.Close(childSocket); }
         }

@@ -31,7 +31,7 @@ public sealed class ContainerStore(string root)
         if (Interop.Libc.Mkdir(dir, 0x1C0 /* 0700 */) != 0)
         {
             int errno = Errno.Last;
-            if (errno == Errno.EEXIST) throw new RuntimeException($"container with id exists: {id}");
+            if (errno == Errno.EEXIST) throw new RuntimeException($"container with id {id} already exists");
             throw new SystemCallException($"creating state directory {dir}", errno);
         }
         return ContainerLock.Take(dir);
