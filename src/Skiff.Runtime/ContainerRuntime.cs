@@ -69,7 +69,7 @@ public sealed class ContainerRuntime(RuntimeOptions options)
             Delete(o.Id, force: true);
             throw;
         }
-        Delete(o.Id, force: true);
+        if (!o.Keep) Delete(o.Id, force: true);
         return ExitWaiter.ExitCode(status);
     }
 
@@ -125,7 +125,7 @@ public sealed class ContainerRuntime(RuntimeOptions options)
         var summaries = new List<ContainerSummary>();
         foreach (string id in _store.Ids())
             if (TryLoad(id) is { } record)
-                summaries.Add(new ContainerSummary(record.ToState(StatusOf(record)), record.Created, record.Owner));
+                summaries.Add(new ContainerSummary(record.ToState(StatusOf(record)), record.Rootfs, record.Created, record.Owner));
         return summaries;
     }
 

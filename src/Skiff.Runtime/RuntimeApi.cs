@@ -16,10 +16,12 @@ public sealed record CreateOptions(string Id, string BundlePath)
     public bool NoPivot { get; init; }
     public bool NoNewKeyring { get; init; }
     public int PreserveFds { get; init; }
+    /// <summary>`run --keep`: leave the stopped container in place instead of deleting it.</summary>
+    public bool Keep { get; init; }
 }
 
 /// <summary>One row of `list`.</summary>
-public sealed record ContainerSummary(State State, DateTimeOffset Created, string Owner);
+public sealed record ContainerSummary(State State, string Rootfs, DateTimeOffset Created, string Owner);
 
 /// <summary>A failure whose Message is the one-line error a user sees (runc style).</summary>
 public class RuntimeException(string message, Exception? inner = null) : Exception(message, inner);

@@ -10,7 +10,7 @@ public class ListTests
 {
     private static ContainerSummary Summary(string id, int pid, string status, string bundle, DateTimeOffset created, string owner,
         Dictionary<string, string>? annotations = null) =>
-        new(new State { Id = id, Pid = pid, Status = status, Bundle = bundle, Annotations = annotations }, created, owner);
+        new(new State { Id = id, Pid = pid, Status = status, Bundle = bundle, Annotations = annotations }, bundle + "/rootfs", created, owner);
 
     [Fact]
     public void Table_is_laid_out_like_runcs_tabwriter()
@@ -33,7 +33,6 @@ public class ListTests
     public void Json_has_runcs_fields_in_runcs_order()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("config.json"), "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}}");
         var created = new DateTimeOffset(2026, 11, 22, 3, 42, 35, TimeSpan.FromHours(1));
         string json = ListCommand.Json([
             Summary("a", 7, "running", dir.Path, created, "root", new() { ["k"] = "v" }),
@@ -53,7 +52,8 @@ public class ListTests
 
         JsonElement second = document.RootElement[1];
         Assert.False(second.TryGetProperty("annotations", out _));
-        Assert.Equal("", second.GetProperty("rootfs").GetString());
+        // The rootfs recorded at create, even once the bundle is gone.
+        Assert.Equal(dir.File("gone") + "/rootfs", second.GetProperty("rootfs").GetString());
     }
 
     [Fact]

@@ -136,26 +136,3 @@ public class LogTests
             Bit(UnixFileMode.OtherRead, 'r'), Bit(UnixFileMode.OtherWrite, 'w'), Bit(UnixFileMode.OtherExecute, 'x')]);
     }
 }
-
-public class RunWarningTests
-{
-    [Fact]
-    public void Run_keep_warns_that_the_container_will_not_be_kept()
-    {
-        using var dir = new TempDir();
-        string log = dir.File("log.json");
-        string missing = dir.File("no-bundle");
-
-        (int status, _, string stderr) = Cli.Run("--root", dir.File("root"), "--log", log, "--log-format", "json",
-            "run", "--keep", "-b", missing, "keep-" + Guid.NewGuid().ToString("N")[..8]);
-
-        Assert.Equal(1, status);
-        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
-        string[] lines = File.ReadAllLines(log);
-        Assert.Equal(2, lines.Length);
-        Assert.Contains("\"level\":\"warning\"", lines[0]);
-        Assert.Contains("--keep is not supported yet", lines[0]);
-        Assert.Contains("\"level\":\"error\"", lines[1]);
-        Assert.Contains(missing, lines[1]);
-    }
-}

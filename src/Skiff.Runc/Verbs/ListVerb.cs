@@ -72,27 +72,12 @@ internal sealed record ListCommand(ListFormat Format, bool Quiet) : RuncCommand
                 Pid = c.State.Pid,
                 Status = c.State.Status,
                 Bundle = c.State.Bundle,
-                Rootfs = RootfsOf(c.State.Bundle),
+                Rootfs = c.Rootfs,
                 Created = GoText.Rfc3339Nano(c.Created.ToUniversalTime()),
                 Annotations = c.State.Annotations is { Count: > 0 } annotations ? annotations : null,
                 Owner = c.Owner,
             });
         }
         return JsonSerializer.Serialize(listed, RuncJsonContext.Default.ListListedContainer) + "\n";
-    }
-
-    /// <summary>root.path of the bundle's config, made absolute; empty when the bundle is gone.</summary>
-    private static string RootfsOf(string bundle)
-    {
-        try
-        {
-            using FileStream config = File.OpenRead(Path.Combine(bundle, "config.json"));
-            string? root = JsonSerializer.Deserialize(config, OciJsonContext.Default.Spec)?.Root?.Path;
-            return string.IsNullOrEmpty(root) ? "" : Path.GetFullPath(root, bundle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return "";
-        }
     }
 }

@@ -38,10 +38,8 @@ internal sealed record RunCommand(CreateOptions Options, bool Detach, bool Keep,
 {
     public override int Execute(RuncSession session)
     {
-        // Said out loud rather than at debug level: the caller asked to keep the container.
-        if (Keep) session.Log.Warning("--keep is not supported yet: the container is deleted when it exits");
         // skiff waits on the container's init directly, so it has no subreaper to turn off.
         if (NoSubreaper) session.Log.Debug("--no-subreaper is accepted for compatibility and ignored");
-        return session.Runtime.Run(Options, Detach);
+        return session.Runtime.Run(Options with { Keep = Keep }, Detach);
     }
 }

@@ -112,6 +112,21 @@ public sealed class LifecycleTests(Suite suite)
     }
 
     [Fact]
+    public void Run_keep_leaves_the_stopped_container_for_state_and_delete()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell("exit 4");
+        c.WriteConfig();
+
+        var run = c.Cli.Invoke("run", "--keep", "--bundle", c.BundleDir, c.Id);
+
+        Assert.Equal(4, run.ExitCode);
+        Assert.Equal(ContainerStatus.Stopped, c.State().Status);
+        c.Delete().AssertSuccess();
+        c.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public void Kill_accepts_signal_names_with_and_without_SIG_and_numbers()
     {
         using var c = new TestContainer(suite);
