@@ -13,6 +13,7 @@ packages=(
     containerd                  # ctr run --runc-binary
     skopeo umoci docker-registry  # local images and a local registry, no internet
     containernetworking-plugins iptables  # container networking
+    qemu-system-x86 linux-image-amd64 cpio  # tests/v2-guest: a pure cgroup v2 kernel under qemu
 )
 
 log() { echo "install-deps: $*" >&2; }
