@@ -222,8 +222,10 @@ public static class LaunchPlanner
         }
         if (!created.Contains("mount") && !joined.ContainsKey("mount"))
             throw new RuntimeException("config.json: a mount namespace is required (skiff-runc never changes the host's mounts)");
+        // A namespace joined by path is the container's own too (Podman hands over the network namespace it made).
+        var own = created.Concat(joined.Keys).ToHashSet();
         foreach (string key in (linux.Sysctl ?? []).Keys)
-            ValidateSysctl(key, created);
+            ValidateSysctl(key, own);
         if (linux.IntelRdt is not null && !Directory.Exists("/sys/fs/resctrl/info"))
             throw new RuntimeException("config.json: linux.intelRdt is set, but this host has no resctrl filesystem");
         if (!string.IsNullOrEmpty(process.ApparmorProfile))

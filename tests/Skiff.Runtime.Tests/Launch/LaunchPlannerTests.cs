@@ -169,6 +169,16 @@ public class LaunchPlannerTests
         Assert.Equal(0x2000 | 0x1B6, fuse.A);
     }
 
+    [Fact]
+    public void A_net_sysctl_is_allowed_in_a_network_namespace_joined_by_path()
+    {
+        Spec spec = MinimalSpec();
+        spec.Linux!.Namespaces![4] = new LinuxNamespace { Type = "network", Path = "/run/netns/podman" };
+        spec.Linux.Sysctl = new() { ["net.ipv4.ping_group_range"] = "0 0" };
+        LaunchPlan plan = Plan(spec, new Dictionary<string, int> { ["network"] = 20 });
+        Assert.Contains(plan.Steps, s => s.Kind == StepKind.WriteFile && s.S1 == "/proc/sys/net/ipv4/ping_group_range");
+    }
+
     [Theory]
     [InlineData("hostname without uts")]
     [InlineData("seccomp")]
