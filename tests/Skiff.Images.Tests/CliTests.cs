@@ -138,5 +138,30 @@ public sealed class CliTests(RegistryFixture fixture) : IDisposable
         Assert.StartsWith("busybox ", (await Ok("images")).Split('\n')[1]);
     }
 
+    [Fact]
+    public async Task All_tags_short_names_and_archives_through_pipes()
+    {
+        // Short names go to the configured default registry, which need not be Docker Hub.
+        string config = _temp.Combine("registries.json");
+        File.WriteAllText(config, $$"""{"default-registry": "{{fixture.Registry.Address}}", "max-concurrent-downloads": 1}""");
+        string pulled = await Ok("--registries-config", config, "pull", "-q", "test/shared-b");
+        Assert.Equal($"{fixture.Registry.Address}/test/shared-b:latest\n", pulled);
+        Assert.Contains("test/shared-b ", await Ok("--registries-config", config, "images", "test/shared-b"));
+
+        await Ok("pull", "-a", $"{fixture.Registry.Address}/test/single");
+        string tags = await Ok("images", "--format", "{{.Tag}}", $"{fixture.Registry.Address}/test/single");
+        Assert.Equal(["docker", "oci-gzip"], tags.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+
+        // skiff save | skiff load, as separate processes joined by a pipe.
+        string other = _temp.Combine("piped-root");
+        using System.Diagnostics.Process save = SkiffProcess.Start(Root, "save", $"{fixture.Registry.Address}/test/shared-b");
+        using System.Diagnostics.Process load = SkiffProcess.Start(other, "load", redirectInput: true);
+        await save.StandardOutput.BaseStream.CopyToAsync(load.StandardInput.BaseStream);
+        load.StandardInput.Close();
+        await Task.WhenAll(save.WaitForExitAsync(), load.WaitForExitAsync());
+        Assert.Equal(0, save.ExitCode);
+        Assert.Equal($"Loaded image: {fixture.Registry.Address}/test/shared-b:latest\n", await load.StandardOutput.ReadToEndAsync());
+    }
+
     public void Dispose() => _temp.Dispose();
 }

@@ -23,6 +23,18 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Transient_server_errors_are_retried_with_backoff()
+    {
+        using FaultProxy proxy = new(fixture.Registry.Address) { ManifestFailuresLeft = 3 };
+        await _store.Service.PullAsync($"{proxy.Address}/test/shared-a:latest");
+        Assert.True(proxy.ManifestFailuresLeft < 0);
+
+        using FaultProxy hopeless = new(fixture.Registry.Address) { ManifestFailuresLeft = 1000 };
+        ImageException error = await Assert.ThrowsAsync<ImageException>(() => _store.Service.PullAsync($"{hopeless.Address}/test/shared-a:latest"));
+        Assert.Contains("503", error.Message);
+    }
+
+    [Fact]
     public async Task Blob_that_does_not_match_its_digest_is_refused_and_leaves_nothing()
     {
         using FaultProxy proxy = new(fixture.Registry.Address) { Corrupt = true };

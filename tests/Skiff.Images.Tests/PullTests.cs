@@ -91,6 +91,15 @@ public sealed class PullTests(RegistryFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Layers_unpacked_in_parallel_still_take_implied_directories_from_below()
+    {
+        await _store.Service.PullAsync(fixture.Reference("implied"));
+        string top = _store.Service.GetRootfs(fixture.Reference("implied")).LowerDirectories[0];
+        Assert.StartsWith("dir mode=750 uid=33 gid=33", TreeState.Describe(Path.Combine(top, "srv")));
+        Assert.StartsWith("dir mode=750 uid=33 gid=33", _store.MergedTree(fixture.Reference("implied"))["srv"]);
+    }
+
+    [Fact]
     public async Task Pull_by_digest_and_short_names_resolve()
     {
         PullResult tagged = await _store.Service.PullAsync(fixture.Reference("single", "oci-gzip"));

@@ -23,6 +23,7 @@ public sealed class LayerExtractor : IDisposable
 
     private readonly UnixFd _root;
     private readonly IReadOnlyList<string> _lowerDirectories;
+    private Action? _waitForLowers;
     private readonly List<(string Path, Interop.TimeSpec Access, Interop.TimeSpec Modify)> _directoryTimes = [];
     private readonly byte[] _buffer = new byte[256 * 1024];
     private string? _cachedParentPath;
@@ -32,10 +33,13 @@ public sealed class LayerExtractor : IDisposable
     /// <param name="targetDirectory">The new snapshot's (empty) directory.</param>
     /// <param name="lowerDirectories">The parent snapshots' directories, nearest first: where
     /// directories an entry implies but the layer lacks take their attributes from.</param>
-    public LayerExtractor(string targetDirectory, IReadOnlyList<string>? lowerDirectories = null)
+    /// <param name="waitForLowers">Called once before the lower directories are first read, for
+    /// layers unpacked in parallel with the ones below them.</param>
+    public LayerExtractor(string targetDirectory, IReadOnlyList<string>? lowerDirectories = null, Action? waitForLowers = null)
     {
         _root = ScopedFs.OpenDirectory(targetDirectory);
         _lowerDirectories = lowerDirectories ?? [];
+        _waitForLowers = waitForLowers;
     }
 
     /// <summary>Applies every entry of <paramref name="tar"/>; throws <see cref="ImageException"/> on a bad archive.</summary>
@@ -274,6 +278,8 @@ public sealed class LayerExtractor : IDisposable
 
     private LowerDirectory? FindLower(string path)
     {
+        _waitForLowers?.Invoke();
+        _waitForLowers = null;
         foreach (string lowerPath in _lowerDirectories)
         {
             int root = Interop.Libc.Open(lowerPath, FileFlags.O_PATH | FileFlags.O_DIRECTORY | FileFlags.O_CLOEXEC, 0);

@@ -40,8 +40,10 @@ public sealed class SnapshotStore(StoreLayout layout)
     /// </summary>
     /// <param name="lowerChainIds">The snapshots below this one, nearest first.</param>
     /// <returns>false if the snapshot already existed.</returns>
+    /// <param name="waitForLowers">Blocks until the lower snapshots exist, when they are still being
+    /// unpacked; called only if the layer implies directories it lacks.</param>
     public bool Ensure(Digest chainId, Digest diffId, IReadOnlyList<Digest> lowerChainIds, Func<Stream> openLayer,
-        Action<long>? progress = null, CancellationToken cancellationToken = default)
+        Action<long>? progress = null, CancellationToken cancellationToken = default, Action? waitForLowers = null)
     {
         if (Exists(chainId)) return false;
         using FileLock snapshotLock = FileLock.Exclusive(layout.SnapshotLock(chainId));
@@ -61,7 +63,7 @@ public sealed class SnapshotStore(StoreLayout layout)
             using (ObservedStream counted = new(compressed, progress: progress))
             using (Stream tar = Compression.OpenDecompressed(counted, out _))
             using (ObservedStream hashed = new(tar, diffId.Algorithm))
-            using (LayerExtractor extractor = new(fs, [.. lowerChainIds.Select(FsPath)]))
+            using (LayerExtractor extractor = new(fs, [.. lowerChainIds.Select(FsPath)], waitForLowers))
             {
                 result = extractor.Extract(hashed, cancellationToken);
                 hashed.Drain();

@@ -12,6 +12,8 @@ public sealed class PullOptions
     /// <summary>The platform to select from a multi-platform index (default: the host's).</summary>
     public Platform? Platform { get; init; }
     public int MaxConcurrentDownloads { get; init; } = 3;
+    /// <summary>Layers unpacked at once (each into its own snapshot).</summary>
+    public int MaxConcurrentUnpacks { get; init; } = Environment.ProcessorCount;
 }
 
 public sealed record PullResult(ImageRecord Image, ImageReference Reference, bool Updated);
@@ -137,36 +139,63 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             if (needBlob[i]) progress.Layer(layer.ParsedDigest.Short, LayerState.Waiting);
         }
 
+        // Layers unpack in parallel, each into its own snapshot. Only a layer that implies a directory
+        // it does not contain looks at the layers below it, and then waits for them to finish.
+        using SemaphoreSlim unpackSlots = new(Math.Max(1, options.MaxConcurrentUnpacks));
+        Task[] unpacks = [.. Enumerable.Repeat(Task.CompletedTask, count)];
         try
         {
             for (int i = 0; i < count; i++)
             {
                 await downloads[i];
                 if (!needSnapshot[i]) continue;
-                Descriptor layer = manifest.Layers[i];
-                string id = layer.ParsedDigest.Short;
-                List<Digest> lowers = [.. chainIds.Take(i)];
-                lowers.Reverse();
-                int index = i;
-                await Task.Run(() => stores.Snapshots.Ensure(chainIds[index], diffIds[index], lowers,
-                    () => stores.Content.OpenRead(layer.ParsedDigest),
-                    read => progress.Layer(id, LayerState.Extracting, read, layer.Size), failed.Token), failed.Token);
-                progress.Layer(id, LayerState.PullComplete);
+                // Slots are taken in layer order: a layer waiting on lower ones never holds a slot they need.
+                await unpackSlots.WaitAsync(failed.Token);
+                unpacks[i] = UnpackAsync(manifest.Layers[i], chainIds, diffIds, i, Task.WhenAll(unpacks.Take(i)), unpackSlots, progress, failed);
             }
+            await Task.WhenAll(unpacks);
         }
         catch (Exception first)
         {
             failed.Cancel();
-            await Task.WhenAll(downloads.Select(d => d.ContinueWith(_ => { }, TaskScheduler.Default)));
+            Task[] all = [.. downloads, .. unpacks];
+            await Task.WhenAll(all.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
             // A layer that failed cancels the others: report its error, not their cancellations.
             if (first is OperationCanceledException && !cancellationToken.IsCancellationRequested
-                && downloads.Select(d => d.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
+                && all.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
             }
             throw;
         }
         return true;
+    }
+
+    private Task UnpackAsync(Descriptor layer, List<Digest> chainIds, List<Digest> diffIds, int index, Task lowersDone,
+        SemaphoreSlim slots, ITransferProgress progress, CancellationTokenSource failed)
+    {
+        string id = layer.ParsedDigest.Short;
+        List<Digest> lowers = [.. chainIds.Take(index)];
+        lowers.Reverse();
+        return Task.Run(() =>
+        {
+            try
+            {
+                stores.Snapshots.Ensure(chainIds[index], diffIds[index], lowers, () => stores.Content.OpenRead(layer.ParsedDigest),
+                    read => progress.Layer(id, LayerState.Extracting, read, layer.Size), failed.Token,
+                    waitForLowers: () => lowersDone.WaitAsync(failed.Token).GetAwaiter().GetResult());
+                progress.Layer(id, LayerState.PullComplete);
+            }
+            catch
+            {
+                failed.Cancel();
+                throw;
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }, failed.Token);
     }
 
     private async Task DownloadAsync(RegistryClient client, ImageReference reference, Descriptor layer, SemaphoreSlim slots,

@@ -17,13 +17,15 @@ public static class SkiffCommandLine
         root.Options.Add(cli.RegistriesConfig);
 
         Command image = new("image", "Manage images");
-        foreach ((Func<CliContext, string, Command> verb, string name) in (ReadOnlySpan<(Func<CliContext, string, Command>, string)>)[
-            (PullCommand.Create, "pull"), (PushCommand.Create, "push"), (ImagesCommand.Create, "ls"), (ImagesCommand.Create, "list"),
-            (InspectCommand.Create, "inspect"), (RmiCommand.Create, "rm"), (RmiCommand.Create, "remove"), (TagCommand.Create, "tag"),
-            (PruneCommand.Create, "prune"), (SaveCommand.Create, "save"), (LoadCommand.Create, "load"), (ImportCommand.Create, "import"),
-            (HistoryCommand.Create, "history"), (ImportBusyboxCommand.Create, "import-busybox")])
+        foreach ((Func<CliContext, string, Command> verb, string name, string? alias) in (ReadOnlySpan<(Func<CliContext, string, Command>, string, string?)>)[
+            (PullCommand.Create, "pull", null), (PushCommand.Create, "push", null), (ImagesCommand.Create, "ls", "list"),
+            (InspectCommand.Create, "inspect", null), (RmiCommand.Create, "rm", "remove"), (TagCommand.Create, "tag", null),
+            (PruneCommand.Create, "prune", null), (SaveCommand.Create, "save", null), (LoadCommand.Create, "load", null),
+            (ImportCommand.Create, "import", null), (HistoryCommand.Create, "history", null), (ImportBusyboxCommand.Create, "import-busybox", null)])
         {
-            image.Subcommands.Add(verb(cli, name));
+            Command command = verb(cli, name);
+            if (alias is not null) command.Aliases.Add(alias);
+            image.Subcommands.Add(command);
         }
         root.Subcommands.Add(image);
 

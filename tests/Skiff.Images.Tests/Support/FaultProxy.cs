@@ -36,6 +36,9 @@ public sealed class FaultProxy : IDisposable
     /// <summary>What the storage side adds itself when it forwards (a presigned URL's authority, in effect).</summary>
     public string? StorageAuthorization { get; set; }
 
+    /// <summary>How many manifest requests to answer with 503 Service Unavailable first.</summary>
+    public int ManifestFailuresLeft;
+
     public List<string> RangesSeen { get; } = [];
     public int BlobRequests;
 
@@ -71,6 +74,11 @@ public sealed class FaultProxy : IDisposable
             {
                 lock (AuthorizationAtStorage) if (request.Headers["Authorization"] is { } authorization) AuthorizationAtStorage.Add(authorization);
                 path = path["/storage".Length..];
+            }
+            else if (path.Contains("/manifests/", StringComparison.Ordinal) && Interlocked.Decrement(ref ManifestFailuresLeft) >= 0)
+            {
+                context.Response.StatusCode = 503;
+                return;
             }
             else if (RedirectBlobs && request.HttpMethod == "GET" && path.Contains("/blobs/sha256:", StringComparison.Ordinal))
             {

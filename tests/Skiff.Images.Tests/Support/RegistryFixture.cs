@@ -28,6 +28,13 @@ public sealed class RegistryFixture : IDisposable
         Publish("whiteouts", "latest", LayerCompression.Gzip, [rootfs, changes, third]);
         Publish("shared-a", "latest", LayerCompression.Gzip, [rootfs, TestImages.SmallLayer("a", 300_000, 1)]);
         Publish("shared-b", "latest", LayerCompression.Gzip, [rootfs, TestImages.SmallLayer("b", 300_000, 2)]);
+        // The top layer implies /srv without containing it: it must take /srv's attributes from below,
+        // even though it is unpacked while the (larger) layer below is still being unpacked.
+        Publish("implied", "latest", LayerCompression.Gzip,
+        [
+            new TarBuilder().Directory("srv/", (UnixFileMode)0x1e8, uid: 33, gid: 33).File("srv/blob", TestImages.SmallLayer("x", 4_000_000, 11)).Build(),
+            new TarBuilder().File("srv/www/index.html", "<h1>hi</h1>").Build(),
+        ]);
         Publish("big", "latest", LayerCompression.Gzip, [rootfs, TestImages.SmallLayer("big", 6_000_000, 3), TestImages.SmallLayer("big2", 3_000_000, 4)]);
 
         // A multi-platform index: amd64 and arm64/v8 with different contents.

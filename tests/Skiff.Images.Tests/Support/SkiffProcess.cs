@@ -6,10 +6,17 @@ namespace Skiff.Images.Tests.Support;
 /// <summary>The skiff command line as a separate process (another skiff on the same store, or one to kill).</summary>
 public static class SkiffProcess
 {
-    public static Process Start(string root, params string[] args)
+    public static Process Start(string root, params string[] args) => Start(root, args, redirectInput: false);
+
+    public static Process Start(string root, string verb, bool redirectInput) => Start(root, [verb], redirectInput);
+
+    public static Process Start(string root, string[] args, bool redirectInput)
     {
         string dll = typeof(SkiffCommandLine).Assembly.Location;
-        ProcessStartInfo start = new("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        ProcessStartInfo start = new("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, UseShellExecute = false,
+        };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--root");
         start.ArgumentList.Add(root);
