@@ -8,7 +8,7 @@ using Skiff.Runtime.Store;
 namespace Skiff.Runtime;
 
 /// <summary>The runtime's verbs, as runc defines them, over the container store under --root.</summary>
-public sealed class ContainerRuntime(RuntimeOptions options)
+public sealed partial class ContainerRuntime(RuntimeOptions options)
 {
     private readonly ContainerStore _store = new(options.Root);
     private CgroupLayout? _layout;
