@@ -54,6 +54,7 @@ public sealed class RegistryClient : IDisposable
     {
         Registry = registry;
         _options = options;
+        _credential = new Lazy<Credential?>(() => options.Credential ?? options.AuthFile?.Get(registry));
         _insecure = options.TlsVerify == false || (options.TlsVerify is null && options.Config.IsInsecure(registry));
         SocketsHttpHandler handler = new()
         {
@@ -70,7 +71,10 @@ public sealed class RegistryClient : IDisposable
 
     private string Host => Registry == ImageReference.DockerHub ? "registry-1.docker.io" : Registry;
 
-    private Credential? Credential => _options.Credential ?? _options.AuthFile?.Get(Registry);
+    private Credential? Credential => _credential.Value;
+
+    /// <summary>Read once per client: every request of a pull would otherwise reread the auth file.</summary>
+    private readonly Lazy<Credential?> _credential;
 
     /// <summary>
     /// GET /v2/: picks https (or, for an insecure registry, http when https fails) and learns the
