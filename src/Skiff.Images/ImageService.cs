@@ -157,10 +157,22 @@ public sealed class ImageService : IDisposable
         using RegistryClient client = Client(registry, credential);
         await client.PingAsync(requireAuth: true, cancellationToken);
         AuthFile.Store(registry, credential);
+        ForgetClient(registry);
     }
 
     /// <returns>false if there was no login to remove.</returns>
-    public bool Logout(string? server) => AuthFile.Erase(RegistryHost(server));
+    public bool Logout(string? server)
+    {
+        string registry = RegistryHost(server);
+        ForgetClient(registry);
+        return AuthFile.Erase(registry);
+    }
+
+    /// <summary>Drops a cached client, whose tokens were issued for the old credential.</summary>
+    private void ForgetClient(string registry)
+    {
+        if (_clients.Remove(registry, out RegistryClient? client)) client.Dispose();
+    }
 
     /// <summary>A server argument ("https://host:5000/v2/", "host", nothing) as a registry host.</summary>
     public string RegistryHost(string? server)

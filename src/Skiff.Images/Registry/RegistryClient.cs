@@ -54,7 +54,7 @@ public sealed class RegistryClient : IDisposable
     {
         Registry = registry;
         _options = options;
-        _credential = new Lazy<Credential?>(() => options.Credential ?? options.AuthFile?.Get(registry));
+        _credential = ReadCredential();
         _insecure = options.TlsVerify == false || (options.TlsVerify is null && options.Config.IsInsecure(registry));
         SocketsHttpHandler handler = new()
         {
@@ -69,12 +69,15 @@ public sealed class RegistryClient : IDisposable
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("skiff/0.1");
     }
 
+    private Lazy<Credential?> ReadCredential() => new(() => _options.Credential ?? _options.AuthFile?.Get(Registry));
+
     private string Host => Registry == ImageReference.DockerHub ? "registry-1.docker.io" : Registry;
 
     private Credential? Credential => _credential.Value;
 
-    /// <summary>Read once per client: every request of a pull would otherwise reread the auth file.</summary>
-    private readonly Lazy<Credential?> _credential;
+    /// <summary>Read once per client (every request of a pull would otherwise reread the auth file),
+    /// and again when the registry turns a request down, in case a login happened meanwhile.</summary>
+    private Lazy<Credential?> _credential;
 
     /// <summary>
     /// GET /v2/: picks https (or, for an insecure registry, http when https fails) and learns the
@@ -448,6 +451,7 @@ public sealed class RegistryClient : IDisposable
                 // A challenge after we authorized: a wider scope is needed, or the token expired.
                 reauthorized = true;
                 _challenge = challenge;
+                _credential = ReadCredential();
                 _authorizations.TryRemove(scope, out _);
                 if (challenge.Scope is { Length: > 0 } wanted && !scope.Contains(wanted, StringComparison.Ordinal))
                     scope = scope.Length == 0 ? wanted : $"{scope} {wanted}";
