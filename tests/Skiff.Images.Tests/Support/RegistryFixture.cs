@@ -19,6 +19,20 @@ public sealed class RegistryFixture : IDisposable
 
     public RegistryFixture()
     {
+        // xunit does not dispose a fixture whose constructor threw: stop the registry here then.
+        try
+        {
+            Fill();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private void Fill()
+    {
         byte[] rootfs = TestImages.BusyboxRootfs(), changes = TestImages.ChangesLayer(), third = TestImages.ThirdLayer();
 
         Publish("single", "oci-gzip", LayerCompression.Gzip, [rootfs, changes]);
