@@ -86,14 +86,13 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         string status = StatusOf(record);
         if (all)
         {
-            ICgroup cgroup = OpenCgroup(record);
-            foreach (int pid in cgroup.Processes()) Interop.Libc.Kill(pid, signal);
-            if (signal == Signal.SIGKILL && cgroup.IsFrozen()) cgroup.Thaw();
+            SignalAll(record, signal);
             return;
         }
         if (status is ContainerStatus.Stopped or ContainerStatus.Creating)
             throw new RuntimeException("container not running");
         if (Interop.Libc.Kill(record.Pid, signal) != 0) throw SystemCallException.Last($"kill {id} (pid {record.Pid})");
+        if (status is ContainerStatus.Paused) ThawAfterKill(record, signal);
     }
 
     public void Delete(string id, bool force)
@@ -151,9 +150,10 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     {
         if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) return ContainerStatus.Stopped;
         if (record.Status == ContainerStatus.Creating) return ContainerStatus.Creating;
-        if (File.Exists(_store.FifoOf(record.Id))) return ContainerStatus.Created;
+        // Frozen first: a created container can be paused too, and runc reports it paused.
         try { if (OpenCgroup(record).IsFrozen()) return ContainerStatus.Paused; }
         catch (Exception e) when (e is RuntimeException or CgroupException or IOException) { }
+        if (File.Exists(_store.FifoOf(record.Id))) return ContainerStatus.Created;
         return ContainerStatus.Running;
     }
 

@@ -223,11 +223,6 @@ public class SyntaxTests
 
     [Theory]
     [InlineData("exec")]
-    [InlineData("ps")]
-    [InlineData("pause")]
-    [InlineData("resume")]
-    [InlineData("update")]
-    [InlineData("events")]
     [InlineData("checkpoint")]
     [InlineData("restore")]
     public void Verbs_still_to_come_exist_and_take_their_clients_flags(string verb)
