@@ -12,6 +12,7 @@ packages=(
     podman conmon catatonit     # real clients that drive an OCI runtime
     containerd                  # ctr run --runc-binary
     skopeo umoci docker-registry  # local images and a local registry, no internet
+    libzstd1 zstd apache2-utils libcap2-bin curl python3  # zstd layers; registry auth, file caps and pull bench in the image tests
     containernetworking-plugins iptables  # container networking
     qemu-system-x86 linux-image-amd64 cpio  # tests/v2-guest: a pure cgroup v2 kernel under qemu
 )

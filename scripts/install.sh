@@ -16,6 +16,8 @@ for b in skiff-runc skiff; do
     install -m 0755 "$repo/artifacts/bin/$b" "$prefix/bin/$b"
 done
 sh "$repo/scripts/make-busybox-bundle.sh" "$bundle"
+# The engine's built-in default image, made from the same busybox-static: no registry needed.
+"$prefix/bin/skiff" image import-busybox >/dev/null
 
-echo "install: skiff-runc and skiff are in $prefix/bin; the default bundle is $bundle" >&2
+echo "install: skiff-runc and skiff are in $prefix/bin; the default bundle is $bundle; skiff has busybox:latest" >&2
 echo "install: try: skiff-runc run --bundle $bundle hello" >&2

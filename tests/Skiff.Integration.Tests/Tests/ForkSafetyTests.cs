@@ -16,13 +16,20 @@ public sealed class ForkSafetyTests(Suite suite)
     [SkiffOnlyFact("it drives skiff's own launch code in-process")]
     public void Launches_survive_a_thread_that_forces_garbage_collections()
     {
+        string cgroupParent = $"/{suite.CgroupParent}/stress";
+        try { LaunchUnderGcPressure(cgroupParent); }
+        // The shared parent is the test's own making: each delete removes only its container's leaf.
+        finally { CgroupFs.Remove(cgroupParent); }
+    }
+
+    private void LaunchUnderGcPressure(string cgroupParent)
+    {
         string stress = Path.Combine(Path.GetDirectoryName(RuntimeUnderTest.BinaryPath)!, "skiff-fork-stress");
         Assert.True(File.Exists(stress), $"{stress} was not built (scripts/build.sh publishes it)");
         using var container = new TestContainer(suite);
         container.Process.Args = ["/bin/true"];
         container.WriteConfig();
         string root = Path.Combine(container.Dir, "stress-state");
-        string cgroupParent = $"/{suite.CgroupParent}/stress";
 
         var psi = new ProcessStartInfo(stress) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { container.BundleDir, root, Launches.ToString(), cgroupParent }) psi.ArgumentList.Add(arg);
