@@ -41,7 +41,7 @@ public sealed class ForkSafetyTests(Suite suite)
         if (!finished) process.Kill(entireProcessTree: true);
         Assert.True(finished, $"the stress run hung: {stdout.Result}{stderr.Result}");
 
-        Assert.Contains($"{Launches} passed, 0 failed", stdout.Result);
+        Assert.True(stdout.Result.Contains($"{Launches} passed, 0 failed"), $"{stdout.Result}{stderr.Result}");
         Assert.Equal(0, process.ExitCode);
         Assert.DoesNotContain("collections during the run: 0", stdout.Result);
         Assert.Empty(Directory.Exists(root) ? Directory.EnumerateDirectories(root) : []);
