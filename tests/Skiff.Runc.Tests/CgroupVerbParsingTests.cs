@@ -222,4 +222,16 @@ public class CgroupVerbParsingTests
                      "root         123       1  0 10:01 ?        00:00:00 sleep 600\n", PsCommand.Filter(ps, [123, 99]));
         Assert.Equal("couldn't find PID field in ps output", Assert.ThrowsAny<Exception>(() => PsCommand.Filter("USER CMD\n", [1])).Message);
     }
+
+    [Theory]
+    [InlineData("ps", "--help")]
+    [InlineData("ps", "-h")]
+    [InlineData("help", "ps")]
+    public void Ps_has_a_help_page(params string[] args)
+    {
+        (int status, string stdout, string stderr) = Cli.Run(args);
+        Assert.Equal((0, ""), (status, stderr));
+        Assert.Contains("ps displays the processes running inside a container", stdout);
+        Assert.Contains("--format", stdout);
+    }
 }

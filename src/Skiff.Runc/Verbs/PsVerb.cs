@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -33,6 +34,7 @@ internal sealed class PsVerb : Verb
             string body = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
             int equals = body.IndexOf('=');
             string name = equals < 0 ? body : body[..equals];
+            if (name is "help" or "h") return Help(result);
             if (name is not ("format" or "f")) throw new CliException($"flag provided but not defined: -{name}");
             if (equals >= 0) format = body[(equals + 1)..];
             else if (i + 1 < arguments.Length) format = arguments[++i];
@@ -41,6 +43,14 @@ internal sealed class PsVerb : Verb
         if (format is not ("table" or "json")) throw new CliException($"invalid format option \"{format}\": expected table or json");
         if (i >= arguments.Length) throw new CliException("\"ps\" requires a minimum of 1 argument(s), got 0");
         return new PsCommand(arguments[i], format == "json", string.Join('\u0000', arguments[(i + 1)..]));
+    }
+
+    /// <summary>The shared pass never saw `--help` here (it reads no flags of this verb), so the page is asked for now.</summary>
+    private HelpCommand Help(ParseResult result)
+    {
+        Command root = result.RootCommandResult.Command;
+        if (!root.Options.OfType<HelpOption>().Any()) root.Options.Add(new HelpOption { Recursive = true });
+        return new HelpCommand(root.Parse([Name, GoFlagSyntax.HelpToken]));
     }
 }
 
