@@ -117,6 +117,20 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
+    public void A_cgroup_joins_under_a_parent_another_creator_made_but_has_not_filled_yet()
+    {
+        // Two containers created at once under one new parent: the other creator has made the
+        // parent directory (empty cpuset) and not yet copied cpus and mems into it.
+        _box.Open("first").Create();
+        Directory.CreateDirectory(_box.V1Dir("cpuset", "shared"));
+        Assert.Equal("", CgroupSandbox.Read(_box.V1Dir("cpuset", "shared"), "cpuset.cpus"));
+        var cgroup = _box.CreateWith("shared/second", null);
+        var sleeper = _box.StartSleep();
+        cgroup.AddProcess(sleeper.Id);
+        Assert.Contains($":cpuset:{_box.Parent}/shared/second", File.ReadAllText($"/proc/{sleeper.Id}/cgroup"));
+    }
+
+    [Fact]
     public void A_process_joins_even_without_any_cpuset_given()
     {
         var cgroup = _box.CreateWith("plain", null);

@@ -16,14 +16,24 @@ internal sealed class CpusetV1 : IV1Controller
         if (!string.IsNullOrEmpty(c.Mems)) CgroupFile.Write(dir, "cpuset.mems", c.Mems);
     }
 
-    /// <summary>Copies cpus and mems from the parent where the cgroup has none (a freshly made directory).</summary>
+    /// <summary>
+    /// Copies cpus and mems from the parent where the cgroup has none (a freshly made directory).
+    /// A parent that is itself still empty is filled first: another process may have made it an
+    /// instant ago and not yet filled it (concurrent creates under one new parent hit ENOSPC).
+    /// </summary>
     public static void InheritFromParent(string dir)
     {
         string parent = Path.GetDirectoryName(dir)!;
         foreach (string file in new[] { "cpuset.cpus", "cpuset.mems" })
         {
             if (CgroupFile.Read(dir, file).Trim().Length > 0) continue;
-            CgroupFile.Write(dir, file, CgroupFile.Read(parent, file).Trim());
+            string value = CgroupFile.Read(parent, file).Trim();
+            if (value.Length == 0)
+            {
+                InheritFromParent(parent);
+                value = CgroupFile.Read(parent, file).Trim();
+            }
+            CgroupFile.Write(dir, file, value);
         }
     }
 

@@ -21,7 +21,8 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 internal static unsafe class CloneGuard
 {
-    private const int MaxAttempts = 64;
+    private const int MaxAttempts = 16;
+    private const int SuspectGraceMs = 5000;
 
     /// <summary>
     /// Clones a child that runs <paramref name="context"/>'s plan; returns its pid in the parent.
@@ -42,16 +43,23 @@ internal static unsafe class CloneGuard
             Interop.Libc.PthreadSigmask(Native.SIG_SETMASK, &previous, null);
             bool raced = GC.CollectionCount(0) != collections;
             if (pid < 0) throw new SystemCallException("clone", (int)-pid);
-            if (!raced) return (int)pid;
+            if (!raced || Speaks(syncSocket)) return (int)pid;
             Interop.Libc.Kill((int)pid, Signal.SIGKILL);
             int status;
             Interop.Libc.WaitPid((int)pid, &status, 0);
             SyncMessage stale;
             while (Interop.Libc.Syscall(45 /* recvfrom */, syncSocket, (long)&stale, sizeof(SyncMessage), 0x40 /* MSG_DONTWAIT */, 0, 0) > 0) { }
-            // Collections back to back (a stress test's, or a heap under pressure) would race every
-            // attempt: from the ninth on, give the collector a moment to finish first.
-            if (attempt >= 8) Thread.Sleep(1);
         }
         throw new RuntimeException("clone: a garbage collection raced every attempt to start the container");
+    }
+
+    /// <summary>Whether the child's first message arrives (left queued for the session) within the grace period.</summary>
+    private static bool Speaks(int syncSocket)
+    {
+        Interop.PollFd poll = new() { Fd = syncSocket, Events = Native.POLLIN };
+        int ready;
+        do ready = Interop.Libc.Poll(&poll, 1, SuspectGraceMs);
+        while (ready < 0 && Errno.Last == Errno.EINTR);
+        return ready > 0;
     }
 }
