@@ -21,8 +21,8 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 internal static unsafe class CloneGuard
 {
-    private const int MaxAttempts = 16;
-    private const int SuspectGraceMs = 5000;
+    private const int MaxAttempts = 100;
+    private const int SuspectGraceMs = 25;
 
     /// <summary>
     /// Clones a child that runs <paramref name="context"/>'s plan; returns its pid in the parent.
