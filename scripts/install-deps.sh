@@ -8,7 +8,7 @@ packages=(
     runc crun                   # the runtimes skiff-runc is compared with and validated against
     hyperfine time              # benchmarks: timing and peak RSS (/usr/bin/time)
     clang zlib1g-dev libzstd-dev  # NativeAOT links with clang against zlib/zstd
-    iproute2 util-linux         # ip netns, unshare, nsenter, mount
+    iproute2 util-linux procps  # ip netns, unshare, nsenter, mount; ps for `skiff-runc ps`
     podman conmon catatonit     # real clients that drive an OCI runtime
     containerd                  # ctr run --runc-binary
     skopeo umoci docker-registry  # local images and a local registry, no internet
