@@ -49,11 +49,19 @@ internal static class ArgumentCode
                 break;
             case CompareOp.Greater or CompareOp.GreaterOrEqual:
             {
-                Label highEqual = asm.NewLabel();
                 asm.Load(High(check.Index));
-                asm.Branch(JumpIfGreater, valueHigh, pass, highEqual);
-                asm.Mark(highEqual);
-                asm.Branch(JumpIfEqual, valueHigh, lowHalf, fail);
+                if (valueHigh == 0)
+                {
+                    // Not above zero means zero: straight on to the low half.
+                    asm.Branch(JumpIfGreater, 0, pass, lowHalf);
+                }
+                else
+                {
+                    Label highEqual = asm.NewLabel();
+                    asm.Branch(JumpIfGreater, valueHigh, pass, highEqual);
+                    asm.Mark(highEqual);
+                    asm.Branch(JumpIfEqual, valueHigh, lowHalf, fail);
+                }
                 asm.Mark(lowHalf);
                 asm.Load(Low(check.Index));
                 asm.Branch(check.Op == CompareOp.Greater ? JumpIfGreater : JumpIfGreaterOrEqual, valueLow, pass, fail);
@@ -61,11 +69,19 @@ internal static class ArgumentCode
             }
             case CompareOp.Less or CompareOp.LessOrEqual:
             {
-                Label highNotBelow = asm.NewLabel();
                 asm.Load(High(check.Index));
-                asm.Branch(JumpIfGreaterOrEqual, valueHigh, highNotBelow, pass);
-                asm.Mark(highNotBelow);
-                asm.Branch(JumpIfGreater, valueHigh, fail, lowHalf);
+                if (valueHigh == 0)
+                {
+                    // Nothing is below zero: a high half above it fails, zero goes on to the low half.
+                    asm.Branch(JumpIfGreater, 0, fail, lowHalf);
+                }
+                else
+                {
+                    Label highNotBelow = asm.NewLabel();
+                    asm.Branch(JumpIfGreaterOrEqual, valueHigh, highNotBelow, pass);
+                    asm.Mark(highNotBelow);
+                    asm.Branch(JumpIfGreater, valueHigh, fail, lowHalf);
+                }
                 asm.Mark(lowHalf);
                 asm.Load(Low(check.Index));
                 // arg < v fails when arg >= v; arg <= v fails when arg > v.
