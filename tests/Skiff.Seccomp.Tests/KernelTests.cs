@@ -163,6 +163,31 @@ public class KernelTests
     }
 
     [Fact]
+    public void A_program_with_far_jumps_loads_and_decides_in_the_kernel()
+    {
+        // 300 calls each refused with its own errno when its second argument is nr + 1000: thousands of
+        // instructions, so the search's early branches take trampolines.
+        var rules = Enumerable.Range(0, 330)
+            .Select(nr => (Nr: nr, Name: UnistdHeader.X86_64.FirstOrDefault(p => p.Value == nr).Key))
+            .Where(p => p.Name is not null).Take(300)
+            .Select(p => new Oci.Runtime.SeccompSyscall
+            {
+                Names = [p.Name!],
+                Action = "SCMP_ACT_ERRNO",
+                ErrnoRet = (uint)(p.Nr % 100 + 1),
+                Args = [new Oci.Runtime.SeccompArg { Index = 1, Value = (ulong)p.Nr + 1000, Op = "SCMP_CMP_EQ" }],
+            }).ToList();
+        var program = Profiles.Compile(new Oci.Runtime.Seccomp { DefaultAction = "SCMP_ACT_ALLOW", Syscalls = rules });
+        Assert.True(program.InstructionCount > 2000, $"only {program.InstructionCount} instructions");
+        var run = Probe(program, "x64:121:0:1121", "x64:121:0:0", "x64:39:0:1039", "x64:110:0:1111");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("errno 22", run.Result("x64:121:0:1121"));   // getpgid
+        Assert.StartsWith("ok ", run.Result("x64:121:0:0"));
+        Assert.Equal("errno 40", run.Result("x64:39:0:1039"));    // getpid
+        Assert.StartsWith("ok ", run.Result("x64:110:0:1111"));   // getppid, the wrong argument
+    }
+
+    [Fact]
     public void Without_a_filter_the_probe_calls_reach_the_kernel()
     {
         // The control: the same calls with an allow-all filter show the kernel's own answers, so the
