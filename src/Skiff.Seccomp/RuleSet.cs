@@ -66,7 +66,7 @@ internal sealed class RuleSet
                         foreach (IReadOnlyList<ArgCheck> checks in alternatives)
                             Append(abi, (uint)number, new Rule(action, checks));
                 }
-                if (abi.Multiplexed(name) is var (multiplexer, selector))
+                if (abi.Multiplexed(name) is (uint multiplexer, ArgCheck selector))
                 {
                     known = true;
                     if (effective)
