@@ -8,6 +8,7 @@ packages=(
     runc crun                   # the runtimes skiff-runc is compared with and validated against
     hyperfine time              # benchmarks: timing and peak RSS (/usr/bin/time)
     clang zlib1g-dev libzstd-dev  # NativeAOT links with clang against zlib/zstd
+    linux-libc-dev              # the seccomp syscall tables are checked against its headers
     iproute2 util-linux procps  # ip netns, unshare, nsenter, mount; ps for `skiff-runc ps`
     podman conmon catatonit     # real clients that drive an OCI runtime
     containerd                  # ctr run --runc-binary

@@ -30,7 +30,9 @@ public class FeaturesTests
         Assert.True(linux.Cgroup.V2);
         Assert.False(linux.Cgroup.Systemd);
         Assert.False(linux.Cgroup.SystemdUser);
-        Assert.False(linux.Seccomp.Enabled);
+        Assert.True(linux.Seccomp.Enabled);
+        Assert.DoesNotContain("SCMP_ACT_NOTIFY", linux.Seccomp.Actions!);
+        Assert.Contains("SCMP_CMP_MASKED_EQ", linux.Seccomp.Operators!);
         Assert.False(linux.Apparmor.Enabled);
         Assert.False(linux.Selinux.Enabled);
         Assert.False(linux.IntelRdt.Enabled);
@@ -46,8 +48,8 @@ public class FeaturesTests
         foreach (string name in new[] { "ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux" })
             Assert.True(root.TryGetProperty(name, out _), name);
         JsonElement linux = root.GetProperty("linux");
-        Assert.False(linux.GetProperty("seccomp").GetProperty("enabled").GetBoolean());
-        Assert.False(linux.GetProperty("seccomp").TryGetProperty("actions", out _));
+        Assert.True(linux.GetProperty("seccomp").GetProperty("enabled").GetBoolean());
+        Assert.True(linux.GetProperty("seccomp").TryGetProperty("actions", out _));
         Assert.False(linux.GetProperty("mountExtensions").GetProperty("idmap").GetProperty("enabled").GetBoolean());
     }
 }

@@ -212,6 +212,15 @@ internal static unsafe class ChildRoutine
                 case StepKind.RunHook:
                     r = RunHook(s, syncFd, i);
                     break;
+                case StepKind.Seccomp:
+                {
+                    // struct sock_fprog: a u16 length, then the filter pointer (8-byte aligned).
+                    ulong* program = stackalloc ulong[2];
+                    program[0] = (ulong)s->A;
+                    program[1] = (ulong)s->S1;
+                    r = Sys(Sc.Seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, s->B, (long)program);
+                    break;
+                }
                 case StepKind.Exec:
                 {
                     ulong none = 0;

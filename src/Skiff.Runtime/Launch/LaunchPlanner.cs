@@ -170,7 +170,12 @@ public static class LaunchPlanner
         if (linux.Personality is { } personality)
             steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
 
-        AddIdentity(process, steps, warnings, newUser);
+        Step? seccomp = SeccompStep(linux.Seccomp, warnings);
+        // As late as possible, but the kernel only takes a filter from a process with no_new_privs
+        // or CAP_SYS_ADMIN: without no_new_privs and with CAP_SYS_ADMIN dropped, load it while still root.
+        bool lateSeccomp = process.NoNewPrivileges || (Mask(process.Capabilities?.Effective, []) & (1L << 21)) != 0;
+        if (seccomp is not null && !lateSeccomp) steps.Add(seccomp);
+        AddIdentity(process, steps, warnings);
 
         if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
         uint umask = process.User.Umask ?? 0x12; // 0022, runc's default for the container's process
@@ -183,6 +188,7 @@ public static class LaunchPlanner
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
+        if (seccomp is not null && lateSeccomp) steps.Add(seccomp);
         steps.Add(new Step(StepKind.Exec, $"exec: \"{executable}\"") { V1 = process.Args, V2 = process.Env ?? [] });
 
         return new LaunchPlan(cloneFlags, steps)
@@ -201,8 +207,6 @@ public static class LaunchPlanner
             throw new RuntimeException("config.json: process.args must name the program to run");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
             throw new RuntimeException($"config.json: process.cwd \"{process.Cwd}\" must be an absolute path");
-        if (linux.Seccomp is not null)
-            throw new RuntimeException("config.json: linux.seccomp is set, but seccomp filters are not supported by this skiff-runc yet; refusing to run the container unconfined");
         if (!string.IsNullOrEmpty(spec.Hostname) && !created.Contains("uts"))
             throw new RuntimeException("config.json: unable to set hostname without a private UTS namespace");
         if (!string.IsNullOrEmpty(spec.Domainname) && !created.Contains("uts"))
@@ -357,7 +361,22 @@ public static class LaunchPlanner
         return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
     }
 
-    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings, bool newUser)
+    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, List<string> warnings)
+    {
+        if (config is null || Skiff.Seccomp.SeccompCompiler.IsEmpty(config)) return null;
+        Skiff.Seccomp.SeccompProgram program;
+        try { program = Skiff.Seccomp.SeccompCompiler.Compile(config); }
+        catch (Skiff.Seccomp.SeccompException e) { throw new RuntimeException($"config.json: linux.seccomp: {e.Message}"); }
+        // The listener fd would have to reach listenerPath before the process runs; until that is
+        // built, a filter that would leave calls waiting on nobody is refused rather than loaded.
+        if (program.UsesNotify)
+            throw new RuntimeException("config.json: linux.seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported by this skiff-runc yet");
+        foreach (string name in program.SkippedSyscalls) warnings.Add($"seccomp: ignoring unknown syscall {name}");
+        return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
+            { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
+    }
+
+    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings)
     {
         Capabilities? caps = process.Capabilities;
         long bounding = Mask(caps?.Bounding, warnings);
@@ -373,7 +392,6 @@ public static class LaunchPlanner
             { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) });
         long ambient = Mask(caps?.Ambient, warnings);
         if (ambient != 0) steps.Add(new Step(StepKind.Ambient, "raise ambient capabilities") { A = ambient });
-        _ = newUser;
     }
 
     private static long Mask(IEnumerable<string>? names, List<string> warnings)

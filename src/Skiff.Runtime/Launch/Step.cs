@@ -44,6 +44,7 @@ public enum StepKind
     ResolveExecutable,   // pick the first executable of candidates V1 (S1: the name asked for)
     WaitStart,           // A=1: read a byte on the exec fifo (Fd); A=2: wait for Go on the sync socket (Fd)
     RunHook,             // fork+exec hook S1 argv V1 envp V2 with stdin = state (Fd), timeout A seconds
+    Seccomp,             // load the seccomp filter at S1 (A instructions) with flags B
     Exec,                // execve(resolved executable, V1, V2)
 }
 

@@ -254,7 +254,7 @@ public sealed class ErrorTests(Suite suite)
     }
 
     [Fact]
-    public void Seccomp_config_is_refused_by_skiff_until_seccomp_lands_and_enforced_by_runc()
+    public void Seccomp_filter_is_enforced()
     {
         using var c = new TestContainer(suite);
         c.Linux.Seccomp = new Seccomp
@@ -267,19 +267,48 @@ public sealed class ErrorTests(Suite suite)
 
         var result = c.Run();
 
-        if (RuntimeUnderTest.IsSkiff)
+        result.AssertSuccess();
+        var lines = ProcessTests.Lines(result.Stdout);
+        Assert.Equal("Seccomp:\t2", lines[0]);
+        Assert.Contains("Operation not permitted", lines[1]);
+    }
+
+    [Fact]
+    public void Seccomp_filter_is_enforced_for_a_non_root_user_without_no_new_privileges()
+    {
+        using var c = new TestContainer(suite);
+        c.Process.NoNewPrivileges = false;
+        c.Process.User = new User { Uid = 1000, Gid = 1000 };
+        c.Linux.Seccomp = new Seccomp
         {
-            // Never run a container unfiltered that asked for a filter.
-            AssertFailedWithOneLine(result, "seccomp");
-            c.AssertNothingLeftBehind();
-        }
-        else
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdirat", "mkdir"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 1 }],
+        };
+        c.Shell($"grep ^Seccomp: /proc/self/status; id -u; {ProcessTests.Try("mkdir /tmp/d")}");
+
+        var result = c.Run();
+
+        result.AssertSuccess();
+        var lines = ProcessTests.Lines(result.Stdout);
+        Assert.Equal("Seccomp:\t2", lines[0]);
+        Assert.Equal("1000", lines[1]);
+        Assert.Contains("Operation not permitted", lines[2]);
+    }
+
+    [SkiffOnlyFact("runc 1.1.5 accepts a notify listener; skiff-runc does not hand the fd over yet")]
+    public void Seccomp_notify_is_refused_until_the_listener_is_handed_over()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
         {
-            result.AssertSuccess();
-            var lines = ProcessTests.Lines(result.Stdout);
-            Assert.Equal("Seccomp:\t2", lines[0]);
-            Assert.Contains("Operation not permitted", lines[1]);
-        }
+            DefaultAction = "SCMP_ACT_ALLOW",
+            ListenerPath = "/run/nobody-listens.sock",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_NOTIFY" }],
+        };
+        c.Shell("true");
+
+        AssertFailedWithOneLine(c.Run(), "seccomp");
+        c.AssertNothingLeftBehind();
     }
 
     /// <summary>Exit status 1 and exactly one line on stderr containing each fragment (case-insensitive).</summary>

@@ -179,9 +179,38 @@ public class LaunchPlannerTests
         Assert.Contains(plan.Steps, s => s.Kind == StepKind.WriteFile && s.S1 == "/proc/sys/net/ipv4/ping_group_range");
     }
 
+    [Fact]
+    public void Seccomp_loads_last_before_exec_with_no_new_privileges()
+    {
+        Spec spec = MinimalSpec();
+        spec.Process!.NoNewPrivileges = true;
+        spec.Linux!.Seccomp = new Oci.Runtime.Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_ERRNO" }],
+        };
+        List<StepKind> kinds = Kinds(Plan(spec));
+        Assert.Equal([StepKind.Seccomp, StepKind.Exec], kinds[^2..]);
+    }
+
+    [Fact]
+    public void Seccomp_loads_while_still_root_when_the_process_loses_CAP_SYS_ADMIN_without_no_new_privileges()
+    {
+        Spec spec = MinimalSpec();
+        spec.Process!.User = new User { Uid = 1000 };
+        spec.Linux!.Seccomp = new Oci.Runtime.Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_ERRNO" }],
+        };
+        List<StepKind> kinds = Kinds(Plan(spec));
+        Assert.True(kinds.IndexOf(StepKind.Seccomp) < kinds.IndexOf(StepKind.SetIds));
+    }
+
     [Theory]
     [InlineData("hostname without uts")]
-    [InlineData("seccomp")]
+    [InlineData("seccomp notify")]
+    [InlineData("seccomp unknown action")]
     [InlineData("mappings without user namespace")]
     [InlineData("unknown namespace")]
     [InlineData("host sysctl")]
@@ -191,7 +220,14 @@ public class LaunchPlannerTests
         switch (problem)
         {
             case "hostname without uts": spec.Hostname = "x"; spec.Linux!.Namespaces!.RemoveAll(n => n.Type == "uts"); break;
-            case "seccomp": spec.Linux!.Seccomp = new Seccomp { DefaultAction = "SCMP_ACT_ALLOW" }; break;
+            case "seccomp notify":
+                spec.Linux!.Seccomp = new Oci.Runtime.Seccomp
+                {
+                    DefaultAction = "SCMP_ACT_ALLOW", ListenerPath = "/l",
+                    Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_NOTIFY" }],
+                };
+                break;
+            case "seccomp unknown action": spec.Linux!.Seccomp = new Oci.Runtime.Seccomp { DefaultAction = "SCMP_ACT_BOGUS" }; break;
             case "mappings without user namespace": spec.Linux!.UidMappings = [new IdMapping { Size = 1 }]; break;
             case "unknown namespace": spec.Linux!.Namespaces!.Add(new LinuxNamespace { Type = "bogus" }); break;
             case "host sysctl": spec.Linux!.Sysctl = new() { ["kernel.panic"] = "1" }; break;
