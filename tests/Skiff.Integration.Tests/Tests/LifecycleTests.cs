@@ -201,11 +201,12 @@ public sealed class LifecycleTests(Suite suite)
         using var c = new TestContainer(suite);
         var inHook = Path.Combine(c.Dir, "in-hook");
         var release = Path.Combine(c.Dir, "release");
+        var hookDone = Path.Combine(c.Dir, "hook-done");
         c.OnDispose(() => File.WriteAllText(release, ""));
         // A createRuntime hook holds create mid-way, with namespaces, cgroup and state being made.
         c.Spec.Hooks = new Hooks
         {
-            CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"touch {inHook}; while [ ! -e {release} ]; do sleep 0.05; done"] }],
+            CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"touch {inHook}; while [ ! -e {release} ]; do sleep 0.05; done; touch {hookDone}"] }],
         };
         c.Shell("sleep 600");
         c.WriteConfig();
@@ -217,6 +218,8 @@ public sealed class LifecycleTests(Suite suite)
             create.WaitForExit(TimeSpan.FromSeconds(30));
         }
         File.WriteAllText(release, "");
+        // The orphaned hook must see the release before the test's directory goes away, or it loops on.
+        Wait.ForFile(hookDone);
 
         c.Delete(force: true);
 
