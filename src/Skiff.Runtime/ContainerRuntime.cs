@@ -48,26 +48,25 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         // The container's process may be a grandchild (joined or time namespaces): adopt it to wait for it.
         Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         int status;
-        try
+        // A failed launch has removed what it made; only what fails after it is ours to delete
+        // (deleting on a launch failure would remove the existing container of a duplicate id).
+        using (Launched launched = Launch(o, foreground: true))
         {
-            using Launched launched = Launch(o, foreground: true);
-            ContainerRecord record = launched.Record;
-            using ConsoleRelay? relay = launched.ConsoleMaster >= 0 ? new ConsoleRelay(launched.ConsoleMaster) : null;
-            launched.Session!.Release();
-            HookRunner.RunAllWarning(record.Hooks?.Poststart, "poststart", record.ToState(ContainerStatus.Running), Warn);
-            using var forwarder = new SignalForwarder(record.Pid);
-            status = ExitWaiter.Wait(record.Pid);
-            relay?.Drain();
-        }
-        catch (SystemCallException e)
-        {
-            Delete(o.Id, force: true);
-            throw new RuntimeException(e.Message, e);
-        }
-        catch (RuntimeException)
-        {
-            Delete(o.Id, force: true);
-            throw;
+            try
+            {
+                ContainerRecord record = launched.Record;
+                using ConsoleRelay? relay = launched.ConsoleMaster >= 0 ? new ConsoleRelay(launched.ConsoleMaster) : null;
+                launched.Session!.Release();
+                HookRunner.RunAllWarning(record.Hooks?.Poststart, "poststart", record.ToState(ContainerStatus.Running), Warn);
+                using var forwarder = new SignalForwarder(record.Pid);
+                status = ExitWaiter.Wait(record.Pid);
+                relay?.Drain();
+            }
+            catch (Exception e) when (e is RuntimeException or SystemCallException)
+            {
+                Delete(o.Id, force: true);
+                throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+            }
         }
         if (!o.Keep) Delete(o.Id, force: true);
         return ExitWaiter.ExitCode(status);

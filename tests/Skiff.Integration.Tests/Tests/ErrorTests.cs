@@ -156,6 +156,23 @@ public sealed class ErrorTests(Suite suite)
     }
 
     [Fact]
+    public void Run_with_a_duplicate_container_id_leaves_the_first_container_alone()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        var first = c.State();
+
+        var second = c.Cli.Invoke("run", "--bundle", c.BundleDir, c.Id);
+
+        AssertFailedWithOneLine(second, "exists");
+        var after = c.State();
+        Assert.Equal(ContainerStatus.Created, after.Status);
+        Assert.Equal(first.Pid, after.Pid);
+        Assert.True(HostProcesses.IsAlive(first.Pid));
+    }
+
+    [Fact]
     public void Start_on_a_running_container()
     {
         using var c = new TestContainer(suite);
