@@ -217,6 +217,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         try
         {
             _store.Save(record);
+            _store.SaveConfig(o.Id, spec);
             cgroup = Cgroup.Open(Layout, spec.Linux?.CgroupsPath, o.Id, options.SystemdCgroup);
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);

@@ -40,10 +40,8 @@ public sealed record LaunchPlan(long CloneFlags, IReadOnlyList<Step> Steps)
 /// Compiles a validated config into a <see cref="LaunchPlan"/>: the parent does all the thinking
 /// (option parsing, capability masks, PATH candidates, device numbers) so the child only acts.
 /// </summary>
-public static class LaunchPlanner
+public static partial class LaunchPlanner
 {
-    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
     private static readonly Dictionary<string, long> NamespaceFlags = new()
     {
         ["pid"] = CLONE_NEWPID, ["network"] = CLONE_NEWNET, ["mount"] = CLONE_NEWNS, ["ipc"] = CLONE_NEWIPC,
@@ -54,14 +52,6 @@ public static class LaunchPlanner
     private static readonly string[] JoinOrder = ["user", "ipc", "uts", "network", "pid", "mount", "cgroup", "time"];
 
     public static IReadOnlyCollection<string> NamespaceTypes => NamespaceFlags.Keys;
-
-    private static readonly Dictionary<string, int> Rlimits = new()
-    {
-        ["RLIMIT_CPU"] = 0, ["RLIMIT_FSIZE"] = 1, ["RLIMIT_DATA"] = 2, ["RLIMIT_STACK"] = 3, ["RLIMIT_CORE"] = 4,
-        ["RLIMIT_RSS"] = 5, ["RLIMIT_NPROC"] = 6, ["RLIMIT_NOFILE"] = 7, ["RLIMIT_MEMLOCK"] = 8, ["RLIMIT_AS"] = 9,
-        ["RLIMIT_LOCKS"] = 10, ["RLIMIT_SIGPENDING"] = 11, ["RLIMIT_MSGQUEUE"] = 12, ["RLIMIT_NICE"] = 13,
-        ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
-    };
 
     private static readonly (string Path, int Major, int Minor)[] DefaultDevices =
         [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
@@ -159,44 +149,20 @@ public static class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
 
-        foreach (Rlimit limit in process.Rlimits ?? [])
-        {
-            if (!Rlimits.TryGetValue(limit.Type, out int resource))
-                throw new RuntimeException($"config.json: unknown rlimit type \"{limit.Type}\"");
-            steps.Add(new Step(StepKind.Rlimit, $"set {limit.Type} to soft {limit.Soft} hard {limit.Hard}")
-                { A = resource, B = (long)limit.Soft, C = (long)limit.Hard });
-        }
-        if (!input.NoNewKeyring) steps.Add(new Step(StepKind.SessionKeyring, "join a new session keyring"));
-        if (linux.Personality is { } personality)
-            steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
-
-        Step? seccomp = SeccompStep(linux.Seccomp, warnings);
-        // As late as possible, but the kernel only takes a filter from a process with no_new_privs
-        // or CAP_SYS_ADMIN: without no_new_privs and with CAP_SYS_ADMIN dropped, load it while still root.
-        bool lateSeccomp = process.NoNewPrivileges || (Mask(process.Capabilities?.Effective, []) & (1L << 21)) != 0;
-        if (seccomp is not null && !lateSeccomp) steps.Add(seccomp);
-        AddIdentity(process, steps, warnings);
-
-        if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
-        uint umask = process.User.Umask ?? 0x12; // 0022, runc's default for the container's process
-        steps.Add(new Step(StepKind.Umask, $"set umask {Convert.ToString(umask, 8)}") { A = umask });
-        steps.Add(new Step(StepKind.Chdir, $"chdir to cwd {process.Cwd}") { S1 = process.Cwd });
-        string executable = process.Args![0];
-        steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
-        steps.Add(new Step(StepKind.CloseFrom, "close inherited file descriptors") { A = 3 + input.PreserveFds });
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings);
         steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
-        if (seccomp is not null && lateSeccomp) steps.Add(seccomp);
-        steps.Add(new Step(StepKind.Exec, $"exec: \"{executable}\"") { V1 = process.Args, V2 = process.Env ?? [] });
+        if (seccomp is not null) steps.Add(seccomp);
+        steps.Add(ExecStep(process));
 
         return new LaunchPlan(cloneFlags, steps)
         {
             NewUserNamespace = newUser,
             HasCreateHooks = hasCreateHooks,
             Warnings = warnings,
-            ExecutableName = executable,
+            ExecutableName = process.Args![0],
         };
     }
 
@@ -361,74 +327,6 @@ public static class LaunchPlanner
         return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
     }
 
-    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, List<string> warnings)
-    {
-        if (config is null || Skiff.Seccomp.SeccompCompiler.IsEmpty(config)) return null;
-        Skiff.Seccomp.SeccompProgram program;
-        try { program = Skiff.Seccomp.SeccompCompiler.Compile(config); }
-        catch (Skiff.Seccomp.SeccompException e) { throw new RuntimeException($"config.json: linux.seccomp: {e.Message}"); }
-        // The listener fd would have to reach listenerPath before the process runs; until that is
-        // built, a filter that would leave calls waiting on nobody is refused rather than loaded.
-        if (program.UsesNotify)
-            throw new RuntimeException("config.json: linux.seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported by this skiff-runc yet");
-        foreach (string name in program.SkippedSyscalls) warnings.Add($"seccomp: ignoring unknown syscall {name}");
-        return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
-            { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
-    }
-
-    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings)
-    {
-        Capabilities? caps = process.Capabilities;
-        long bounding = Mask(caps?.Bounding, warnings);
-        steps.Add(new Step(StepKind.DropBounding, "drop capabilities from the bounding set") { A = bounding, B = Capability.LastSupported });
-        steps.Add(new Step(StepKind.KeepCaps, "keep capabilities across setuid") { A = 1 });
-        List<uint> groups = process.User.AdditionalGids ?? [];
-        byte[] gidBytes = new byte[Math.Max(4, groups.Count * 4)];
-        for (int i = 0; i < groups.Count; i++) BitConverter.TryWriteBytes(gidBytes.AsSpan(i * 4), groups[i]);
-        steps.Add(new Step(StepKind.SetGroups, $"set additional groups [{string.Join(' ', groups)}]") { A = groups.Count, Bytes1 = gidBytes });
-        steps.Add(new Step(StepKind.SetIds, $"set uid {process.User.Uid} gid {process.User.Gid}") { A = process.User.Uid, B = process.User.Gid });
-        steps.Add(new Step(StepKind.KeepCaps, "stop keeping capabilities across setuid") { A = 0 });
-        steps.Add(new Step(StepKind.CapSet, "set capabilities")
-            { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) });
-        long ambient = Mask(caps?.Ambient, warnings);
-        if (ambient != 0) steps.Add(new Step(StepKind.Ambient, "raise ambient capabilities") { A = ambient });
-    }
-
-    private static long Mask(IEnumerable<string>? names, List<string> warnings)
-    {
-        long mask = 0;
-        foreach (string name in names ?? [])
-        {
-            int bit = Capability.BitOf(name);
-            if (bit < 0 || bit > Capability.LastSupported) warnings.Add($"ignoring capability {name}: not known to this kernel");
-            else mask |= 1L << bit;
-        }
-        return mask;
-    }
-
-    private static long PersonalityOf(Personality personality)
-    {
-        long domain = personality.Domain switch
-        {
-            "LINUX" => 0,
-            "LINUX32" => 8,
-            _ => throw new RuntimeException($"config.json: personality domain \"{personality.Domain}\" is not LINUX or LINUX32"),
-        };
-        if (personality.Flags is { Count: > 0 })
-            throw new RuntimeException("config.json: personality flags are not supported");
-        return domain;
-    }
-
-    /// <summary>What execve will be given: args[0] itself when it has a slash, else each PATH directory in turn.</summary>
-    public static IReadOnlyList<string> Candidates(string executable, IEnumerable<string>? env)
-    {
-        if (executable.Contains('/')) return [executable];
-        string path = DefaultPath;
-        foreach (string entry in env ?? [])
-            if (entry.StartsWith("PATH=", StringComparison.Ordinal)) path = entry[5..];
-        return path.Split(':').Select(dir => (dir.Length == 0 ? "." : dir.TrimEnd('/')) + "/" + executable).ToArray();
-    }
-
     /// <summary>
     /// The child starts with every fd of the runtime (its own internals, the caller's extras): all
     /// but stdio, the preserved ones and those the plan uses are closed before anything else runs.
@@ -436,12 +334,16 @@ public static class LaunchPlanner
     private static Step CloseInherited(LaunchInputs input)
     {
         LaunchFds fds = input.Fds;
-        int[] keep = new[] { fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State }.Concat(fds.Namespaces.Values)
-            .Where(fd => fd >= 0).Distinct().Order().ToArray();
+        return CloseInheritedExcept([fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State, .. fds.Namespaces.Values], input.PreserveFds);
+    }
+
+    private static Step CloseInheritedExcept(IEnumerable<int> fds, int preserveFds)
+    {
+        int[] keep = fds.Where(fd => fd >= 0).Distinct().Order().ToArray();
         byte[] bytes = new byte[Math.Max(4, keep.Length * 4)];
         for (int i = 0; i < keep.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), keep[i]);
         return new Step(StepKind.CloseInherited, "close the runtime's file descriptors")
-            { A = 3 + input.PreserveFds, B = keep.Length, Bytes1 = bytes };
+            { A = 3 + preserveFds, B = keep.Length, Bytes1 = bytes };
     }
 
     private static Step HookStep(Hook hook, string kind, int stateFd) =>

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Skiff.Linux;
+using Skiff.Oci.Runtime;
 
 namespace Skiff.Runtime.Store;
 
 /// <summary>
-/// The containers under --root: one directory each holding state.json, the exec fifo and a lock.
+/// The containers under --root: one directory each holding state.json, config.json, the exec fifo and a lock.
 /// Writes go to a temporary file renamed over the old one, under an exclusive flock, so two
 /// concurrent calls on one container never see or leave a torn state.
 /// </summary>
@@ -64,6 +65,31 @@ public sealed class ContainerStore(string root)
         string temp = Path.Combine(dir, "state.json.tmp");
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.ContainerRecord));
         File.Move(temp, Path.Combine(dir, "state.json"), overwrite: true);
+    }
+
+    /// <summary>
+    /// The config the container was created with (and `update` changed since): exec and update read
+    /// it from here, as the bundle may have changed or gone since create.
+    /// </summary>
+    public void SaveConfig(string id, Spec spec)
+    {
+        string dir = DirectoryOf(id);
+        string temp = Path.Combine(dir, "config.json.tmp");
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
+        File.Move(temp, Path.Combine(dir, "config.json"), overwrite: true);
+    }
+
+    public Spec LoadConfig(string id)
+    {
+        string file = Path.Combine(DirectoryOf(id), "config.json");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(file), OciJsonContext.Default.Spec)
+                ?? throw new RuntimeException($"container \"{id}\": its stored config.json is empty");
+        }
+        catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" has no stored config.json (created by an older skiff-runc?)"); }
+        catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
+        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": stored config.json is corrupt: {e.Message}"); }
     }
 
     public void Remove(string id) => Directory.Delete(DirectoryOf(id), recursive: true);
