@@ -14,4 +14,5 @@ namespace Skiff.Oci.Runtime;
 [JsonSerializable(typeof(List<State>))]
 [JsonSerializable(typeof(Features))]
 [JsonSerializable(typeof(LinuxResources))]
+[JsonSerializable(typeof(ContainerProcessState))]
 public sealed partial class OciJsonContext : JsonSerializerContext;

@@ -11,7 +11,7 @@ namespace Skiff.Runtime.Launch;
 /// is reported as (step, errno) on the sync socket and ends the process.
 /// </summary>
 [System.Runtime.CompilerServices.SkipLocalsInit] // no zeroing helper runs for the stack buffers
-internal static unsafe class ChildRoutine
+internal static unsafe partial class ChildRoutine
 {
     private const int PathMax = 4096;
     private const int MSG_NOSIGNAL = 0x4000;
@@ -221,6 +221,21 @@ internal static unsafe class ChildRoutine
                     r = Sys(Sc.Seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, s->B, (long)program);
                     break;
                 }
+                case StepKind.SeccompNotify:
+                    r = SeccompNotify(s, i);
+                    break;
+                case StepKind.IoPriority:
+                    r = IoPriority(s);
+                    break;
+                case StepKind.Scheduler:
+                    r = Scheduler(s);
+                    break;
+                case StepKind.Affinity:
+                    r = Affinity(s);
+                    break;
+                case StepKind.ExecLabel:
+                    r = ExecLabel(s, stat);
+                    break;
                 case StepKind.Exec:
                 {
                     ulong none = 0;

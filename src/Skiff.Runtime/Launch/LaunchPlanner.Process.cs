@@ -4,7 +4,14 @@ using Skiff.Oci.Runtime;
 namespace Skiff.Runtime.Launch;
 
 /// <summary>What shapes the container's process itself, for a create and for an exec alike.</summary>
-public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, bool NoNewKeyring, int PreserveFds);
+public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, bool NoNewKeyring, int PreserveFds)
+{
+    /// <summary>An exec's execCPUAffinity (the process file's, else the container's); null for the init process, which it does not apply to.</summary>
+    public CpuAffinity? ExecAffinity { get; init; }
+
+    /// <summary>The LSMs the labels are checked against.</summary>
+    public HostSecurityModules Lsm { get; init; } = HostSecurityModules.Current;
+}
 
 public static partial class LaunchPlanner
 {
@@ -18,19 +25,92 @@ public static partial class LaunchPlanner
         ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
     };
 
-    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, List<string> warnings)
+    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, int sync, List<string> warnings)
     {
         if (config is null || Skiff.Seccomp.SeccompCompiler.IsEmpty(config)) return null;
         Skiff.Seccomp.SeccompProgram program;
         try { program = Skiff.Seccomp.SeccompCompiler.Compile(config); }
         catch (Skiff.Seccomp.SeccompException e) { throw new RuntimeException($"config.json: linux.seccomp: {e.Message}"); }
-        // The listener fd would have to reach listenerPath before the process runs; until that is
-        // built, a filter that would leave calls waiting on nobody is refused rather than loaded.
-        if (program.UsesNotify)
-            throw new RuntimeException("config.json: linux.seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported by this skiff-runc yet");
         foreach (string name in program.SkippedSyscalls) warnings.Add($"seccomp: ignoring unknown syscall {name}");
-        return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
-            { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
+        if (!program.UsesNotify)
+            return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
+                { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
+
+        // The child hands the listener fd over with sendmsg: were that call notified, the child
+        // would wait on an agent that can only get the fd through that very call.
+        foreach (SeccompSyscall rule in config.Syscalls ?? [])
+            if (rule.Action == "SCMP_ACT_NOTIFY" && rule.Names.Contains("sendmsg"))
+                throw new RuntimeException("config.json: linux.seccomp: SCMP_ACT_NOTIFY cannot be used for sendmsg (the listener fd is handed over with it)");
+        // The parent reads the listener's address and metadata from the step (S2, S3); the child ignores them.
+        return new Step(StepKind.SeccompNotify, $"load the seccomp filter ({program.InstructionCount} instructions) and hand its listener to {config.ListenerPath}")
+            { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags, Fd = sync, S2 = config.ListenerPath, S3 = config.ListenerMetadata };
+    }
+
+    /// <summary>The socket the plan already talks to the parent on: its setup request comes before the process's steps.</summary>
+    private static int SyncSocketOf(List<Step> steps) => steps.First(s => s.Kind == StepKind.Notify).Fd;
+
+    /// <summary>I/O priority, scheduling policy and CPU affinity, set while the process still has the privilege to raise them.</summary>
+    private static void AddScheduling(ProcessInputs input, List<Step> steps)
+    {
+        Process process = input.Process;
+        if (process.IoPriority is { } io)
+            steps.Add(new Step(StepKind.IoPriority, $"set I/O priority {io.Class} {io.Priority}") { A = ProcessScheduling.IoPriorityValue(io) });
+        if (process.Scheduler is { } scheduler)
+            steps.Add(new Step(StepKind.Scheduler, $"set scheduler policy {scheduler.Policy}") { Bytes1 = ProcessScheduling.SchedAttr(scheduler) });
+        if (FinalAffinityStep(input.ExecAffinity) is { } affinity) steps.Add(affinity);
+    }
+
+    /// <summary>
+    /// The affinity the process runs with: an exec's "final" list, or, with no execCPUAffinity at
+    /// all, every CPU (as runc resets it), so the runtime's own affinity is never inherited. With
+    /// only "initial", the process keeps the initial one.
+    /// </summary>
+    private static Step? FinalAffinityStep(CpuAffinity? affinity)
+    {
+        if (affinity?.Final is { Length: > 0 } final)
+        {
+            byte[] mask = ProcessScheduling.CpuMask(final, "process.execCPUAffinity.final");
+            return new Step(StepKind.Affinity, $"set CPU affinity {final}") { Bytes1 = mask, A = mask.Length };
+        }
+        if (affinity?.Initial is { Length: > 0 }) return null;
+        byte[] all = ProcessScheduling.AllCpus();
+        return new Step(StepKind.Affinity, "reset CPU affinity to every CPU") { Bytes1 = all, A = all.Length };
+    }
+
+    /// <summary>
+    /// An exec's "initial" affinity: its first step, so everything the runtime does inside the
+    /// container (joining its cgroup and namespaces) already runs on those CPUs. Null without one.
+    /// </summary>
+    public static Step? InitialAffinityStep(CpuAffinity? affinity)
+    {
+        if (affinity?.Initial is not { Length: > 0 } initial) return null;
+        byte[] mask = ProcessScheduling.CpuMask(initial, "process.execCPUAffinity.initial");
+        return new Step(StepKind.Affinity, $"set the initial CPU affinity {initial}") { Bytes1 = mask, A = mask.Length };
+    }
+
+    /// <summary>
+    /// The LSM labels of the coming execve, written through /proc/thread-self (checked to be procfs)
+    /// before the identity changes, as runc does. A label the host cannot honour is an error.
+    /// </summary>
+    private static void AddLabels(ProcessInputs input, List<Step> steps)
+    {
+        Process process = input.Process;
+        if (!string.IsNullOrEmpty(process.ApparmorProfile))
+        {
+            if (!input.Lsm.AppArmor)
+                throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
+            string value = "exec " + process.ApparmorProfile;
+            steps.Add(new Step(StepKind.ExecLabel, $"apply AppArmor profile {process.ApparmorProfile}")
+                { S1 = "/proc/thread-self/attr/apparmor/exec", S3 = "/proc/thread-self/attr/exec", S2 = value, A = System.Text.Encoding.UTF8.GetByteCount(value) });
+        }
+        if (!string.IsNullOrEmpty(process.SelinuxLabel))
+        {
+            // runc refuses a process label where SELinux is off rather than run the process unconfined.
+            if (!input.Lsm.Selinux)
+                throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
+            steps.Add(new Step(StepKind.ExecLabel, $"set SELinux process label {process.SelinuxLabel}")
+                { S1 = "/proc/thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });
+        }
     }
 
     private static void AddIdentity(Process process, List<Step> steps, List<string> warnings)
@@ -106,7 +186,10 @@ public static partial class LaunchPlanner
         if (input.Linux.Personality is { } personality)
             steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
 
-        Step? seccomp = SeccompStep(input.Linux.Seccomp, warnings);
+        AddScheduling(input, steps);
+        AddLabels(input, steps);
+
+        Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), warnings);
         // As late as possible, but the kernel only takes a filter from a process with no_new_privs
         // or CAP_SYS_ADMIN: without no_new_privs and with CAP_SYS_ADMIN dropped, load it while still root.
         bool lateSeccomp = process.NoNewPrivileges || (Mask(process.Capabilities?.Effective, []) & (1L << 21)) != 0;
@@ -120,6 +203,13 @@ public static partial class LaunchPlanner
         string executable = process.Args![0];
         steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
         steps.Add(new Step(StepKind.CloseFrom, "close inherited file descriptors") { A = 3 + input.PreserveFds });
+        // A listener fd must reach the parent while it still listens: before the "ready" message
+        // (after it, create has returned and exec only waits for execve), as runc loads it before the exec fifo.
+        if (lateSeccomp && seccomp?.Kind == StepKind.SeccompNotify)
+        {
+            steps.Add(seccomp);
+            return null;
+        }
         return lateSeccomp ? seccomp : null;
     }
 

@@ -10,7 +10,7 @@ namespace Skiff.Runtime.Launch;
 /// maps, cgroup placement, runtime hooks) and returns once the child waits for start. On any
 /// failure the child is killed before the error leaves this type, so nothing is left running.
 /// </summary>
-internal sealed unsafe class LaunchSession : IDisposable
+internal sealed unsafe partial class LaunchSession : IDisposable
 {
     private readonly LaunchPlan _plan;
     private readonly Spec _spec;
@@ -66,6 +66,9 @@ internal sealed unsafe class LaunchSession : IDisposable
                     break;
                 case SyncKind.Ready:
                     return;
+                case SyncKind.SeccompListener:
+                    HandOverSeccompListener(message);
+                    break;
                 case SyncKind.Failed:
                     throw new RuntimeException(Describe(message));
                 default:
@@ -94,13 +97,17 @@ internal sealed unsafe class LaunchSession : IDisposable
         }
     }
 
-    public void Dispose() => Interop.Libc.Close(_parentSocket);
+    public void Dispose()
+    {
+        CloseReceivedFd();
+        Interop.Libc.Close(_parentSocket);
+    }
 
     private SyncMessage Receive()
     {
         SyncMessage message;
         nint n;
-        do n = Interop.Libc.Read(_parentSocket, (byte*)&message, sizeof(SyncMessage));
+        do n = ReadMessage(&message);
         while (n < 0 && Errno.Last == Errno.EINTR);
         if (n == sizeof(SyncMessage)) return message;
         int status = Reap(Pid);

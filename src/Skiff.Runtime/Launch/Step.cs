@@ -45,6 +45,11 @@ public enum StepKind
     WaitStart,           // A=1: read a byte on the exec fifo (Fd); A=2: wait for Go on the sync socket (Fd)
     RunHook,             // fork+exec hook S1 argv V1 envp V2 with stdin = state (Fd), timeout A seconds
     Seccomp,             // load the seccomp filter at S1 (A instructions) with flags B
+    SeccompNotify,       // load the filter at S1 (A instructions, flags B with NEW_LISTENER), send the listener fd to the parent on Fd, wait for Go
+    IoPriority,          // ioprio_set(IOPRIO_WHO_PROCESS, self, A)
+    Scheduler,           // sched_setattr(self, the sched_attr at S1)
+    Affinity,            // sched_setaffinity(self, A bytes of mask at S1)
+    ExecLabel,           // write S2 (A bytes) to the procfs attribute S1 (fallback S3), verified to be on procfs: the LSM label of the next execve
     Exec,                // execve(resolved executable, V1, V2)
 }
 

@@ -20,4 +20,5 @@ public enum SyncKind
     NeedRuntimeHooks = 4,// child -> parent: namespaces and mounts are ready, run prestart/createRuntime
     Ready = 5,           // child -> parent: waiting for start
     Failed = 6,          // child -> parent: step Step failed with Errno (Value: hook exit status)
+    SeccompListener = 7, // child -> parent: the seccomp listener fd rides along (SCM_RIGHTS); Go once the parent holds it
 }

@@ -312,8 +312,8 @@ public sealed class ErrorTests(Suite suite)
         Assert.Contains("Operation not permitted", lines[2]);
     }
 
-    [SkiffOnlyFact("runc 1.1.5 accepts a notify listener; skiff-runc does not hand the fd over yet")]
-    public void Seccomp_notify_is_refused_until_the_listener_is_handed_over()
+    [Fact]
+    public void Seccomp_notify_without_a_listening_agent_fails_and_leaves_nothing()
     {
         using var c = new TestContainer(suite);
         c.Linux.Seccomp = new Seccomp
@@ -324,7 +324,7 @@ public sealed class ErrorTests(Suite suite)
         };
         c.Shell("true");
 
-        AssertFailedWithOneLine(c.Run(), "seccomp");
+        AssertFailedWithOneLine(c.Run(), "seccomp", "/run/nobody-listens.sock");
         c.AssertNothingLeftBehind();
     }
 

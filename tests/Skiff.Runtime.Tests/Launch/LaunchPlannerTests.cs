@@ -209,7 +209,7 @@ public class LaunchPlannerTests
 
     [Theory]
     [InlineData("hostname without uts")]
-    [InlineData("seccomp notify")]
+    [InlineData("seccomp notify on sendmsg")]
     [InlineData("seccomp unknown action")]
     [InlineData("mappings without user namespace")]
     [InlineData("unknown namespace")]
@@ -220,11 +220,11 @@ public class LaunchPlannerTests
         switch (problem)
         {
             case "hostname without uts": spec.Hostname = "x"; spec.Linux!.Namespaces!.RemoveAll(n => n.Type == "uts"); break;
-            case "seccomp notify":
+            case "seccomp notify on sendmsg":
                 spec.Linux!.Seccomp = new Oci.Runtime.Seccomp
                 {
                     DefaultAction = "SCMP_ACT_ALLOW", ListenerPath = "/l",
-                    Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_NOTIFY" }],
+                    Syscalls = [new SeccompSyscall { Names = ["sendmsg"], Action = "SCMP_ACT_NOTIFY" }],
                 };
                 break;
             case "seccomp unknown action": spec.Linux!.Seccomp = new Oci.Runtime.Seccomp { DefaultAction = "SCMP_ACT_BOGUS" }; break;

@@ -1,0 +1,96 @@
+using static Skiff.Linux.Interop.Raw;
+using static Skiff.Runtime.Launch.Native;
+using Sc = Skiff.Linux.Syscall;
+
+namespace Skiff.Runtime.Launch;
+
+/// <summary>
+/// The child's handlers for the process's own attributes: the seccomp listener hand-over, I/O and
+/// CPU scheduling, and the LSM label of the coming execve. Same rules as the rest of the routine:
+/// stack buffers and raw system calls only.
+/// </summary>
+internal static unsafe partial class ChildRoutine
+{
+    private const long SysSchedSetaffinity = 203, SysIoprioSet = 251, SysSchedSetattr = 314;
+    private const int IOPRIO_WHO_PROCESS = 1;
+    private const long PROC_SUPER_MAGIC = 0x9fa0;
+    private const int EXDEV = 18; // the attribute file is not where procfs would have it
+
+    /// <summary>
+    /// Loads a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and hands the listener fd to the parent,
+    /// which forwards it to listenerPath. Between the load and the parent's copy only sendmsg may
+    /// run unanswered (the planner refuses NOTIFY on it); close and read may be notified, since the
+    /// listener has the fd by the time they wait.
+    /// </summary>
+    private static long SeccompNotify(RawStep* s, int step)
+    {
+        ulong* program = stackalloc ulong[2];
+        program[0] = (ulong)s->A;
+        program[1] = (ulong)s->S1;
+        long listener = Sys(Sc.Seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, s->B, (long)program);
+        if (listener < 0) return listener;
+        long r = SendListener(s->Fd, (int)listener, step);
+        Sys(Sc.Close, listener);
+        return r < 0 ? r : WaitGo(s->Fd);
+    }
+
+    /// <summary>One SEQPACKET datagram: a SeccompListener message with the fd as SCM_RIGHTS.</summary>
+    private static long SendListener(int socket, int fd, int step)
+    {
+        SyncMessage m;
+        m.Kind = SyncKind.SeccompListener;
+        m.Step = step;
+        m.Errno = 0;
+        m.Value = fd;
+        Skiff.Linux.Interop.IoVec iov;
+        iov.Base = &m;
+        iov.Length = (nuint)sizeof(SyncMessage);
+        // cmsghdr (len 20, SOL_SOCKET, SCM_RIGHTS) + one int, padded to 24 bytes.
+        long* control = stackalloc long[3];
+        control[0] = 20;
+        ((int*)control)[2] = SOL_SOCKET;
+        ((int*)control)[3] = SCM_RIGHTS;
+        ((int*)control)[4] = fd;
+        ((int*)control)[5] = 0;
+        Skiff.Linux.Interop.MsgHdr message;
+        message.Name = null;
+        message.NameLength = 0;
+        message.Iov = &iov;
+        message.IovLength = 1;
+        message.Control = control;
+        message.ControlLength = 24;
+        message.Flags = 0;
+        long r;
+        do r = Sys(Sc.Sendmsg, socket, (long)&message, MSG_NOSIGNAL);
+        while (r == -Skiff.Linux.Errno.EINTR);
+        return r;
+    }
+
+    private static long IoPriority(RawStep* s) => Sys(SysIoprioSet, IOPRIO_WHO_PROCESS, 0, s->A);
+
+    /// <summary>sched_setattr with the sched_attr the parent laid out (SCHED_ATTR_SIZE_VER0, 48 bytes).</summary>
+    private static long Scheduler(RawStep* s) => Sys(SysSchedSetattr, 0, (long)s->S1, 0);
+
+    private static long Affinity(RawStep* s) => Sys(SysSchedSetaffinity, 0, s->A, (long)s->S1);
+
+    /// <summary>
+    /// Writes an LSM exec label through a handle proved to be on procfs: a container that replaced
+    /// /proc with its own files must not make the label land anywhere else (CVE-2019-16884).
+    /// </summary>
+    private static long ExecLabel(RawStep* s, byte* statfs)
+    {
+        long fd = Sys(Sc.Openat, AT_FDCWD, (long)s->S1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null)
+            fd = Sys(Sc.Openat, AT_FDCWD, (long)s->S3, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) return fd;
+        long r = Sys(Sc.Fstatfs, fd, (long)statfs);
+        if (r >= 0 && *(long*)statfs != PROC_SUPER_MAGIC) r = -EXDEV;
+        if (r >= 0)
+        {
+            do r = Sys(Sc.Write, fd, (long)s->S2, s->A);
+            while (r == -Skiff.Linux.Errno.EINTR);
+        }
+        Sys(Sc.Close, fd);
+        return r < 0 ? r : 0;
+    }
+}

@@ -1,0 +1,62 @@
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Runtime.Launch;
+
+/// <summary>The parent's half of the seccomp notify hand-over: the child's listener fd goes on to listenerPath.</summary>
+internal sealed unsafe partial class LaunchSession
+{
+    private const int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    /// <summary>An fd that came with the last message, until a handler takes it.</summary>
+    private int _receivedFd = -1;
+
+    /// <summary>read(2) would drop an SCM_RIGHTS fd on the floor: every message is taken with recvmsg.</summary>
+    private nint ReadMessage(SyncMessage* message)
+    {
+        long* control = stackalloc long[3]; // room for one cmsghdr carrying one fd
+        Interop.IoVec iov = new() { Base = message, Length = (nuint)sizeof(SyncMessage) };
+        Interop.MsgHdr header = new() { Iov = &iov, IovLength = 1, Control = control, ControlLength = 24 };
+        nint n = Interop.Libc.RecvMsg(_parentSocket, &header, MSG_CMSG_CLOEXEC);
+        if (n > 0 && header.ControlLength >= 20 && ((int*)control)[2] == Native.SOL_SOCKET && ((int*)control)[3] == Native.SCM_RIGHTS)
+        {
+            if (_receivedFd >= 0) Interop.Libc.Close(_receivedFd);
+            _receivedFd = ((int*)control)[4];
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Takes the listener fd, lets the child go on (it waits for the agent by itself if it meets a
+    /// notified call), then connects to listenerPath and sends the fd with the process state.
+    /// </summary>
+    private void HandOverSeccompListener(SyncMessage message)
+    {
+        int fd = _receivedFd;
+        _receivedFd = -1;
+        if (fd < 0) throw new RuntimeException("container init announced a seccomp listener but sent no file descriptor");
+        try
+        {
+            Step step = _plan.Steps[message.Step];
+            Reply();
+            var state = new ContainerProcessState
+            {
+                Fds = [ContainerProcessState.SeccompFdName],
+                Pid = Pid,
+                Metadata = string.IsNullOrEmpty(step.S3) ? null : step.S3,
+                State = _stateFor(),
+            };
+            SeccompListenerHandover.Send(step.S2!, state, fd);
+        }
+        finally
+        {
+            Interop.Libc.Close(fd);
+        }
+    }
+
+    private void CloseReceivedFd()
+    {
+        if (_receivedFd >= 0) Interop.Libc.Close(_receivedFd);
+        _receivedFd = -1;
+    }
+}
