@@ -197,6 +197,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
 
     private Launched Launch(CreateOptions o, bool foreground)
     {
+        SealedExecutable.Ensure(); // no path back to the runtime's binary from the container (CVE-2019-5736)
         Bundle bundle = Bundle.Load(o.BundlePath);
         Spec spec = bundle.Spec;
         bool terminal = spec.Process!.Terminal;
@@ -210,7 +211,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         var record = new ContainerRecord
         {
             Id = o.Id, Bundle = bundle.Directory, Rootfs = bundle.RootfsPath, Created = DateTimeOffset.UtcNow,
-            Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "", Annotations = spec.Annotations, Hooks = spec.Hooks,
+            Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "", NoNewKeyring = o.NoNewKeyring, Annotations = spec.Annotations, Hooks = spec.Hooks,
         };
         var launched = new Launched(record);
         ICgroup? cgroup = null;

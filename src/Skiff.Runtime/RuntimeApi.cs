@@ -25,3 +25,30 @@ public sealed record ContainerSummary(State State, string Rootfs, DateTimeOffset
 
 /// <summary>A failure whose Message is the one-line error a user sees (runc style).</summary>
 public class RuntimeException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// What `exec` is asked to run. Without ProcessPath the process is the container's own process
+/// (from its stored config) with Args and the flags laid over it, as runc builds it.
+/// </summary>
+public sealed record ExecOptions(string Id)
+{
+    public string? ProcessPath { get; init; }
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public bool Tty { get; init; }
+    public string? ConsoleSocket { get; init; }
+    public bool Detach { get; init; }
+    public string? PidFile { get; init; }
+    public string? Cwd { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>"uid" or "uid:gid".</summary>
+    public string? User { get; init; }
+    public IReadOnlyList<uint> AdditionalGids { get; init; } = [];
+    public IReadOnlyList<string> Caps { get; init; } = [];
+    public bool? NoNewPrivileges { get; init; }
+    public string? Apparmor { get; init; }
+    public string? ProcessLabel { get; init; }
+    public int PreserveFds { get; init; }
+    public bool IgnorePaused { get; init; }
+    /// <summary>runc's --cgroup: a sub-cgroup of the container's ("path"), optionally for some v1 controllers only ("cpu,memory:path").</summary>
+    public string? Cgroup { get; init; }
+}

@@ -39,7 +39,7 @@ internal static class GoFlagSyntax
         if (verb.TakesRawArguments)
             for (int i = next + 1; i < args.Count; i++) positionals.Add(args[i]);
         else
-            ReadFlags(args, next + 1, verb.Command, stopAtPositional: false, tokens, positionals);
+            ReadFlags(args, next + 1, verb.Command, stopAtPositional: false, tokens, positionals, verb.FlagPositionals);
 
         if (positionals.Count > 0)
         {
@@ -64,16 +64,27 @@ internal static class GoFlagSyntax
     /// Reads the flags of one command from <paramref name="start"/>, appends them in canonical
     /// form to <paramref name="tokens"/>, and returns the index where reading stopped.
     /// </summary>
+    /// <param name="flagPositionals">After this many positional arguments, the rest are the
+    /// verb's arguments verbatim, flags included (exec's command line after the container id).</param>
     private static int ReadFlags(IReadOnlyList<string> args, int start, Command command, bool stopAtPositional,
-        List<string> tokens, List<string>? positionals)
+        List<string> tokens, List<string>? positionals, int flagPositionals = int.MaxValue)
     {
         // Last one wins, as in Go; the order of first appearance is kept for readable tokens.
         var values = new List<(Option Option, string Value)>();
         bool help = false;
+        bool verbatimStarted = false;
         int i = start;
         for (; i < args.Count; i++)
         {
             string arg = args[i];
+            if (positionals is not null && positionals.Count >= flagPositionals)
+            {
+                // A "--" that opens the verbatim part is only a separator.
+                bool opensVerbatim = positionals.Count == flagPositionals && !verbatimStarted;
+                verbatimStarted = true;
+                if (!(opensVerbatim && arg == "--")) positionals.Add(arg);
+                continue;
+            }
             if (arg == "--")
             {
                 i++;
@@ -117,7 +128,8 @@ internal static class GoFlagSyntax
             else
                 throw new CliException($"flag needs an argument: -{name}");
 
-            int seen = values.FindIndex(v => v.Option == option);
+            // A list flag (urfave's StringSlice) collects every repeat.
+            int seen = option.ValueType == typeof(string[]) ? -1 : values.FindIndex(v => v.Option == option);
             if (seen >= 0) values[seen] = (option, value);
             else values.Add((option, value));
         }

@@ -52,6 +52,9 @@ internal abstract class Verb
     /// </summary>
     public virtual bool TakesRawArguments => false;
 
+    /// <summary>How many positional arguments may be mixed with flags; what follows them is taken verbatim.</summary>
+    public virtual int FlagPositionals => int.MaxValue;
+
     public RuncCommand Bind(ParseResult result)
     {
         var arguments = new List<string>();

@@ -58,9 +58,9 @@ internal sealed class ContainerFlags
             PreserveFds = ParseCount(result.GetValue(_preserveFds)),
         };
 
-    private static string? FullPathOrNull(string? path) => path is null ? null : Path.GetFullPath(path);
+    internal static string? FullPathOrNull(string? path) => path is null ? null : Path.GetFullPath(path);
 
-    private static int ParseCount(string? text)
+    internal static int ParseCount(string? text)
     {
         if (text is null) return 0;
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int count)

@@ -11,7 +11,7 @@ internal static class VerbCatalog
         new CreateVerb(),
         new DeleteVerb(),
         new EventsVerb(),
-        new PendingVerb("exec", "execute new process inside the container"),
+        new ExecVerb(),
         new KillVerb(),
         new ListVerb(),
         new PauseVerb(),

@@ -20,6 +20,9 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     private readonly Func<Oci.Runtime.State> _stateFor;
     private int _directChild;
 
+    /// <summary>Where the child goes instead of the whole cgroup (exec --cgroup names a sub-cgroup).</summary>
+    public Action<int>? Placement { get; init; }
+
     /// <summary>The pid of the container's process (the direct child, or the one it forked).</summary>
     public int Pid { get; private set; }
 
@@ -131,7 +134,11 @@ internal sealed unsafe partial class LaunchSession : IDisposable
             WriteProc(Pid, "uid_map", Mappings(linux!.UidMappings!));
             WriteProc(Pid, "gid_map", Mappings(linux.GidMappings!));
         }
-        try { _cgroup.AddProcess(Pid); }
+        try
+        {
+            if (Placement is { } place) place(Pid);
+            else _cgroup.AddProcess(Pid);
+        }
         catch (CgroupException e) { throw new RuntimeException(e.Message, e); }
         if (_spec.Process?.OomScoreAdj is int score) WriteProc(Pid, "oom_score_adj", score.ToString());
     }

@@ -16,6 +16,8 @@ public sealed class ContainerRecord
     [JsonPropertyName("created")] public DateTimeOffset Created { get; set; }
     [JsonPropertyName("owner")] public string Owner { get; set; } = "";
     [JsonPropertyName("cgroupsPath")] public string CgroupsPath { get; set; } = "";
+    /// <summary>create's --no-new-keyring, which exec follows too.</summary>
+    [JsonPropertyName("noNewKeyring")] public bool NoNewKeyring { get; set; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
     /// <summary>Hooks that run after create: kept here because the bundle may be gone by then.</summary>
     [JsonPropertyName("hooks")] public Hooks? Hooks { get; set; }

@@ -1,0 +1,210 @@
+using System.Text.Json;
+using Skiff.Cgroups;
+using Skiff.Linux;
+using Skiff.Oci.Runtime;
+using Skiff.Runtime.Launch;
+using Skiff.Runtime.Lifecycle;
+using Skiff.Runtime.Store;
+
+namespace Skiff.Runtime;
+
+public sealed partial class ContainerRuntime
+{
+    /// <summary>/proc/pid/ns entry of each OCI namespace type.</summary>
+    private static readonly Dictionary<string, string> NamespaceFiles = new()
+    {
+        ["pid"] = "pid", ["network"] = "net", ["mount"] = "mnt", ["ipc"] = "ipc", ["uts"] = "uts",
+        ["user"] = "user", ["cgroup"] = "cgroup", ["time"] = "time",
+    };
+
+    /// <summary>
+    /// `exec`: runs a new process in every namespace and the cgroup of a created or running container.
+    /// Detached, it returns once the process has exec'd; otherwise it waits and returns its exit code.
+    /// </summary>
+    public int Exec(ExecOptions o)
+    {
+        ContainerRecord record = LoadExisting(o.Id);
+        string status = StatusOf(record);
+        if (status == ContainerStatus.Stopped) throw new RuntimeException("cannot exec in a stopped container");
+        if (status == ContainerStatus.Creating) throw new RuntimeException($"cannot exec in container {o.Id}: it is still being created");
+        if (status == ContainerStatus.Paused && !o.IgnorePaused)
+            throw new RuntimeException("cannot exec in a paused container (use --ignore-paused to override)");
+        if (o.PreserveFds < 0) throw new RuntimeException($"--preserve-fds {o.PreserveFds} is negative");
+
+        Spec spec = _store.LoadConfig(o.Id);
+        Process process = ExecProcess(o, spec);
+        if (process.Terminal && o.ConsoleSocket is null && o.Detach)
+            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
+        if (!process.Terminal && o.ConsoleSocket is not null)
+            throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
+
+        ICgroup cgroup = OpenCgroup(record);
+        Action<int>? placement = o.Cgroup is { } sub ? SubCgroupPlacement(cgroup, sub) : null;
+        var fds = new List<int>();
+        try
+        {
+            var namespaces = OpenNamespaces(record, spec, fds);
+            var (parentSocket, childSocket) = SocketPair(Native.SOCK_SEQPACKET);
+            fds.Add(childSocket);
+            int console = -1, consoleReceiver = -1;
+            if (process.Terminal)
+            {
+                if (o.ConsoleSocket is not null) console = HostFiles.ConnectUnix(o.ConsoleSocket);
+                else (consoleReceiver, console) = SocketPair(Native.SOCK_STREAM);
+                fds.Add(console);
+                if (consoleReceiver >= 0) fds.Add(consoleReceiver);
+            }
+
+            LaunchPlan plan = LaunchPlanner.PlanExec(new ExecInputs(spec, process, childSocket, console)
+            {
+                Namespaces = namespaces, PreserveFds = o.PreserveFds, NoNewKeyring = record.NoNewKeyring,
+            });
+            foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
+
+            // The process is a grandchild (it is forked inside the PID namespace): adopt it to wait for it.
+            if (!o.Detach) Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            var sessionSpec = new Spec { OciVersion = spec.OciVersion, Process = process, Linux = spec.Linux };
+            using var session = new LaunchSession(plan, sessionSpec, cgroup, parentSocket, -1, () => record.ToState(status))
+            {
+                Placement = placement,
+            };
+            try
+            {
+                fds.Remove(childSocket);
+                session.Start(childSocket, _ => { });
+                int master = consoleReceiver >= 0 ? ConsoleRelay.ReceiveMaster(consoleReceiver) : -1;
+                if (master >= 0) fds.Add(master);
+                using ConsoleRelay? relay = master >= 0 && !o.Detach ? new ConsoleRelay(master) : null;
+                session.Release();
+                if (o.PidFile is not null) WritePidFile(o.PidFile, session.Pid);
+                if (o.Detach) return 0;
+                using var forwarder = new SignalForwarder(session.Pid);
+                int exit = ExitWaiter.Wait(session.Pid);
+                relay?.Drain();
+                return ExitWaiter.ExitCode(exit);
+            }
+            catch
+            {
+                session.Abort();
+                throw;
+            }
+        }
+        catch (Exception e) when (e is CgroupException or SystemCallException or IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException($"exec in container {o.Id}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (int fd in fds) Interop.Libc.Close(fd);
+        }
+    }
+
+    /// <summary>The container's process with the flags laid over it, or the --process file as it is.</summary>
+    private static Process ExecProcess(ExecOptions o, Spec spec)
+    {
+        Process process;
+        if (o.ProcessPath is { } path)
+        {
+            try
+            {
+                process = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.Process)
+                    ?? throw new RuntimeException($"--process {path}: the file holds null, not a process");
+            }
+            catch (JsonException e) { throw new RuntimeException($"--process {path}: invalid JSON: {e.Message}"); }
+            catch (IOException e) { throw new RuntimeException($"--process {path}: {e.Message}"); }
+            if (o.Tty) process.Terminal = true;
+            return process;
+        }
+        if (o.Args.Count == 0) throw new RuntimeException("exec: no command given: pass the arguments after the container id, or --process");
+        // A deep copy: the stored config stays as it is for the container's own use.
+        process = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(spec.Process!, OciJsonContext.Default.Process),
+            OciJsonContext.Default.Process)!;
+        process.Args = [.. o.Args];
+        process.Terminal = o.Tty;
+        process.ConsoleSize = null;
+        process.Env = [.. process.Env ?? [], .. o.Env];
+        if (o.Cwd is { } cwd) process.Cwd = cwd;
+        if (o.User is { } user)
+        {
+            string[] parts = user.Split(':');
+            if (parts.Length > 2 || !uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out _)))
+                throw new RuntimeException($"--user \"{user}\": expected uid[:gid] as numbers");
+            process.User.Uid = uid;
+            if (parts.Length == 2) process.User.Gid = uint.Parse(parts[1]);
+        }
+        if (o.AdditionalGids.Count > 0) process.User.AdditionalGids = [.. process.User.AdditionalGids ?? [], .. o.AdditionalGids];
+        if (o.Caps.Count > 0)
+        {
+            // Like runc: added to bounding, effective and permitted; not inheritable (CVE-2022-29162), so not ambient.
+            Capabilities caps = process.Capabilities ??= new Capabilities();
+            foreach (string cap in o.Caps)
+            {
+                string name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
+                if (Capability.BitOf(name) < 0) throw new RuntimeException($"--cap {cap}: unknown capability");
+                caps.Bounding = [.. caps.Bounding ?? [], name];
+                caps.Effective = [.. caps.Effective ?? [], name];
+                caps.Permitted = [.. caps.Permitted ?? [], name];
+            }
+        }
+        if (o.NoNewPrivileges is bool nnp) process.NoNewPrivileges = nnp;
+        if (o.Apparmor is { } profile) process.ApparmorProfile = profile;
+        if (o.ProcessLabel is { } label) process.SelinuxLabel = label;
+        return process;
+    }
+
+    /// <summary>
+    /// Handles on the init's namespaces, for every namespace the config gives the container (new or
+    /// joined). The init is checked again afterwards: a pid reused between the two would fail there.
+    /// </summary>
+    private static Dictionary<string, int> OpenNamespaces(ContainerRecord record, Spec spec, List<int> fds)
+    {
+        var namespaces = new Dictionary<string, int>();
+        foreach (LinuxNamespace ns in spec.Linux?.Namespaces ?? [])
+        {
+            if (!NamespaceFiles.TryGetValue(ns.Type, out string? file)) continue;
+            string path = $"/proc/{record.Pid}/ns/{file}";
+            int fd = Interop.Libc.Open(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            if (fd < 0) throw SystemCallException.Last($"opening the container's {ns.Type} namespace {path}");
+            fds.Add(fd);
+            namespaces[ns.Type] = fd;
+        }
+        if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime))
+            throw new RuntimeException("cannot exec in a stopped container");
+        return namespaces;
+    }
+
+    /// <summary>
+    /// runc's --cgroup: "path" puts the process in that sub-cgroup of the container's in every
+    /// hierarchy; "ctrl[,ctrl]:path" only in the hierarchies carrying those controllers (v1).
+    /// The sub-cgroup must exist; it may not climb out of the container's cgroup.
+    /// </summary>
+    private static Action<int> SubCgroupPlacement(ICgroup cgroup, string spec)
+    {
+        int colon = spec.IndexOf(':');
+        string[]? controllers = colon >= 0 ? spec[..colon].Split(',', StringSplitOptions.RemoveEmptyEntries) : null;
+        string sub = (colon >= 0 ? spec[(colon + 1)..] : spec).Trim('/');
+        if (sub.Length == 0 || sub.Split('/').Any(part => part is "" or "." or ".."))
+            throw new RuntimeException($"--cgroup \"{spec}\": the sub-cgroup must be a relative path inside the container's cgroup");
+        IReadOnlyList<CgroupMountSource> hierarchies = cgroup.MountSources();
+        if (controllers is not null)
+        {
+            foreach (string controller in controllers)
+                if (!hierarchies.Any(h => h.Controllers.Contains(controller)))
+                    throw new RuntimeException($"--cgroup \"{spec}\": controller {controller} has no hierarchy on this host");
+            if (hierarchies.Count == 1 && hierarchies[0].IsUnified)
+                throw new RuntimeException($"--cgroup \"{spec}\": a cgroup v2 host has one hierarchy: give the path alone");
+        }
+        var targets = hierarchies.Select(h =>
+            controllers is null || h.Controllers.Any(controllers.Contains) ? Path.Combine(h.HostDirectory, sub) : h.HostDirectory).ToArray();
+        foreach (string dir in targets)
+            if (!Directory.Exists(dir)) throw new RuntimeException($"--cgroup \"{spec}\": {dir} does not exist");
+        return pid =>
+        {
+            foreach (string dir in targets)
+            {
+                try { File.WriteAllText(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
+                catch (IOException e) { throw new RuntimeException($"--cgroup \"{spec}\": adding pid {pid} to {dir}: {e.Message}", e); }
+            }
+        };
+    }
+}

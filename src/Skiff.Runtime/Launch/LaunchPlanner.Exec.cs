@@ -1,0 +1,59 @@
+using Skiff.Oci.Runtime;
+
+namespace Skiff.Runtime.Launch;
+
+/// <summary>What an exec joins and runs: the container's config, the new process, the parent's fds.</summary>
+public sealed record ExecInputs(Spec Container, Process Process, int Sync, int ConsoleSocket)
+{
+    /// <summary>Handles of the container init's namespaces (/proc/pid/ns/*), by OCI type.</summary>
+    public IReadOnlyDictionary<string, int> Namespaces { get; init; } = new Dictionary<string, int>();
+    public int PreserveFds { get; init; }
+    public bool NoNewKeyring { get; init; }
+}
+
+public static partial class LaunchPlanner
+{
+    /// <summary>
+    /// Compiles an exec: the child is placed in the container's cgroup, joins every namespace of the
+    /// container (user first, so the rest are joined with its rights), then forks so the process is
+    /// born inside the PID and time namespaces, which setns(2) only applies to children.
+    /// </summary>
+    public static LaunchPlan PlanExec(ExecInputs input)
+    {
+        Process process = input.Process;
+        if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
+            throw new RuntimeException("exec: the process must name the program to run (args)");
+        if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
+            throw new RuntimeException($"exec: cwd \"{process.Cwd}\" must be an absolute path");
+        if (!string.IsNullOrEmpty(process.ApparmorProfile))
+            throw new RuntimeException($"exec: AppArmor profile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
+
+        Oci.Runtime.Linux linux = input.Container.Linux ?? new Oci.Runtime.Linux();
+        var steps = new List<Step>();
+        var warnings = new List<string>();
+        int[] keep = new[] { input.Sync, input.ConsoleSocket }.Concat(input.Namespaces.Values).Where(fd => fd >= 0).ToArray();
+        steps.Add(CloseInheritedExcept(keep, input.PreserveFds));
+        steps.Add(new Step(StepKind.Notify, "ask the parent to place the process in the container's cgroup") { Fd = input.Sync, A = (long)SyncKind.NeedSetup });
+        steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = input.Sync });
+        foreach (string type in JoinOrder)
+            if (input.Namespaces.TryGetValue(type, out int fd))
+                steps.Add(new Step(StepKind.SetNs, $"join the container's {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
+        if (input.Namespaces.ContainsKey("user")) steps.Add(new Step(StepKind.BecomeRoot, "become root in the container's user namespace"));
+        steps.Add(new Step(StepKind.Fork, "fork into the container's namespaces") { Fd = input.Sync });
+
+        if (process.Terminal)
+        {
+            ConsoleSize? size = process.ConsoleSize;
+            steps.Add(new Step(StepKind.Console, "set up the process's console")
+                { Fd = input.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0 });
+        }
+        else steps.Add(new Step(StepKind.Setsid, "start a new session"));
+
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings);
+        steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
+        steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
+        if (seccomp is not null) steps.Add(seccomp);
+        steps.Add(ExecStep(process));
+        return new LaunchPlan(0, steps) { Warnings = warnings, ExecutableName = process.Args[0] };
+    }
+}
