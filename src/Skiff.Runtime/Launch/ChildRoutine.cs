@@ -16,6 +16,29 @@ internal static unsafe partial class ChildRoutine
     private const int PathMax = 4096;
     private const int MSG_NOSIGNAL = 0x4000;
 
+    /// <summary>
+    /// Forks; the middle process reports the new pid and exits. The new process first waits for the
+    /// middle's end (EOF on a pipe only the middle holds), so the parent reads Pid before anything the
+    /// new process sends, and never takes the middle's exit for the container process's.
+    /// </summary>
+    private static long ForkReportingPid(int syncFd, int step, int* pipe)
+    {
+        long r = Sys(Sc.Pipe2, (long)pipe, O_CLOEXEC);
+        if (r < 0) return r;
+        r = Sys(Sc.Clone, Skiff.Linux.Signal.SIGCHLD, 0, 0, 0, 0);
+        if (r > 0)
+        {
+            Send(syncFd, SyncKind.Pid, step, 0, (int)r);
+            Sys(Sc.ExitGroup, 0);
+        }
+        if (r < 0) return r;
+        Sys(Sc.Close, pipe[1]);
+        byte b;
+        while (Sys(Sc.Read, pipe[0], (long)&b, 1) == -Skiff.Linux.Errno.EINTR) { }
+        Sys(Sc.Close, pipe[0]);
+        return 0;
+    }
+
     public static void Run(ChildContext* ctx)
     {
         byte* path = stackalloc byte[PathMax];
@@ -59,12 +82,7 @@ internal static unsafe partial class ChildRoutine
                     r = Sys(Sc.Unshare, s->A);
                     break;
                 case StepKind.Fork:
-                    r = Sys(Sc.Clone, Skiff.Linux.Signal.SIGCHLD, 0, 0, 0, 0);
-                    if (r > 0)
-                    {
-                        Send(s->Fd, SyncKind.Pid, i, 0, (int)r);
-                        Sys(Sc.ExitGroup, 0);
-                    }
+                    r = ForkReportingPid(s->Fd, i, (int*)stat);
                     break;
                 case StepKind.BecomeRoot:
                     r = Sys(Sc.Setresgid, 0, 0, 0);

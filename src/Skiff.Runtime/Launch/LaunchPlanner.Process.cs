@@ -56,7 +56,14 @@ public static partial class LaunchPlanner
         if (process.IoPriority is { } io)
             steps.Add(new Step(StepKind.IoPriority, $"set I/O priority {io.Class} {io.Priority}") { A = ProcessScheduling.IoPriorityValue(io) });
         if (process.Scheduler is { } scheduler)
-            steps.Add(new Step(StepKind.Scheduler, $"set scheduler policy {scheduler.Policy}") { Bytes1 = ProcessScheduling.SchedAttr(scheduler) });
+        {
+            byte[] attr = ProcessScheduling.SchedAttr(scheduler);
+            // Where real-time time is shared out per cgroup, a new cgroup has none: that EPERM needs its reason.
+            string what = scheduler.Policy is "SCHED_FIFO" or "SCHED_RR" or "SCHED_DEADLINE"
+                ? $"set real-time scheduler policy {scheduler.Policy} (the container's cgroup must grant real-time time: linux.resources.cpu.realtimeRuntime)"
+                : $"set scheduler policy {scheduler.Policy}";
+            steps.Add(new Step(StepKind.Scheduler, what) { Bytes1 = attr });
+        }
         if (FinalAffinityStep(input.ExecAffinity) is { } affinity) steps.Add(affinity);
     }
 
@@ -92,12 +99,12 @@ public static partial class LaunchPlanner
     /// The LSM labels of the coming execve, written through /proc/thread-self (checked to be procfs)
     /// before the identity changes, as runc does. A label the host cannot honour is an error.
     /// </summary>
-    private static void AddLabels(ProcessInputs input, List<Step> steps)
+    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules lsm)
     {
-        Process process = input.Process;
+        var steps = new List<Step>();
         if (!string.IsNullOrEmpty(process.ApparmorProfile))
         {
-            if (!input.Lsm.AppArmor)
+            if (!lsm.AppArmor)
                 throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
             string value = "exec " + process.ApparmorProfile;
             steps.Add(new Step(StepKind.ExecLabel, $"apply AppArmor profile {process.ApparmorProfile}")
@@ -106,11 +113,12 @@ public static partial class LaunchPlanner
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
         {
             // runc refuses a process label where SELinux is off rather than run the process unconfined.
-            if (!input.Lsm.Selinux)
+            if (!lsm.Selinux)
                 throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
             steps.Add(new Step(StepKind.ExecLabel, $"set SELinux process label {process.SelinuxLabel}")
                 { S1 = "/proc/thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });
         }
+        return steps;
     }
 
     private static void AddIdentity(Process process, List<Step> steps, List<string> warnings)
@@ -187,7 +195,7 @@ public static partial class LaunchPlanner
             steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
 
         AddScheduling(input, steps);
-        AddLabels(input, steps);
+        steps.AddRange(LabelSteps(process, input.Lsm));
 
         Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), warnings);
         // As late as possible, but the kernel only takes a filter from a process with no_new_privs
