@@ -1,0 +1,117 @@
+using System.Runtime.InteropServices;
+using Skiff.Linux;
+
+namespace Skiff.Runtime;
+
+/// <summary>
+/// CVE-2019-5736. The clone child runs the runtime's own image until it execs the container's
+/// program, and a container that execs /proc/self/exe (directly or as a script's interpreter) runs
+/// the runtime's binary inside the container: either way /proc/PID/exe is a path back to the
+/// installed binary, which a process in the container can hold open and write once it stops
+/// running. So before anything enters a container the runtime re-executes itself from a view of
+/// its binary that refuses writes: a detached read-only bind mount of the file (no copy, nothing
+/// in any mount table), or where that is refused (no CAP_SYS_ADMIN) a sealed memfd copy.
+/// </summary>
+public static unsafe class SealedExecutable
+{
+    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
+    private const int AT_EMPTY_PATH = 0x1000;
+    private const long SysOpenTree = 428, SysMemfdCreate = 319, SysSendfile = 40;
+    private const int OPEN_TREE_CLONE = 1;
+    private const ulong MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
+    private const int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_EXEC = 0x10;
+    private const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+    private const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+    private const long ST_RDONLY = 1;
+
+    /// <summary>Returns when /proc/self/exe refuses writes; otherwise replaces the process with a sealed copy of itself.</summary>
+    public static void Ensure()
+    {
+        int exe = Interop.Libc.Open("/proc/self/exe", O_RDONLY | O_CLOEXEC, 0);
+        if (exe < 0) throw SystemCallException.Last("open /proc/self/exe");
+        try
+        {
+            if (IsSealed(exe)) return;
+            int sealedFd = ReadOnlyBind(exe);
+            if (sealedFd < 0) sealedFd = MemfdCopy(exe);
+            Reexecute(sealedFd);
+        }
+        finally
+        {
+            Interop.Libc.Close(exe);
+        }
+    }
+
+    /// <summary>A file on a read-only mount, or a memfd sealed against writes.</summary>
+    private static bool IsSealed(int fd)
+    {
+        long seals = Interop.Libc.Syscall(Syscall.Fcntl, fd, F_GET_SEALS, 0, 0, 0, 0);
+        if (seals >= 0 && (seals & F_SEAL_WRITE) != 0) return true;
+        byte* statfs = stackalloc byte[120];
+        return Interop.Libc.Syscall(Syscall.Fstatfs, fd, (long)statfs, 0, 0, 0, 0) == 0 && (*(long*)(statfs + 80) & ST_RDONLY) != 0;
+    }
+
+    /// <summary>The binary on a private read-only mount that belongs to no namespace; -1 when not permitted.</summary>
+    private static int ReadOnlyBind(int exe)
+    {
+        byte empty = 0;
+        int tree = (int)Interop.Libc.Syscall(SysOpenTree, exe, (long)&empty, AT_EMPTY_PATH | OPEN_TREE_CLONE | O_CLOEXEC, 0, 0, 0);
+        if (tree < 0) return -1;
+        ulong* attr = stackalloc ulong[4];
+        attr[0] = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        attr[1] = attr[2] = attr[3] = 0;
+        if (Interop.Libc.Syscall(Syscall.MountSetattr, tree, (long)&empty, AT_EMPTY_PATH, (long)attr, 32, 0) != 0)
+        {
+            Interop.Libc.Close(tree);
+            return -1;
+        }
+        return tree;
+    }
+
+    private static int MemfdCopy(int exe)
+    {
+        byte* name = stackalloc byte[] { (byte)'s', (byte)'k', (byte)'i', (byte)'f', (byte)'f', 0 };
+        int memfd = (int)Interop.Libc.Syscall(SysMemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC, 0, 0, 0, 0);
+        if (memfd < 0 && Errno.Last == Errno.EINVAL) // kernels before 6.3 know no MFD_EXEC
+            memfd = (int)Interop.Libc.Syscall(SysMemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
+        if (memfd < 0) throw SystemCallException.Last("memfd_create for a sealed copy of the runtime");
+        long copied;
+        do copied = Interop.Libc.Syscall(SysSendfile, memfd, exe, 0, 1 << 30, 0, 0);
+        while (copied > 0);
+        if (copied < 0) throw SystemCallException.Last("copying the runtime into a sealed memfd");
+        if (Interop.Libc.Syscall(Syscall.Fcntl, memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, 0, 0, 0) != 0)
+            throw SystemCallException.Last("sealing the runtime's memfd copy");
+        return memfd;
+    }
+
+    /// <summary>execveat the sealed file with this process's own argv and environment.</summary>
+    private static void Reexecute(int fd)
+    {
+        byte** argv = NulSeparated(File.ReadAllBytes("/proc/self/cmdline"));
+        byte** envp = NulSeparated(File.ReadAllBytes("/proc/self/environ"));
+        byte empty = 0;
+        Interop.Libc.Syscall(Syscall.Execveat, fd, (long)&empty, (long)argv, (long)envp, AT_EMPTY_PATH, 0);
+        throw SystemCallException.Last("re-executing the runtime from its sealed copy");
+    }
+
+    /// <summary>A NULL-terminated vector over NUL-separated strings (never freed: the process is replaced).</summary>
+    private static byte** NulSeparated(byte[] data)
+    {
+        byte* text = (byte*)NativeMemory.Alloc((nuint)data.Length + 1);
+        data.CopyTo(new Span<byte>(text, data.Length));
+        text[data.Length] = 0;
+        int count = 0;
+        for (int i = 0; i < data.Length; i++) if (data[i] == 0) count++;
+        if (data.Length > 0 && data[^1] != 0) count++;
+        byte** vector = (byte**)NativeMemory.Alloc((nuint)(count + 1), (nuint)sizeof(byte*));
+        int n = 0;
+        for (int start = 0; start < data.Length;)
+        {
+            vector[n++] = text + start;
+            while (start < data.Length && data[start] != 0) start++;
+            start++;
+        }
+        vector[n] = null;
+        return vector;
+    }
+}
