@@ -51,6 +51,35 @@ public sealed class SeccompNotifyTests(Suite suite)
         c.AssertNothingLeftBehind();
     }
 
+    [Fact]
+    public void Exec_hands_its_own_listener_over_with_the_running_state()
+    {
+        using var c = new TestContainer(suite);
+        using var agent = new SeccompAgent(Path.Combine(c.Dir, "agent.sock"), nr => nr == GetppidX86_64 ? (99, 0) : (0, 0));
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            ListenerPath = agent.Path,
+            ListenerMetadata = "exec",
+            Syscalls = [new SeccompSyscall { Names = ["getppid"], Action = "SCMP_ACT_NOTIFY" }],
+        };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+
+        var result = c.Cli.Invoke("exec", c.Id, "sh", "-c", "echo ppid=$PPID").AssertSuccess();
+
+        Assert.Equal("ppid=99\n", result.Stdout);
+        var received = agent.Received.ToArray();
+        Assert.Equal(2, received.Length);
+        var (exec, _) = received[1];
+        Assert.Equal("exec", exec.Metadata);
+        Assert.Equal(ContainerStatus.Running, exec.State.Status);
+        Assert.Equal(c.PidFromFile(), exec.State.Pid);
+        Assert.NotEqual(exec.State.Pid, exec.Pid);
+        Assert.Contains(agent.Calls, call => call.Nr == GetppidX86_64 && call.Pid == exec.Pid);
+    }
+
     [SkiffOnlyFact("runc 1.1.5's init panics (nil pointer dereference) when a notify filter loads before the user change")]
     public void Listener_is_handed_over_when_the_filter_loads_before_the_user_changes()
     {
