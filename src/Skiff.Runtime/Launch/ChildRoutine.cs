@@ -602,9 +602,11 @@ internal static unsafe partial class ChildRoutine
             Sys(Sc.Ioctl, slave, (long)TIOCSWINSZ, (long)size);
         }
 
-        // /dev/console: only a regular file or character device of our making may receive the bind (CVE-2025-52565).
-        long console = ResolveInRoot(root, Literal.Console, 2, buffer);
-        if (console >= 0)
+        // /dev/console: only a regular file or character device of our making may receive the bind
+        // (CVE-2025-52565). C = 1: an exec's pty, which is its own and never the container's console.
+        long console = s->C != 0 ? -1 : ResolveInRoot(root, Literal.Console, 2, buffer);
+        if (s->C != 0) r = 0;
+        else if (console >= 0)
         {
             int type = FileType(console, stat);
             if (type == S_IFREG || type == S_IFCHR)

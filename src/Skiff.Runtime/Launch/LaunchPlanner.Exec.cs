@@ -43,9 +43,11 @@ public static partial class LaunchPlanner
 
         if (process.Terminal)
         {
+            // The pty comes from the container's devpts: /dev/ptmx resolved beneath its root.
+            steps.Add(new Step(StepKind.OpenRoot, "open the container's root") { S1 = "/" });
             ConsoleSize? size = process.ConsoleSize;
             steps.Add(new Step(StepKind.Console, "set up the process's console")
-                { Fd = input.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0 });
+                { Fd = input.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0, C = 1 });
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 

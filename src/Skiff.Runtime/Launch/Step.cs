@@ -28,7 +28,7 @@ public enum StepKind
     SetDomainname,       // setdomainname(S1, A)
     Rlimit,              // prlimit(A, soft B, hard C)
     Personality,         // personality(A)
-    Console,             // pty from /dev/ptmx, master sent on Fd (console socket), slave as stdio + ctty, rows A cols B
+    Console,             // pty from /dev/ptmx, master sent on Fd (console socket), slave as stdio + ctty, rows A cols B; C = 1: no /dev/console (exec)
     Setsid,
     SessionKeyring,      // join a new anonymous session keyring
     DropBounding,        // drop every capability up to B not in mask A from the bounding set
