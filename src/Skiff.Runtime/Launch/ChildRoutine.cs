@@ -15,6 +15,7 @@ internal static unsafe partial class ChildRoutine
 {
     private const int PathMax = 4096;
     private const int MSG_NOSIGNAL = 0x4000;
+    private const long RESOLVE_NO_XDEV = 0x01, RESOLVE_BENEATH = 0x08;
 
     /// <summary>
     /// Forks; the middle process reports the new pid and exits. The new process first waits for the
@@ -25,6 +26,11 @@ internal static unsafe partial class ChildRoutine
     {
         long r = Sys(Sc.Pipe2, (long)pipe, O_CLOEXEC);
         if (r < 0) return r;
+        // The new process is born inside namespaces others may share (a joined PID namespace,
+        // exec): until it execs it is the runtime, so no process there may open its /proc/PID
+        // (fds, exe, root, memory) without CAP_SYS_PTRACE (CVE-2016-9962, CVE-2019-5736).
+        // execve makes the container's program dumpable again.
+        Sys(Sc.Prctl, 4 /* PR_SET_DUMPABLE */, 0);
         r = Sys(Sc.Clone, Skiff.Linux.Signal.SIGCHLD, 0, 0, 0, 0);
         if (r > 0)
         {
@@ -47,6 +53,7 @@ internal static unsafe partial class ChildRoutine
         byte* stat = stackalloc byte[256];
         int root = -1;
         int devNull = -1;
+        int proc = -1;
         byte* executable = null;
         int syncFd = ctx->SyncFd;
         ResetSignals();
@@ -67,6 +74,7 @@ internal static unsafe partial class ChildRoutine
                         if (keep[k] >= from) from = keep[k] + 1;
                     }
                     if (r >= 0) r = Sys(Sc.CloseRange, from, uint.MaxValue, 0);
+                    if (r >= 0) r = proc = (int)OpenHostProc(stat);
                     break;
                 }
                 case StepKind.WaitParent:
@@ -89,7 +97,7 @@ internal static unsafe partial class ChildRoutine
                     if (r >= 0) r = Sys(Sc.Setresuid, 0, 0, 0);
                     break;
                 case StepKind.WriteFile:
-                    r = WriteFile(s->S1, s->S2, s->A);
+                    r = WriteFile(proc, s->S1, s->S2, s->A);
                     break;
                 case StepKind.MountHost:
                     r = Sys(Sc.Mount, (long)s->S1, (long)s->S2, (long)s->S3, s->A, (long)s->S4);
@@ -144,14 +152,14 @@ internal static unsafe partial class ChildRoutine
                     break;
                 case StepKind.PivotRoot:
                     r = PivotRoot(root);
-                    CloseRootHandles(ref root, ref devNull);
+                    CloseRootHandles(ref root, ref devNull, ref proc);
                     break;
                 case StepKind.MoveRoot:
                     r = Sys(Sc.Fchdir, root);
                     if (r >= 0) r = Sys(Sc.Mount, (long)Literal.Dot, (long)Literal.Slash, 0, MS_MOVE, 0);
                     if (r >= 0) r = Sys(Sc.Chroot, (long)Literal.Dot);
                     if (r >= 0) r = Sys(Sc.Chdir, (long)Literal.Slash);
-                    CloseRootHandles(ref root, ref devNull);
+                    CloseRootHandles(ref root, ref devNull, ref proc);
                     break;
                 case StepKind.SetHostname:
                     r = Sys(Sc.Sethostname, (long)s->S1, s->A);
@@ -216,6 +224,9 @@ internal static unsafe partial class ChildRoutine
                     Sys(Sc.Umask, s->A);
                     break;
                 case StepKind.Chdir:
+                    // An exec never pivots: the host /proc handle must be gone before a cwd such as
+                    // /proc/self/fd/N could name it (CVE-2024-21626).
+                    if (proc >= 0) { Sys(Sc.Close, proc); proc = -1; }
                     r = Sys(Sc.Chdir, (long)s->S1);
                     break;
                 case StepKind.CloseFrom:
@@ -268,11 +279,33 @@ internal static unsafe partial class ChildRoutine
     }
 
     /// <summary>Once inside the new root, no handle on the host's filesystem stays open (CVE-2024-21626).</summary>
-    private static void CloseRootHandles(ref int root, ref int devNull)
+    private static void CloseRootHandles(ref int root, ref int devNull, ref int proc)
     {
         if (root >= 0) Sys(Sc.Close, root);
         if (devNull >= 0) Sys(Sc.Close, devNull);
-        root = devNull = -1;
+        if (proc >= 0) Sys(Sc.Close, proc);
+        root = devNull = proc = -1;
+    }
+
+    /// <summary>
+    /// The host's procfs, opened before any namespace is joined and verified to be procfs: writes
+    /// meant for /proc go through it, so a mount namespace joined later (whose /proc, /proc/sys or
+    /// /proc/self/... its owner may have covered with a volume) cannot redirect them (CVE-2025-52881).
+    /// </summary>
+    private static long OpenHostProc(byte* statfs)
+    {
+        ReadOnlySpan<byte> path = "/proc"u8;
+        byte* name = stackalloc byte[8];
+        for (int i = 0; i < path.Length; i++) name[i] = path[i];
+        name[path.Length] = 0;
+        long fd = Sys(Sc.Openat, AT_FDCWD, (long)name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return fd;
+        if (Sys(Sc.Fstatfs, fd, (long)statfs) < 0 || *(long*)statfs != 0x9fa0 /* PROC_SUPER_MAGIC */)
+        {
+            Sys(Sc.Close, fd);
+            return -Skiff.Linux.Errno.ENXIO;
+        }
+        return fd;
     }
 
     /// <summary>Static byte literals the child needs; UTF-8 literals live in the image's read-only data.</summary>
@@ -336,9 +369,25 @@ internal static unsafe partial class ChildRoutine
         return n < 0 ? n : 0;
     }
 
-    private static long WriteFile(byte* file, byte* data, long length)
+    /// <summary>
+    /// Writes a file; a "/proc/..." path is resolved beneath the verified host procfs handle without
+    /// crossing into any other mount (a bind or tmpfs over part of it), while the handle is open.
+    /// </summary>
+    private static long WriteFile(int proc, byte* file, byte* data, long length)
     {
-        long fd = Sys(Sc.Openat, AT_FDCWD, (long)file, O_WRONLY | O_CLOEXEC);
+        long fd;
+        ReadOnlySpan<byte> prefix = "/proc/"u8;
+        int matched = 0;
+        while (matched < prefix.Length && file[matched] == prefix[matched]) matched++;
+        if (proc >= 0 && matched == prefix.Length)
+        {
+            ulong* how = stackalloc ulong[3];
+            how[0] = O_WRONLY | O_CLOEXEC;
+            how[1] = 0;
+            how[2] = (ulong)(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+            fd = Sys(Sc.Openat2, proc, (long)(file + prefix.Length), (long)how, 24);
+        }
+        else fd = Sys(Sc.Openat, AT_FDCWD, (long)file, O_WRONLY | O_CLOEXEC);
         if (fd < 0) return fd;
         long r = Sys(Sc.Write, fd, (long)data, length);
         Sys(Sc.Close, fd);

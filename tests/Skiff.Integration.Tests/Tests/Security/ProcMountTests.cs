@@ -1,0 +1,148 @@
+using Skiff.Integration.Tests.Infrastructure;
+using Skiff.Oci.Runtime;
+using static Skiff.Integration.Tests.Tests.ProcessTests;
+
+namespace Skiff.Integration.Tests.Tests.Security;
+
+/// <summary>
+/// Attacks on /proc itself: an image whose /proc is a symlink (CVE-2019-19921, CVE-2023-27561,
+/// CVE-2023-28642: runc mounted procfs where the link pointed and then wrote LSM labels to a
+/// file the container controlled), a volume mounted over /proc or /proc/sys, and writes meant for
+/// procfs (sysctls, AppArmor's attr file) redirected to a decoy (CVE-2019-16884, CVE-2025-52881).
+/// </summary>
+[Collection(ContainerCollection.Name)]
+public sealed class ProcMountTests(Suite suite)
+{
+    /// <summary>What a container with a real, masked, read-only-where-configured /proc reports.</summary>
+    private const string ProcProbe =
+        "stat -f -c %T /proc/; grep -c . /proc/self/status; wc -c < /proc/timer_list; " +
+        "{ echo x > /proc/sys/kernel/domainname; } 2>&1 | grep -o 'Read-only file system'; true";
+
+    [Theory]
+    [InlineData("absolute path to a host directory")]
+    [InlineData("relative path out of the rootfs")]
+    public void Cve_2023_27561_proc_symlinked_out_of_the_rootfs_mounts_nothing_on_the_host(string how)
+    {
+        using var c = new TestContainer(suite);
+        var canary = Attack.MakeCanaryDir(c);
+        var before = Attack.Snapshot(canary);
+        Attack.Symlink(c, "proc", how.StartsWith("absolute") ? canary : "../../host-canary");
+        c.Shell(ProcProbe);
+
+        var result = c.Run();
+
+        Assert.Equal(before, Attack.Snapshot(canary));
+        AssertRefusedOrRealProc(result);
+    }
+
+    [Fact]
+    public void Cve_2019_19921_proc_symlinked_inside_the_rootfs_is_still_a_real_masked_proc()
+    {
+        using var c = new TestContainer(suite);
+        Directory.CreateDirectory(Path.Combine(c.Rootfs, "evil"));
+        Attack.Symlink(c, "proc", "/evil");
+        c.Shell(ProcProbe);
+
+        AssertRefusedOrRealProc(c.Run());
+    }
+
+    [Fact]
+    public void Cve_2023_28642_proc_symlinked_to_a_directory_holding_a_fake_attr_tree_is_not_written_through()
+    {
+        using var c = new TestContainer(suite);
+        // The decoy the old attack wanted the runtime's label writes to land in.
+        var fake = Path.Combine(c.Rootfs, "fakeproc", "self", "attr");
+        Directory.CreateDirectory(fake);
+        File.WriteAllText(Path.Combine(fake, "exec"), "decoy\n");
+        Attack.Symlink(c, "proc", "/fakeproc");
+        c.Shell(ProcProbe);
+
+        var result = c.Run();
+
+        AssertRefusedOrRealProc(result);
+        Assert.Equal("decoy\n", File.ReadAllText(Path.Combine(fake, "exec")));
+    }
+
+    [Fact]
+    public void Cve_2019_19921_volume_over_proc_is_harmless_to_the_host()
+    {
+        using var c = new TestContainer(suite);
+        var decoy = FakeProcTree(c, "fake-proc");
+        var before = Attack.Snapshot(decoy);
+        c.Spec.Mounts!.Add(new Mount { Destination = "/proc", Type = "bind", Source = decoy, Options = ["rbind", "rw"] });
+        c.Linux.Sysctl = new Dictionary<string, string> { ["net.ipv4.ip_forward"] = "1" };
+        c.Shell("cat /proc/sys/net/ipv4/ip_forward; cat /proc/self/attr/exec");
+
+        var result = c.Run();
+
+        Assert.True(before == Attack.Snapshot(decoy), $"the runtime wrote into the volume over /proc:\n{Attack.Snapshot(decoy)}\n{result}");
+    }
+
+    [Fact]
+    public void Cve_2019_16884_apparmor_profile_with_a_tmpfs_over_proc_is_refused()
+    {
+        using var c = new TestContainer(suite);
+        var decoy = FakeProcTree(c, "fake-proc");
+        var before = Attack.Snapshot(decoy);
+        c.Spec.Mounts!.Add(new Mount { Destination = "/proc", Type = "bind", Source = decoy, Options = ["rbind", "rw"] });
+        c.Process.ApparmorProfile = "skiff-test-profile";
+
+        var result = c.Run();
+
+        if (!File.Exists("/sys/kernel/security/apparmor/profiles"))
+            Assert.True(result.ExitCode != 0 && result.Stderr.Contains("apparmor", StringComparison.OrdinalIgnoreCase),
+                $"an AppArmor profile was asked for on a host without AppArmor and not refused\n{result}");
+        Assert.True(before == Attack.Snapshot(decoy), $"the profile was written into the decoy:\n{Attack.Snapshot(decoy)}\n{result}");
+        c.AssertNothingLeftBehind();
+    }
+
+    [Theory]
+    [InlineData("net.ipv4.ip_forward", "sys/net/ipv4/ip_forward")]
+    [InlineData("kernel.shmmax", "sys/kernel/shmmax")]
+    public void Cve_2025_52881_sysctl_in_a_joined_mount_namespace_is_not_written_to_a_decoy(string sysctl, string file)
+    {
+        // The owner of the mount namespace put a volume over /proc/sys: a process joining that
+        // namespace and writing "/proc/sys/..." by path would write into the volume.
+        using var owner = new TestContainer(suite);
+        var decoy = FakeProcTree(owner, "fake-sys");
+        var before = Attack.Snapshot(decoy);
+        owner.Spec.Mounts!.Add(new Mount { Destination = "/proc/sys", Type = "bind", Source = Path.Combine(decoy, "sys"), Options = ["rbind", "rw"] });
+        owner.Linux.ReadonlyPaths!.Remove("/proc/sys");
+        owner.Shell("sleep 600");
+        owner.Create().AssertSuccess();
+
+        using var joiner = new TestContainer(suite);
+        Attack.JoinNamespace(joiner, "mount", owner.PidFromFile(), "mnt");
+        joiner.Linux.Sysctl = new Dictionary<string, string> { [sysctl] = "1" };
+        joiner.Shell("true");
+        var result = joiner.Run();
+
+        Assert.True(before == Attack.Snapshot(decoy),
+            $"the sysctl {sysctl} was written into the decoy {file} of the joined mount namespace:\n{Attack.Snapshot(decoy)}\n{result}");
+    }
+
+    /// <summary>A host directory shaped like procfs, each file holding "decoy".</summary>
+    private static string FakeProcTree(TestContainer c, string name)
+    {
+        var root = Path.Combine(c.Dir, name);
+        foreach (var f in new[] { "self/attr/exec", "self/attr/current", "self/attr/apparmor/exec", "thread-self/attr/exec",
+                     "sys/net/ipv4/ip_forward", "sys/kernel/shmmax", "sys/kernel/domainname", "timer_list", "self/status" })
+        {
+            var path = Path.Combine(root, f);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "decoy\n");
+        }
+        return root;
+    }
+
+    private static void AssertRefusedOrRealProc(CliResult result)
+    {
+        if (result.ExitCode != 0) return;
+        var lines = Lines(result.Stdout);
+        Assert.True(lines.Length >= 4, result.ToString());
+        Assert.Equal("proc", lines[0]);
+        Assert.True(int.Parse(lines[1]) > 10, result.ToString());
+        Assert.Equal("0", lines[2].Trim()); // masked
+        Assert.Equal("Read-only file system", lines[3]); // /proc/sys read-only
+    }
+}

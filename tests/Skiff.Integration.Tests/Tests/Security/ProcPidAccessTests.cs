@@ -1,0 +1,126 @@
+using Skiff.Integration.Tests.Infrastructure;
+
+namespace Skiff.Integration.Tests.Tests.Security;
+
+/// <summary>
+/// A process of the container reaching the runtime through /proc/PID while the runtime is still
+/// in the container: the runtime's binary through /proc/PID/exe (CVE-2019-5736) and the joining
+/// process's descriptors, environment and root (CVE-2016-9962). The attacker is a container whose
+/// PID namespace a second container joins, as in a pod: the second container's init sits in the
+/// attacker's namespace for as long as it waits for `start`.
+/// </summary>
+[Collection(ContainerCollection.Name)]
+public sealed class ProcPidAccessTests(Suite suite)
+{
+    /// <summary>
+    /// The original exploit: the victim's init is the runtime while it waits for start, and its
+    /// entrypoint is `#!/proc/self/exe`. The attacker opens /proc/PID/exe of every process that is
+    /// not one of its own programs, holds it, and writes through /proc/self/fd/N as soon as the
+    /// binary stops running (before that the kernel refuses with ETXTBSY).
+    /// </summary>
+    [Fact]
+    public void Cve_2019_5736_container_cannot_overwrite_the_runtime_binary_through_proc_pid_exe()
+    {
+        using var attacker = new TestContainer(suite);
+        attacker.Share().Shell(
+            """
+            cd /proc
+            echo up > /share/ready
+            while [ ! -e /share/stop ]; do
+              for p in [0-9]*; do
+                [ -e /share/held-$p ] && continue
+                l=$(readlink /proc/$p/exe 2>/dev/null) || continue
+                case "$l" in /bin/*|/usr/*|/sbin/*|"") continue;; esac
+                echo "$l" > /share/held-$p
+                ( exec 3</proc/$p/exe
+                  while [ ! -e /share/stop ]; do
+                    if { printf PWNED 1<>/proc/self/fd/3; } 2>/share/error-$p; then echo "$l" > /share/wrote-$p; exit; fi
+                    sleep 0.05
+                  done ) &
+              done
+              sleep 0.02
+            done
+            wait
+            """);
+        attacker.Create().AssertSuccess();
+        attacker.Start().AssertSuccess();
+        Wait.ForFile(attacker.SharedFile("ready"));
+
+        using var victim = new TestContainer(suite);
+        var runtime = new RuntimeCopy(victim);
+        Attack.JoinNamespace(victim, "pid", attacker.PidFromFile(), "pid");
+        // The classic payload: an entrypoint whose interpreter is /proc/self/exe, the runtime's own
+        // binary for as long as the runtime execs it. (This kernel refuses that exec with ENOENT once
+        // the old root is detached; the test holds either way.)
+        Attack.WriteExecutable(Path.Combine(victim.Rootfs, "evil"), "#!/proc/self/exe\n");
+        victim.Process.Args = ["/evil"];
+        victim.WriteConfig();
+
+        runtime.Invoke(victim, "create", "--bundle", victim.BundleDir, "--pid-file", victim.PidFile, victim.Id).AssertSuccess();
+        Thread.Sleep(1500); // the attacker scans while the init waits for start, still the runtime
+        runtime.Invoke(victim, "start", victim.Id);
+        victim.Kill("KILL");
+        victim.WaitForStatus("stopped");
+        Thread.Sleep(1500); // the binary no longer runs: a write through a held descriptor would succeed now
+        File.WriteAllText(attacker.SharedFile("stop"), "");
+        Wait.Until(() => attacker.State().Status == "stopped", "the attacker to stop", TimeSpan.FromSeconds(10));
+
+        var report = string.Join('\n', Directory.EnumerateFiles(attacker.ShareDir).Order()
+            .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
+        Assert.True(runtime.Unchanged, $"the runtime's binary was modified from inside the container\n{report}");
+        Assert.DoesNotContain(Directory.EnumerateFiles(attacker.ShareDir), f => Path.GetFileName(f).StartsWith("wrote-"));
+    }
+
+    /// <summary>
+    /// The joining process must not be open to the container while it is still the runtime (before
+    /// it execs the container's program): not its descriptors (the runtime's handles on the host:
+    /// the fd numbers may be listed, as runc's init's can, but none may be opened or read),
+    /// its environment, its root or cwd, its executable. The victim's init waits for `start` with
+    /// the container's own capabilities, so only the runtime's protection stands in the way.
+    /// </summary>
+    [Fact]
+    public void Cve_2016_9962_container_cannot_reach_the_joining_process_through_proc_pid()
+    {
+        using var attacker = new TestContainer(suite);
+        attacker.Share().Shell(
+            """
+            echo up > /share/ready
+            while [ ! -e /share/go ]; do sleep 0.02; done
+            for d in /proc/[0-9]*; do
+              p=${d#/proc/}
+              [ "$p" = $$ ] && continue
+              {
+                for f in $(ls $d/fd 2>/dev/null); do t=$(readlink $d/fd/$f 2>/dev/null) && echo "fd $f: $t"; done
+                head -c 64 $d/environ >/dev/null 2>&1 && echo "environ readable"
+                ls $d/root/ >/dev/null 2>&1 && echo "root listable"
+                readlink $d/cwd >/dev/null 2>&1 && echo "cwd readable"
+                readlink $d/exe >/dev/null 2>&1 && echo "exe readable: $(readlink $d/exe)"
+                echo end
+              } > /share/probe-$p
+            done
+            echo done > /share/done
+            exec sleep 600
+            """);
+        attacker.Create().AssertSuccess();
+        attacker.Start().AssertSuccess();
+        Wait.ForFile(attacker.SharedFile("ready"));
+
+        using var victim = new TestContainer(suite);
+        Attack.JoinNamespace(victim, "pid", attacker.PidFromFile(), "pid");
+        victim.Shell("true");
+        victim.Create().AssertSuccess();
+        var victimPid = victim.PidFromFile();
+        var pidSeenByAttacker = NsPid(victimPid);
+
+        File.WriteAllText(attacker.SharedFile("go"), "");
+        Wait.ForFile(attacker.SharedFile("done"));
+
+        Assert.Equal("created", victim.State().Status); // the probe ran while the init was still the runtime
+        var probe = File.ReadAllText(attacker.SharedFile($"probe-{pidSeenByAttacker}"));
+        Assert.True(probe.Trim() == "end", $"the container reached the runtime's joining process {pidSeenByAttacker} through /proc:\n{probe}");
+    }
+
+    /// <summary>The pid a process has in its innermost PID namespace (the last NSpid field).</summary>
+    internal static int NsPid(int hostPid) =>
+        int.Parse(File.ReadAllLines($"/proc/{hostPid}/status").First(l => l.StartsWith("NSpid:")).Split('\t', StringSplitOptions.RemoveEmptyEntries)[^1]);
+}
