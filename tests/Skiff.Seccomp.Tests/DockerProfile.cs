@@ -2,10 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skiff.Oci.Runtime;
 
-namespace Skiff.Seccomp.Tests;
+namespace DockerSeccomp;
 
 /// <summary>
-/// Turns a Docker seccomp profile (archMap, includes/excludes) into the OCI section an engine hands
+/// (Its own namespace: the integration tests compile this file too, where a Skiff.Seccomp namespace
+/// would hide the OCI Seccomp type.) Turns a Docker seccomp profile (archMap, includes/excludes) into the OCI section an engine hands
 /// its runtime, the way dockerd does for an x86-64 host: the amd64 archMap entry with its
 /// sub-architectures, and each entry kept or dropped by architecture, capabilities and kernel version.
 /// </summary>
@@ -21,14 +22,14 @@ public static class DockerProfile
 
     public static string DefaultJsonPath => Path.Combine(AppContext.BaseDirectory, "Profiles", "docker-default.json");
 
-    public static Oci.Runtime.Seccomp LoadDefault(IReadOnlyCollection<string>? capabilities = null, Version? kernel = null) =>
+    public static Skiff.Oci.Runtime.Seccomp LoadDefault(IReadOnlyCollection<string>? capabilities = null, Version? kernel = null) =>
         Convert(File.ReadAllText(DefaultJsonPath), capabilities ?? DefaultCapabilities, kernel ?? new Version(6, 18));
 
-    public static Oci.Runtime.Seccomp Convert(string json, IReadOnlyCollection<string> capabilities, Version kernel)
+    public static Skiff.Oci.Runtime.Seccomp Convert(string json, IReadOnlyCollection<string> capabilities, Version kernel)
     {
         const string arch = "amd64";
         JsonNode profile = JsonNode.Parse(json)!;
-        var result = new Oci.Runtime.Seccomp
+        var result = new Skiff.Oci.Runtime.Seccomp
         {
             DefaultAction = (string)profile["defaultAction"]!,
             DefaultErrnoRet = (uint?)profile["defaultErrnoRet"],

@@ -1,3 +1,5 @@
+using DockerSeccomp;
+
 namespace Skiff.Seccomp.Tests;
 
 /// <summary>Docker's default profile (moby's profiles/seccomp/default.json, as dockerd turns it into an

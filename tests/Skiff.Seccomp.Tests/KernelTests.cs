@@ -1,3 +1,4 @@
+using DockerSeccomp;
 using System.Diagnostics;
 
 namespace Skiff.Seccomp.Tests;

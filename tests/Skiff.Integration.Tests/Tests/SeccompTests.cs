@@ -1,0 +1,145 @@
+using System.Text.Json;
+using Skiff.Integration.Tests.Infrastructure;
+using Skiff.Oci.Runtime;
+using DockerSeccomp;
+
+namespace Skiff.Integration.Tests.Tests;
+
+/// <summary>
+/// linux.seccomp as engines hand it over: Docker's default profile must confine a container as it
+/// does under runc, each action must do what it says, and an exec'd process gets the same filter.
+/// </summary>
+[Collection(ContainerCollection.Name)]
+public sealed class SeccompTests(Suite suite)
+{
+    private const string Runc = "/usr/sbin/runc";
+
+    /// <summary>
+    /// Calls Docker's profile decides on: a user namespace (refused without CAP_SYS_ADMIN though no
+    /// capability is needed for it), mount, the 32-bit personality it allows, and plain work.
+    /// </summary>
+    private static readonly string Probe = string.Join("; ",
+        "grep -E '^Seccomp(_filters)?:' /proc/self/status",
+        ProcessTests.Try("unshare -U true"),
+        ProcessTests.Try("unshare -m true"),
+        ProcessTests.Try("mount -t tmpfs none /mnt"),
+        ProcessTests.Try("linux32 uname -m"),
+        ProcessTests.Try("mkdir /tmp/d && rmdir /tmp/d"),
+        ProcessTests.Try("nsenter -t 1 -m true"));
+
+    private static void UseDockerDefault(TestContainer c)
+    {
+        c.Process.Capabilities = new Capabilities
+        {
+            Bounding = [.. DockerProfile.DefaultCapabilities], Effective = [.. DockerProfile.DefaultCapabilities],
+            Permitted = [.. DockerProfile.DefaultCapabilities],
+        };
+        c.Linux.Seccomp = DockerProfile.LoadDefault();
+    }
+
+    [Fact]
+    public void Dockers_default_profile_confines_a_container_as_it_does_under_runc()
+    {
+        using var c = new TestContainer(suite);
+        UseDockerDefault(c);
+        c.Shell(Probe);
+        string underTest = c.Output();
+
+        var lines = ProcessTests.Lines(underTest);
+        Assert.Equal("Seccomp:\t2", lines[0]);
+        Assert.Equal("Seccomp_filters:\t1", lines[1]);
+        Assert.StartsWith("failed:", lines[2]); // unshare -U: allowed by the kernel, refused by the profile
+        Assert.Equal("ok", lines[6]);
+
+        // The same bundle under Debian's runc prints the same lines.
+        c.Linux.CgroupsPath = c.CgroupsPath + "/runc";
+        c.WriteConfig();
+        string runcRoot = Path.Combine(c.Dir, "runc-state");
+        string underRunc = HostCommand.Run(Runc, "--root", runcRoot, "run", "--bundle", c.BundleDir, c.Id + "-runc");
+        Assert.Equal(underRunc, underTest);
+    }
+
+    [Fact]
+    public void Without_the_profile_the_same_calls_go_through()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell(ProcessTests.Try("unshare -U true"));
+        Assert.Equal("ok\n", c.Output());
+    }
+
+    [Fact]
+    public void A_denied_call_returns_the_configured_errno()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir", "mkdirat"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 95 }],
+        };
+        c.Shell(ProcessTests.Try("mkdir /tmp/d"));
+        Assert.Contains("Operation not supported", c.Output());
+    }
+
+    [Fact]
+    public void Default_errno_applies_to_calls_no_rule_allows()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ERRNO", DefaultErrnoRet = 38,
+            Syscalls = [new SeccompSyscall { Names = [.. AllowedForBusyboxShell], Action = "SCMP_ACT_ALLOW" }],
+        };
+        c.Shell(ProcessTests.Try("mkdir /tmp/d"));
+        Assert.Contains("Function not implemented", c.Output());
+    }
+
+    [Theory]
+    [InlineData("SCMP_ACT_KILL_PROCESS")]
+    [InlineData("SCMP_ACT_KILL")]
+    [InlineData("SCMP_ACT_TRAP")]
+    public void Kill_actions_end_the_calling_process_with_SIGSYS(string action)
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir", "mkdirat"], Action = action }],
+        };
+        c.Shell("mkdir /tmp/d; echo status=$?; test -d /tmp/d && echo made || echo not-made");
+        // 128 + SIGSYS (31): the shell lives on, its mkdir child died of the signal.
+        Assert.Equal("status=159\nnot-made\n", c.Output());
+    }
+
+    [Fact]
+    public void An_exec_gets_the_containers_filter()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["mkdir", "mkdirat"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 95 }],
+        };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+
+        var result = c.Cli.Invoke("exec", c.Id, "sh", "-c", "grep ^Seccomp: /proc/self/status; " + ProcessTests.Try("mkdir /tmp/d")).AssertSuccess();
+        var lines = ProcessTests.Lines(result.Stdout);
+        Assert.Equal("Seccomp:\t2", lines[0]);
+        Assert.Contains("Operation not supported", lines[1]);
+    }
+
+    /// <summary>
+    /// What busybox sh needs to start and run mkdir, so a default-deny profile can be tested, plus
+    /// what runc still calls after it loads the filter (fstatfs, close_range).
+    /// </summary>
+    private static readonly string[] AllowedForBusyboxShell =
+    [
+        "execve", "brk", "arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "mprotect", "mmap", "munmap",
+        "getuid", "geteuid", "getgid", "getegid", "getpid", "getppid", "getcwd", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+        "fork", "vfork", "clone", "clone3", "wait4", "exit", "exit_group", "read", "write", "writev", "close", "dup2", "dup3",
+        "fcntl", "ioctl", "newfstatat", "fstat", "stat", "lstat", "openat", "open", "uname", "pipe", "pipe2", "readlink",
+        "getrandom", "sysinfo", "statx", "access", "faccessat", "faccessat2", "chdir", "umask", "getpgrp", "setpgid", "futex",
+        "madvise", "poll", "ppoll", "lseek", "fstatfs", "statfs", "close_range", "getdents64",
+    ];
+}
