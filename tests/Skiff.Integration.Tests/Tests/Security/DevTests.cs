@@ -19,7 +19,6 @@ public sealed class DevTests(Suite suite)
         "echo x > /dev/null && head -c 1 /dev/zero | od -An -tx1";
 
     [Theory]
-    [InlineData("dev", "/")]
     [InlineData("dev", "{canary}")]
     [InlineData("dev", "../../host-canary")]
     [InlineData("dev/null", "{canary}/canary")]
@@ -71,8 +70,12 @@ public sealed class DevTests(Suite suite)
         }
         File.WriteAllText(Path.Combine(c.Rootfs, "masked-file"), "secret\n");
         c.Linux.MaskedPaths!.AddRange(["/masked-file", "/proc/sys/kernel/core_pattern"]);
-        c.Shell("for f in /masked-file /proc/timer_list /proc/sys/kernel/core_pattern; do stat -c '%F %t:%T' $f; wc -c < $f; done; " +
-                "echo '|/tmp/pwned' > /proc/sys/kernel/core_pattern; echo pwned > /masked-file; echo pwned > /proc/timer_list; true");
+        // Writes through the masked paths only where a successful attack would land in the test's own
+        // canary: with /dev/null leading to core_pattern, a vulnerable runtime would hand the container
+        // the host's real core_pattern (runc 1.1.5 does), so that case only reads.
+        var write = devNull.StartsWith("{canary}") ? "echo pwned > /masked-file; " : "";
+        c.Shell("for f in /masked-file /proc/timer_list /proc/sys/kernel/core_pattern; do stat -c '%F %t:%T' $f; head -c 64 $f | wc -c; done; " +
+                write + "true");
 
         var result = c.Run();
 
@@ -81,6 +84,7 @@ public sealed class DevTests(Suite suite)
         Assert.Equal("secret\n", File.ReadAllText(Path.Combine(c.Rootfs, "masked-file")));
         if (result.ExitCode != 0) return;
         var lines = Lines(result.Stdout);
+        Assert.True(lines.Length >= 6, result.ToString());
         for (var i = 0; i < 6; i += 2)
         {
             Assert.Equal("character special file 1:3", lines[i]);

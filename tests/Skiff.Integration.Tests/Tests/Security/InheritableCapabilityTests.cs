@@ -45,6 +45,34 @@ public sealed class InheritableCapabilityTests(Suite suite)
         Assert.Equal("0000000000000000", caps["CapEff"]);
     }
 
+    [Fact]
+    public void Cve_2022_29162_exec_process_without_inheritable_capabilities_has_none()
+    {
+        using var c = new TestContainer(suite);
+        var fcap = Path.Combine(c.Rootfs, "fcap");
+        Directory.CreateDirectory(fcap);
+        File.Copy(Path.Combine(c.Rootfs, "bin", "busybox"), Path.Combine(fcap, "busybox"));
+        HostCommand.Run("/usr/sbin/setcap", "cap_sys_admin,cap_net_raw,cap_sys_ptrace+ei", Path.Combine(fcap, "busybox"));
+        c.Process.NoNewPrivileges = false;
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+
+        var asRoot = Attack.InvokeRuntime("/usr/bin/setpriv", c,
+            [InheritingCaller, "--", RuntimeUnderTest.BinaryPath, "--root", c.Cli.StateRoot, "exec", c.Id, "grep", "-E", "^Cap(Inh|Prm|Eff)", "/proc/self/status"],
+            TimeSpan.FromSeconds(60)).AssertSuccess();
+        var asUser = Attack.InvokeRuntime("/usr/bin/setpriv", c,
+            [InheritingCaller, "--", RuntimeUnderTest.BinaryPath, "--root", c.Cli.StateRoot, "exec", "--user", "1000:1000", c.Id,
+                "/fcap/busybox", "grep", "-E", "^Cap(Inh|Prm|Eff)", "/proc/self/status"],
+            TimeSpan.FromSeconds(60)).AssertSuccess();
+
+        Assert.Equal("0000000000000000", Capabilities(asRoot.Stdout)["CapInh"]);
+        var user = Capabilities(asUser.Stdout);
+        Assert.Equal("0000000000000000", user["CapInh"]);
+        Assert.Equal("0000000000000000", user["CapPrm"]);
+        Assert.Equal("0000000000000000", user["CapEff"]);
+    }
+
     /// <summary>`run` under setpriv, which gives the runtime an inheritable set before it starts.</summary>
     private static string RunInheriting(TestContainer c)
     {

