@@ -61,6 +61,7 @@ public sealed partial class ContainerRuntime
                 Namespaces = namespaces, PreserveFds = o.PreserveFds, NoNewKeyring = record.NoNewKeyring,
             });
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
+            foreach (string note in plan.DebugNotes) Debug?.Invoke(note);
 
             // The process is a grandchild (it is forked inside the PID namespace): adopt it to wait for it.
             if (!o.Detach) Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

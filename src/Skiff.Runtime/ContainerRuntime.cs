@@ -16,6 +16,9 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     /// <summary>Written to for warnings and debug lines; the CLI points it at --log.</summary>
     public Action<string>? Warn { get; init; }
 
+    /// <summary>Written to for debug lines (shown with --debug).</summary>
+    public Action<string>? Debug { get; init; }
+
     private CgroupLayout Layout => _layout ??= CgroupLayout.Detect();
 
     public int Create(CreateOptions o)
@@ -232,6 +235,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             };
             LaunchPlan plan = LaunchPlanner.Plan(inputs);
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
+            foreach (string note in plan.DebugNotes) Debug?.Invoke(note);
 
             launched.Session = new LaunchSession(plan, spec, cgroup, launched.TakeParentSocket(), fds.State, () => record.ToState(ContainerStatus.Creating));
             launched.Session.Start(launched.TakeChildSocket(), pid =>

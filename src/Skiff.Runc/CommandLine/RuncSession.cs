@@ -15,5 +15,5 @@ internal sealed class RuncSession(GlobalSettings globals, RuncLog log, TextWrite
     public TextWriter Out => stdout;
 
     /// <summary>Made on first use: `spec`, `features` and `--version` never touch container state.</summary>
-    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(globals.ToRuntimeOptions()) { Warn = log.Warning };
+    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(globals.ToRuntimeOptions()) { Warn = log.Warning, Debug = log.Debug };
 }

@@ -31,6 +31,7 @@ public static partial class LaunchPlanner
         Oci.Runtime.Linux linux = input.Container.Linux ?? new Oci.Runtime.Linux();
         var steps = new List<Step>();
         var warnings = new List<string>();
+        var debug = new List<string>();
         int[] keep = new[] { input.Sync, input.ConsoleSocket }.Concat(input.Namespaces.Values).Where(fd => fd >= 0).ToArray();
         steps.Add(CloseInheritedExcept(keep, input.PreserveFds));
         steps.Add(new Step(StepKind.Notify, "ask the parent to place the process in the container's cgroup") { Fd = input.Sync, A = (long)SyncKind.NeedSetup });
@@ -51,11 +52,11 @@ public static partial class LaunchPlanner
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings);
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
         if (seccomp is not null) steps.Add(seccomp);
         steps.Add(ExecStep(process));
-        return new LaunchPlan(0, steps) { Warnings = warnings, ExecutableName = process.Args[0] };
+        return new LaunchPlan(0, steps) { Warnings = warnings, DebugNotes = debug, ExecutableName = process.Args[0] };
     }
 }

@@ -25,13 +25,14 @@ public static partial class LaunchPlanner
         ["RLIMIT_RTPRIO"] = 14, ["RLIMIT_RTTIME"] = 15,
     };
 
-    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, int sync, List<string> warnings)
+    private static Step? SeccompStep(Oci.Runtime.Seccomp? config, int sync, List<string> debug)
     {
         if (config is null || Skiff.Seccomp.SeccompCompiler.IsEmpty(config)) return null;
         Skiff.Seccomp.SeccompProgram program;
         try { program = Skiff.Seccomp.SeccompCompiler.Compile(config); }
         catch (Skiff.Seccomp.SeccompException e) { throw new RuntimeException($"config.json: linux.seccomp: {e.Message}"); }
-        foreach (string name in program.SkippedSyscalls) warnings.Add($"seccomp: ignoring unknown syscall {name}");
+        // runc skips names its libseccomp does not know and says so only at debug level; so do we.
+        foreach (string name in program.SkippedSyscalls) debug.Add($"seccomp: ignoring unknown syscall {name}");
         if (!program.UsesNotify)
             return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
                 { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
@@ -180,7 +181,7 @@ public static partial class LaunchPlanner
     /// executable. Returns the seccomp step when it must come last, right before execve, so the
     /// caller can put its own waiting in between; null when there is none or it was loaded early.
     /// </summary>
-    private static Step? AddProcess(ProcessInputs input, List<Step> steps, List<string> warnings)
+    private static Step? AddProcess(ProcessInputs input, List<Step> steps, List<string> warnings, List<string> debug)
     {
         Process process = input.Process;
         foreach (Rlimit limit in process.Rlimits ?? [])
@@ -197,7 +198,7 @@ public static partial class LaunchPlanner
         AddScheduling(input, steps);
         steps.AddRange(LabelSteps(process, input.Lsm));
 
-        Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), warnings);
+        Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), debug);
         // As late as possible, but the kernel only takes a filter from a process with no_new_privs
         // or CAP_SYS_ADMIN: without no_new_privs and with CAP_SYS_ADMIN dropped, load it while still root.
         bool lateSeccomp = process.NoNewPrivileges || (Mask(process.Capabilities?.Effective, []) & (1L << 21)) != 0;

@@ -33,6 +33,8 @@ public sealed record LaunchPlan(long CloneFlags, IReadOnlyList<Step> Steps)
     public bool NewUserNamespace { get; init; }
     public bool HasCreateHooks { get; init; }
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>What runc would log at debug level only (unknown seccomp syscall names).</summary>
+    public IReadOnlyList<string> DebugNotes { get; init; } = [];
     public string ExecutableName { get; init; } = "";
 }
 
@@ -66,6 +68,7 @@ public static partial class LaunchPlanner
         Oci.Runtime.Linux linux = spec.Linux ?? new Oci.Runtime.Linux();
         var steps = new List<Step>();
         var warnings = new List<string>();
+        var debug = new List<string>();
         int sync = input.Fds.Sync;
 
         var newNamespaces = new HashSet<string>();
@@ -149,7 +152,7 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings);
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
@@ -162,6 +165,7 @@ public static partial class LaunchPlanner
             NewUserNamespace = newUser,
             HasCreateHooks = hasCreateHooks,
             Warnings = warnings,
+            DebugNotes = debug,
             ExecutableName = process.Args![0],
         };
     }
