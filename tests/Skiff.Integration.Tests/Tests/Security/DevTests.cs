@@ -49,7 +49,6 @@ public sealed class DevTests(Suite suite)
 
     [Theory]
     [InlineData("{canary}/canary")]                 // a host file: bound over masked paths it would be writable through them
-    [InlineData("/proc/sys/kernel/core_pattern")]   // the original exploit's target
     [InlineData("regular file")]
     [InlineData("zero device")]
     public void Cve_2025_31133_masked_paths_are_covered_with_the_real_dev_null_whatever_the_image_has(string devNull)
@@ -70,9 +69,9 @@ public sealed class DevTests(Suite suite)
         }
         File.WriteAllText(Path.Combine(c.Rootfs, "masked-file"), "secret\n");
         c.Linux.MaskedPaths!.AddRange(["/masked-file", "/proc/sys/kernel/core_pattern"]);
-        // Writes through the masked paths only where a successful attack would land in the test's own
-        // canary: with /dev/null leading to core_pattern, a vulnerable runtime would hand the container
-        // the host's real core_pattern (runc 1.1.5 does), so that case only reads.
+        // The original exploit pointed /dev/null at /proc/sys/kernel/core_pattern; here it points at
+        // the test's own canary, because against a vulnerable runtime that is what the container gets
+        // to write (runc 1.1.5 let the original variant overwrite this host's core_pattern).
         var write = devNull.StartsWith("{canary}") ? "echo pwned > /masked-file; " : "";
         c.Shell("for f in /masked-file /proc/timer_list /proc/sys/kernel/core_pattern; do stat -c '%F %t:%T' $f; head -c 64 $f | wc -c; done; " +
                 write + "true");
