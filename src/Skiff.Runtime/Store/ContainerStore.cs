@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 
@@ -46,50 +47,41 @@ public sealed class ContainerStore(string root)
         return ContainerLock.Take(dir);
     }
 
-    public ContainerRecord Load(string id)
-    {
-        string file = Path.Combine(DirectoryOf(id), "state.json");
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJsonContext.Default.ContainerRecord)
-                ?? throw new RuntimeException($"container \"{id}\": state.json is empty");
-        }
-        catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
-        catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
-        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": state.json is corrupt: {e.Message}"); }
-    }
+    public ContainerRecord Load(string id) =>
+        Read(id, "state.json", StateJsonContext.Default.ContainerRecord, $"container \"{id}\" does not exist");
 
-    public void Save(ContainerRecord record)
-    {
-        string dir = DirectoryOf(record.Id);
-        string temp = Path.Combine(dir, "state.json.tmp");
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(record, StateJsonContext.Default.ContainerRecord));
-        File.Move(temp, Path.Combine(dir, "state.json"), overwrite: true);
-    }
+    public void Save(ContainerRecord record) =>
+        Write(record.Id, "state.json", record, StateJsonContext.Default.ContainerRecord);
 
     /// <summary>
     /// The config the container was created with (and `update` changed since): exec and update read
     /// it from here, as the bundle may have changed or gone since create.
     /// </summary>
-    public void SaveConfig(string id, Spec spec)
-    {
-        string dir = DirectoryOf(id);
-        string temp = Path.Combine(dir, "config.json.tmp");
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
-        File.Move(temp, Path.Combine(dir, "config.json"), overwrite: true);
-    }
+    public void SaveConfig(string id, Spec spec) => Write(id, "config.json", spec, OciJsonContext.Default.Spec);
 
-    public Spec LoadConfig(string id)
+    public Spec LoadConfig(string id) =>
+        Read(id, "config.json", OciJsonContext.Default.Spec, $"container \"{id}\" has no stored config.json (created by an older skiff-runc?)");
+
+    private T Read<T>(string id, string name, JsonTypeInfo<T> type, string whenMissing)
     {
-        string file = Path.Combine(DirectoryOf(id), "config.json");
+        string file = Path.Combine(DirectoryOf(id), name);
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(file), OciJsonContext.Default.Spec)
-                ?? throw new RuntimeException($"container \"{id}\": its stored config.json is empty");
+            return JsonSerializer.Deserialize(File.ReadAllBytes(file), type)
+                ?? throw new RuntimeException($"container \"{id}\": {name} is empty");
         }
-        catch (FileNotFoundException) { throw new RuntimeException($"container \"{id}\" has no stored config.json (created by an older skiff-runc?)"); }
+        catch (FileNotFoundException) { throw new RuntimeException(whenMissing); }
         catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
-        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": stored config.json is corrupt: {e.Message}"); }
+        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": {name} is corrupt: {e.Message}"); }
+    }
+
+    /// <summary>Written beside and renamed over, so a reader sees the old file or the new one, never half.</summary>
+    private void Write<T>(string id, string name, T value, JsonTypeInfo<T> type)
+    {
+        string dir = DirectoryOf(id);
+        string temp = Path.Combine(dir, name + ".tmp");
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(value, type));
+        File.Move(temp, Path.Combine(dir, name), overwrite: true);
     }
 
     public void Remove(string id) => Directory.Delete(DirectoryOf(id), recursive: true);
