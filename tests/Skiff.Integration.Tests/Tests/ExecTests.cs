@@ -294,6 +294,28 @@ public sealed class ExecTests(Suite suite)
     }
 
     [Fact]
+    public void Preserve_fds_passes_the_callers_extra_descriptors_and_no_others()
+    {
+        using var c = Running(suite);
+        string file = Path.Combine(c.Dir, "fd3.txt");
+        File.WriteAllText(file, "through fd 3\n");
+        var passed = c.Cli.Invoke(new CliOptions { Fd3Path = file }, "exec", "--preserve-fds", "1", c.Id, "sh", "-c", "cat <&3").AssertSuccess();
+        Assert.Equal("through fd 3\n", passed.Stdout);
+
+        var closed = c.Cli.Invoke(new CliOptions { Fd3Path = file }, "exec", c.Id, "sh", "-c", "ls /proc/self/fd");
+        Assert.Equal(["0", "1", "2", "3"], ProcessTests.Lines(closed.Stdout)); // 3 is ls's own directory handle
+    }
+
+    [Fact]
+    public void A_missing_cwd_is_refused_and_names_it()
+    {
+        using var c = Running(suite);
+        var result = c.Cli.Invoke("exec", "--cwd", "/no/such/dir", c.Id, "true");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("/no/such/dir", result.Stderr);
+    }
+
+    [Fact]
     public void Exec_into_an_existing_sub_cgroup()
     {
         using var c = Running(suite);
