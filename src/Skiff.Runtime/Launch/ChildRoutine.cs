@@ -236,6 +236,9 @@ internal static unsafe partial class ChildRoutine
                     executable = ResolveExecutable(s->V1, stat, &r);
                     break;
                 case StepKind.WaitStart:
+                    // A created container can be exec'd into: while its init waits here it is still
+                    // the runtime, holding the exec fifo and the sync socket (CVE-2016-9962).
+                    Sys(Sc.Prctl, 4 /* PR_SET_DUMPABLE */, 0);
                     r = s->A == 1 ? ReadByte(s->Fd) : WaitGo(s->Fd);
                     break;
                 case StepKind.RunHook:

@@ -171,6 +171,33 @@ public sealed class ProcPidAccessTests(Suite suite)
     }
 
     /// <summary>
+    /// CVE-2016-9962 without a shared PID namespace: a process exec'd into a container that is
+    /// created but not started finds the init (pid 1) still the runtime, waiting for `start` with
+    /// the exec fifo, the sync socket and the state memfd open.
+    /// </summary>
+    [Fact]
+    public void Cve_2016_9962_process_exec_into_a_created_container_cannot_reach_its_waiting_init()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell("true");
+        c.Create().AssertSuccess();
+
+        var probe = c.Cli.Invoke("exec", c.Id, "sh", "-c",
+            """
+            d=/proc/1
+            for f in $(ls $d/fd 2>/dev/null); do t=$(readlink $d/fd/$f 2>/dev/null) && echo "fd $f: $t"; done
+            head -c 64 $d/environ >/dev/null 2>&1 && echo "environ readable"
+            ls $d/root/ >/dev/null 2>&1 && echo "root listable"
+            readlink $d/exe >/dev/null 2>&1 && echo "exe readable: $(readlink $d/exe)"
+            echo end
+            """);
+
+        probe.AssertSuccess();
+        Assert.Equal("created", c.State().Status);
+        Assert.True(probe.Stdout.Trim() == "end", $"an exec'd process reached the waiting init through /proc/1:\n{probe.Stdout}");
+    }
+
+    /// <summary>
     /// Opens /proc/PID/exe of every process whose executable is not one of the container's own
     /// programs, holds it, and writes through /proc/self/fd/N until /share/stop appears.
     /// </summary>
