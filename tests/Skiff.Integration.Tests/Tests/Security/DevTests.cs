@@ -48,6 +48,41 @@ public sealed class DevTests(Suite suite)
     }
 
     [Theory]
+    [InlineData("{canary}")]
+    [InlineData("../../host-canary")]
+    public void Cve_2026_41579_dev_symlinked_out_of_the_rootfs_under_a_dev_tmpfs_stays_inside(string target)
+    {
+        // The config's tmpfs for /dev is mounted where the image's dev symlink leads, resolved in the rootfs.
+        using var c = new TestContainer(suite);
+        var canary = Attack.MakeCanaryDir(c);
+        var before = Attack.Snapshot(canary);
+        Attack.Symlink(c, "dev", target.Replace("{canary}", canary));
+        c.Shell(DevProbe);
+
+        var result = c.Run();
+
+        Assert.True(before == Attack.Snapshot(canary), $"dev -> {target} changed the host:\n{Attack.Snapshot(canary)}\n{result}");
+        if (result.ExitCode == 0)
+            AssertRealDevices(result.Stdout);
+    }
+
+    [Theory]
+    [InlineData("/dev/../../../host-canary/node")]                          // rootfs/dev/../../.. is the test's directory
+    [InlineData("/dev/../../../../../../../../../../..{canary}/node")]       // up to / and down to the canary
+    public void Cve_2026_41579_device_paths_that_climb_out_of_dev_are_made_inside_the_rootfs(string path)
+    {
+        using var c = new TestContainer(suite);
+        var canary = Attack.MakeCanaryDir(c);
+        var before = Attack.Snapshot(canary);
+        c.Linux.Devices = [new LinuxDevice { Path = path.Replace("{canary}", canary), Type = "c", Major = 1, Minor = 3 }];
+        c.Shell("true");
+
+        var result = c.Run();
+
+        Assert.True(before == Attack.Snapshot(canary), $"device {path} was made on the host:\n{Attack.Snapshot(canary)}\n{result}");
+    }
+
+    [Theory]
     [InlineData("{canary}/canary")]                 // a host file: bound over masked paths it would be writable through them
     [InlineData("regular file")]
     [InlineData("zero device")]
