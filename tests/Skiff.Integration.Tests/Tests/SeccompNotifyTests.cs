@@ -51,6 +51,42 @@ public sealed class SeccompNotifyTests(Suite suite)
         c.AssertNothingLeftBehind();
     }
 
+    [SkiffOnlyFact("runc 1.1.5 predates SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")]
+    public void Wait_killable_recv_flag_is_loaded_with_the_listener()
+    {
+        using var c = new TestContainer(suite);
+        using var agent = new SeccompAgent(Path.Combine(c.Dir, "agent.sock"), _ => (31, 0));
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            ListenerPath = agent.Path,
+            Flags = ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+            Syscalls = [new SeccompSyscall { Names = ["getppid"], Action = "SCMP_ACT_NOTIFY" }],
+        };
+        c.Shell("echo ppid=$PPID");
+
+        Assert.Equal("ppid=31\n", c.Output());
+        Assert.Single(agent.Received);
+    }
+
+    [Fact]
+    public void Notify_without_a_listener_path_is_refused_naming_the_field()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = new Seccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls = [new SeccompSyscall { Names = ["getppid"], Action = "SCMP_ACT_NOTIFY" }],
+        };
+        c.Shell("true");
+
+        var result = c.Run();
+
+        Assert.True(result.ExitCode != 0 && result.StderrLines.Count == 1, $"expected one error line\n{result}");
+        Assert.Contains("listenerPath", result.StderrLines[0]);
+        c.AssertNothingLeftBehind();
+    }
+
     [Fact]
     public void Exec_hands_its_own_listener_over_with_the_running_state()
     {
