@@ -50,6 +50,8 @@ internal sealed class HybridCgroup : ICgroup
         _v2.AddProcess(pid);
     }
 
+    public void AddProcessBesidesUnified(int pid) => _v1.AddProcess(pid);
+
     public IReadOnlyList<int> Processes() => _v1.Processes();
 
     public void Freeze()

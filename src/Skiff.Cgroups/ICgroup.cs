@@ -32,6 +32,13 @@ public interface ICgroup
     /// <summary>Puts a process into the cgroup in every hierarchy.</summary>
     void AddProcess(int pid);
 
+    /// <summary>
+    /// Puts a process that clone3 started in <see cref="UnifiedDirectory"/> (CLONE_INTO_CGROUP) into the
+    /// cgroup's other hierarchies: the v1 ones on a hybrid host, none on a pure v2 host. Writing the
+    /// unified cgroup.procs again would cost a migration for nothing.
+    /// </summary>
+    void AddProcessBesidesUnified(int pid);
+
     /// <summary>Every process in the cgroup and its descendants, sorted.</summary>
     IReadOnlyList<int> Processes();
 

@@ -76,6 +76,9 @@ internal sealed class LegacyCgroup : ICgroup
         foreach (var (_, dir) in _dirs) CgroupProcs.Add(dir, pid);
     }
 
+    // No unified hierarchy here, so no process is ever cloned into one.
+    public void AddProcessBesidesUnified(int pid) => AddProcess(pid);
+
     public IReadOnlyList<int> Processes() => CgroupProcs.Recursive(ProcessDir());
 
     // Every process joins every hierarchy; runc reads the devices one, which must exist for security anyway.

@@ -130,6 +130,8 @@ internal sealed class UnifiedCgroup : ICgroup
 
     public void AddProcess(int pid) => CgroupProcs.Add(Directory, pid);
 
+    public void AddProcessBesidesUnified(int pid) { }
+
     public IReadOnlyList<int> Processes() => CgroupProcs.Recursive(Directory);
 
     public void Freeze() => FreezerV2.Freeze(Directory);

@@ -19,6 +19,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     private readonly int _stateFd;
     private readonly Func<Oci.Runtime.State> _stateFor;
     private int _directChild;
+    private bool _bornInCgroup;
 
     /// <summary>Where the child goes instead of the whole cgroup (exec --cgroup names a sub-cgroup).</summary>
     public Action<int>? Placement { get; init; }
@@ -41,7 +42,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     {
         using (var native = new NativePlan(_plan.Steps, childSocket))
         {
-            try { _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context, _parentSocket); }
+            try { _directChild = Pid = CloneGuard.Clone(_plan.CloneFlags, native.Context, _parentSocket, Placement is null ? _cgroup.UnifiedDirectory : null, out _bornInCgroup); }
             // Our copy of the child's end must go, or the child's exec (which closes its copy) is never seen as EOF.
             finally { Interop.Libc.Close(childSocket); }
         }
@@ -137,6 +138,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         try
         {
             if (Placement is { } place) place(Pid);
+            else if (_bornInCgroup) _cgroup.AddProcessBesidesUnified(Pid);
             else _cgroup.AddProcess(Pid);
         }
         catch (CgroupException e) { throw new RuntimeException(e.Message, e); }

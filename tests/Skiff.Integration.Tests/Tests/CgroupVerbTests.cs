@@ -199,6 +199,23 @@ public sealed class CgroupVerbTests(Suite suite)
         Assert.False(oom[0].TryGetProperty("data", out _), "an oom event carries no data");
     }
 
+    /// <summary>
+    /// On this hybrid host skiff-runc puts the init into the cgroup2 hierarchy only through clone3's
+    /// CLONE_INTO_CGROUP (the parent writes just the v1 hierarchies' cgroup.procs), so the unified line
+    /// shows that the init was born in its cgroup; the v1 lines show the parent's placement.
+    /// </summary>
+    [Fact]
+    public void A_created_init_is_in_its_cgroup_in_every_hierarchy()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+
+        var lines = File.ReadAllLines($"/proc/{c.PidFromFile()}/cgroup");
+        Assert.Contains($"0::{c.CgroupsPath}", lines);
+        Assert.All(lines, l => Assert.EndsWith(":" + c.CgroupsPath, l));
+    }
+
     [Fact]
     public void Ps_lists_the_containers_processes()
     {
