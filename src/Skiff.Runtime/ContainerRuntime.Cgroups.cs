@@ -43,7 +43,13 @@ public sealed partial class ContainerRuntime
         using ContainerLock _ = _store.Lock(id);
         ContainerRecord record = LoadExisting(id);
         if (StatusOf(record) is ContainerStatus.Stopped) throw new RuntimeException("container not running");
+        // Read before anything changes, so a container without a stored config fails whole.
+        Spec spec = _store.LoadConfig(id);
         CgroupCall(() => OpenCgroup(record).Update(resources));
+        // The stored config keeps the limits in force, for later updates and execs (runc keeps them too).
+        Oci.Runtime.Linux linux = spec.Linux ??= new Oci.Runtime.Linux();
+        linux.Resources = ResourceMerge.Merge(linux.Resources, resources);
+        _store.SaveConfig(id, spec);
     }
 
     /// <summary>One sample of the container's usage and limits (`events --stats`).</summary>

@@ -199,6 +199,27 @@ public sealed class CgroupVerbTests(Suite suite)
         Assert.False(oom[0].TryGetProperty("data", out _), "an oom event carries no data");
     }
 
+    [SkiffOnlyFact("runc keeps updated resources in its own state.json, skiff-runc in the stored config.json")]
+    public void Update_is_kept_in_the_stored_config()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Resources = new LinuxResources { Memory = new MemoryResources { Limit = 256L << 20, Reservation = 128L << 20 }, Pids = new PidsResources { Limit = 100 } };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+
+        c.Cli.Invoke("update", "--memory", "64m", "--cpu-share", "512", c.Id).AssertSuccess();
+        File.WriteAllText(Path.Combine(c.Dir, "resources.json"), """{"pids":{"limit":20}}""");
+        c.Cli.Invoke("update", "--resources", Path.Combine(c.Dir, "resources.json"), c.Id).AssertSuccess();
+
+        var stored = JsonSerializer.Deserialize<Spec>(File.ReadAllText(Path.Combine(c.Cli.StateRoot, c.Id, "config.json")))!;
+        var resources = stored.Linux!.Resources!;
+        Assert.Equal(64L << 20, resources.Memory!.Limit);
+        Assert.Equal(128L << 20, resources.Memory.Reservation);
+        Assert.Equal(512UL, resources.Cpu!.Shares);
+        Assert.Equal(20, resources.Pids!.Limit);
+        Assert.Equal(20, ReadNumber(CgroupFile(c, "pids.max")));
+    }
+
     /// <summary>
     /// On this hybrid host skiff-runc puts the init into the cgroup2 hierarchy only through clone3's
     /// CLONE_INTO_CGROUP (the parent writes just the v1 hierarchies' cgroup.procs), so the unified line
