@@ -5,12 +5,15 @@
 # does not finish, never passes then. Needs (Debian): qemu-system-x86, linux-image-amd64, cpio,
 # busybox-static; and dotnet to publish the probe.
 #   tests/v2-guest/run.sh                 # build, boot, report
+#   SKIFF_RUNTIME=PATH                    # the NativeAOT skiff-runc to run in the guest
+#                                         # (default: artifacts/bin/skiff-runc from scripts/build.sh)
 #   SKIFF_GUEST_KERNEL=/boot/vmlinuz-X    # another kernel (its modules must be in /lib/modules/X)
 #   SKIFF_GUEST_PAYLOAD=DIR               # also carry DIR to /payload; the guest runs /payload/run.sh
 #                                         # after the probe and its exit status decides the run too
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
 log() { echo "v2-guest: $*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -22,6 +25,8 @@ kernel=${SKIFF_GUEST_KERNEL:-$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tai
 version=${kernel##*/vmlinuz-}
 modules=/lib/modules/$version
 [ -d "$modules" ] || die "no modules for $version in $modules"
+runtime=${SKIFF_RUNTIME:-$repo/artifacts/bin/skiff-runc}
+[ -x "$runtime" ] || die "no skiff-runc at $runtime (run scripts/build.sh, or set SKIFF_RUNTIME)"
 
 work=$(mktemp -d /tmp/skiff-v2-guest.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -34,8 +39,16 @@ dotnet publish "$here/probe/Skiff.Cgroups.GuestProbe.csproj" -c Release -r linux
     || die "publishing the probe failed"
 probe=$work/probe/skiff-cgroup-probe
 cp "$probe" "$root/bin/"
-# The probe links libc dynamically: carry exactly the libraries (and loader) it names.
-for lib in $(ldd "$probe" | grep -o '/[^ ]*'); do
+# skiff-runc and a busybox rootfs with the container scripts, for runtime/guest.sh.
+mkdir -p "$root/skiff"
+cp "$runtime" "$root/skiff/skiff-runc"
+cp "$here/runtime/guest.sh" "$root/skiff/"
+bash "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" >/dev/null || die "making the busybox bundle failed"
+mv "$work/bundle/rootfs" "$root/skiff/rootfs"
+mkdir -p "$root/skiff/rootfs/scripts" "$root/skiff/rootfs/out"
+cp "$here"/runtime/scripts/*.sh "$root/skiff/rootfs/scripts/"
+# Both link libc dynamically: carry exactly the libraries (and loader) they name.
+for lib in $( (ldd "$probe"; ldd "$runtime") | grep -o '/[^ ]*' | sort -u); do
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
 done
@@ -55,6 +68,17 @@ done
 
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
+# pivot_root cannot leave the initramfs (it has no parent mount): move everything to a tmpfs first,
+# so containers start the way they do on a real host.
+if [ ! -e /.on-tmpfs ]; then
+    /bin/busybox mkdir -p /newroot
+    /bin/busybox mount -t tmpfs -o size=400m root /newroot
+    for entry in /*; do
+        [ "$entry" = /newroot ] || /bin/busybox cp -a "$entry" /newroot/
+    done
+    /bin/busybox touch /newroot/.on-tmpfs
+    exec /bin/busybox switch_root /newroot /init
+fi
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -62,12 +86,18 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # A block device for the io and device checks: /dev/ram0 (1:0).
-insmod /lib/modules/brd.ko rd_nr=1 rd_size=4096
+# /dev/ram1 (1:1) is the device skiff-runc's guest checks deny.
+insmod /lib/modules/brd.ko rd_nr=2 rd_size=4096
 echo "SKIFF-V2-BOOTED $(uname -r) controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 insmod /lib/modules/overlay.ko; insmod /lib/modules/llc.ko; insmod /lib/modules/stp.ko
 insmod /lib/modules/bridge.ko; insmod /lib/modules/veth.ko
-/bin/skiff-cgroup-probe
-status=$?
+{ /bin/skiff-cgroup-probe; echo $? > /tmp/probe.status; } | tee /tmp/probe.tap
+status=$(cat /tmp/probe.status)
+# skiff-runc's own checks continue the probe's numbering.
+TAP_OFFSET=$(grep -c '^ok \|^not ok ' /tmp/probe.tap) /skiff/guest.sh
+runtime=$?
+echo "SKIFF-V2-RUNTIME-EXIT $runtime"
+[ $runtime -eq 0 ] || status=1
 if [ -x /payload/run.sh ]; then
     (cd /payload && ./run.sh)
     payload=$?
@@ -113,6 +143,7 @@ tr -d '\r' < "$console" | grep -E '^(SKIFF-V2|ok |not ok |1\.\.)' || true
 
 grep -q 'SKIFF-V2-BOOTED' "$console" || { tail -20 "$console" >&2; die "the guest did not boot (qemu status $status)"; }
 grep -q 'SKIFF-V2-RESULT' "$console" || { tail -20 "$console" >&2; die "the probe did not finish (qemu status $status)"; }
-result=$(tr -d '\r' < "$console" | grep -o 'SKIFF-V2-RESULT pass=[0-9]* fail=[0-9]*')
+grep -q 'SKIFF-V2-RUNTIME-RESULT' "$console" || { tail -20 "$console" >&2; die "skiff-runc's guest checks did not finish (qemu status $status)"; }
+result="$(tr -d '\r' < "$console" | grep -o 'SKIFF-V2-RESULT pass=[0-9]* fail=[0-9]*'), $(tr -d '\r' < "$console" | grep -o 'SKIFF-V2-RUNTIME-RESULT pass=[0-9]* fail=[0-9]*')"
 grep -q 'SKIFF-V2-EXIT 0' "$console" || die "failed: $result"
 log "passed: $result"
