@@ -74,17 +74,19 @@ internal static unsafe partial class ChildRoutine
     private static long Affinity(RawStep* s) => Sys(SysSchedSetaffinity, 0, s->A, (long)s->S1);
 
     /// <summary>
-    /// Writes an LSM exec label through a handle proved to be on procfs: a container that replaced
-    /// /proc with its own files must not make the label land anywhere else (CVE-2019-16884).
+    /// Writes an LSM exec label through the container's /proc, proved to be procfs, to an attribute
+    /// file reached without crossing a mount: neither a fake /proc (CVE-2019-16884) nor another procfs
+    /// file bind-mounted over the attribute (CVE-2025-52881) can make the label land elsewhere.
     /// </summary>
     private static long ExecLabel(RawStep* s, byte* statfs)
     {
-        long fd = Sys(Sc.Openat, AT_FDCWD, (long)s->S1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null)
-            fd = Sys(Sc.Openat, AT_FDCWD, (long)s->S3, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        long proc = Sys(Sc.Openat, AT_FDCWD, (long)ProcLiteral, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (proc < 0) return proc;
+        long fd = IsProcfs(proc, statfs) ? OpenAttribute(proc, s->S1) : -EXDEV;
+        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null) fd = OpenAttribute(proc, s->S3);
+        Sys(Sc.Close, proc);
         if (fd < 0) return fd;
-        long r = Sys(Sc.Fstatfs, fd, (long)statfs);
-        if (r >= 0 && *(long*)statfs != PROC_SUPER_MAGIC) r = -EXDEV;
+        long r = IsProcfs(fd, statfs) ? 0 : -EXDEV;
         if (r >= 0)
         {
             do r = Sys(Sc.Write, fd, (long)s->S2, s->A);
@@ -93,4 +95,18 @@ internal static unsafe partial class ChildRoutine
         Sys(Sc.Close, fd);
         return r < 0 ? r : 0;
     }
+
+    /// <summary>openat2 beneath /proc with no mount crossed (a bind mount on the way gives EXDEV) and no magic link followed.</summary>
+    private static long OpenAttribute(long proc, byte* relative)
+    {
+        ulong* how = stackalloc ulong[3];
+        how[0] = (ulong)(O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        how[1] = 0;
+        how[2] = (ulong)(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+        return Sys(Sc.Openat2, proc, (long)relative, (long)how, 24);
+    }
+
+    private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && *(long*)statfs == PROC_SUPER_MAGIC;
+
+    private static byte* ProcLiteral => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference("/proc"u8));
 }

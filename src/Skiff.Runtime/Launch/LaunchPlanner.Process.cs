@@ -97,8 +97,9 @@ public static partial class LaunchPlanner
     }
 
     /// <summary>
-    /// The LSM labels of the coming execve, written through /proc/thread-self (checked to be procfs)
-    /// before the identity changes, as runc does. A label the host cannot honour is an error.
+    /// The LSM labels of the coming execve, written to attribute files beneath the container's /proc
+    /// (paths relative to it, checked to be procfs) before the identity changes, as runc does. A label
+    /// the host cannot honour is an error.
     /// </summary>
     public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules lsm)
     {
@@ -109,7 +110,7 @@ public static partial class LaunchPlanner
                 throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
             string value = "exec " + process.ApparmorProfile;
             steps.Add(new Step(StepKind.ExecLabel, $"apply AppArmor profile {process.ApparmorProfile}")
-                { S1 = "/proc/thread-self/attr/apparmor/exec", S3 = "/proc/thread-self/attr/exec", S2 = value, A = System.Text.Encoding.UTF8.GetByteCount(value) });
+                { S1 = "thread-self/attr/apparmor/exec", S3 = "thread-self/attr/exec", S2 = value, A = System.Text.Encoding.UTF8.GetByteCount(value) });
         }
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
         {
@@ -117,7 +118,7 @@ public static partial class LaunchPlanner
             if (!lsm.Selinux)
                 throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
             steps.Add(new Step(StepKind.ExecLabel, $"set SELinux process label {process.SelinuxLabel}")
-                { S1 = "/proc/thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });
+                { S1 = "thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });
         }
         return steps;
     }

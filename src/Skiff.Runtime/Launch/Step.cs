@@ -49,7 +49,7 @@ public enum StepKind
     IoPriority,          // ioprio_set(IOPRIO_WHO_PROCESS, self, A)
     Scheduler,           // sched_setattr(self, the sched_attr at S1)
     Affinity,            // sched_setaffinity(self, A bytes of mask at S1)
-    ExecLabel,           // write S2 (A bytes) to the procfs attribute S1 (fallback S3), verified to be on procfs: the LSM label of the next execve
+    ExecLabel,           // write S2 (A bytes) to the attribute S1 (fallback S3) beneath the container's /proc, no mount crossed: the LSM label of the next execve
     Exec,                // execve(resolved executable, V1, V2)
 }
 

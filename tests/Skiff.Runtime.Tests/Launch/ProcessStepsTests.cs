@@ -181,8 +181,8 @@ public class ProcessStepsTests
         var process = new Process { ApparmorProfile = "docker-default" };
         Step step = Assert.Single(LaunchPlanner.LabelSteps(process, new HostSecurityModules(AppArmor: true, Selinux: false)));
         Assert.Equal(StepKind.ExecLabel, step.Kind);
-        Assert.Equal("/proc/thread-self/attr/apparmor/exec", step.S1);
-        Assert.Equal("/proc/thread-self/attr/exec", step.S3);
+        Assert.Equal("thread-self/attr/apparmor/exec", step.S1);
+        Assert.Equal("thread-self/attr/exec", step.S3);
         Assert.Equal("exec docker-default", step.S2);
         Assert.Equal(19, step.A);
     }
@@ -200,7 +200,7 @@ public class ProcessStepsTests
     {
         var process = new Process { SelinuxLabel = "system_u:system_r:container_t:s0" };
         Step step = Assert.Single(LaunchPlanner.LabelSteps(process, new HostSecurityModules(AppArmor: false, Selinux: true)));
-        Assert.Equal("/proc/thread-self/attr/exec", step.S1);
+        Assert.Equal("thread-self/attr/exec", step.S1);
         Assert.Null(step.S3);
         Assert.Equal("system_u:system_r:container_t:s0", step.S2);
     }

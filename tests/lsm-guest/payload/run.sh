@@ -24,7 +24,8 @@ equals() { [ "$2" = "$3" ] || { echo "$1 is '$2', expected '$3'"; return 1; }; }
 
 contains() { case "$2" in *"$3"*) return 0 ;; esac; echo "$1 '$2' does not mention '$3'"; return 1; }
 
-# bundle NAME PROFILE PROC_TYPE SCRIPT: a bundle running sh -c SCRIPT under apparmorProfile PROFILE ("" for none).
+# bundle NAME PROFILE PROC_TYPE SCRIPT [MOUNT]: a bundle running sh -c SCRIPT under apparmorProfile
+# PROFILE ("" for none), /proc of type PROC_TYPE, and MOUNT (JSON) mounted last.
 bundle() {
     mkdir -p "/tmp/lsm-bundles/$1"
     profile=""
@@ -43,6 +44,7 @@ bundle() {
   "mounts": [
     { "destination": "/proc", "type": "$3", "source": "$3" },
     { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": [ "nosuid", "mode=755" ] }
+    ${5:+, $5}
   ],
   "linux": {
     "cgroupsPath": "/skiff-lsm/$1",
@@ -95,6 +97,15 @@ status=$?
 check "a fake /proc: the container does not start" equals "exit status ($got)" "$([ $status -ne 0 ] && echo failed || echo 0)" failed
 check "a fake /proc: the error names the profile step" contains "error" "$got" "apply AppArmor profile skiff-aa-test"
 check "a fake /proc: the label lands nowhere" equals "imitation files" "$(cat /tmp/fakeproc/thread-self/attr/apparmor/exec /tmp/fakeproc/thread-self/attr/exec)" ""
+
+# CVE-2025-52881: another procfs file (here the container's domainname) bind-mounted over the
+# attribute must not receive the label either; had it, the container would run unconfined.
+bundle redirected skiff-aa-test proc 'cat /proc/self/attr/current' \
+    '{ "destination": "/proc/thread-self/attr/apparmor/exec", "type": "bind", "source": "/proc/sys/kernel/domainname", "options": [ "bind" ] }'
+got=$(run_bundle redirected 2>&1)
+status=$?
+check "a procfs file bound over the attribute: the container does not start" equals "exit status ($got)" "$([ $status -ne 0 ] && echo failed || echo 0)" failed
+check "a procfs file bound over the attribute: the error names the profile step" contains "error" "$got" "apply AppArmor profile skiff-aa-test"
 
 echo "SKIFF-LSM-RESULT pass=$pass fail=$fail"
 [ $fail -eq 0 ]
