@@ -1,6 +1,13 @@
 namespace Skiff.Cgroups;
 
-/// <summary>A cleaned cgroupsPath: absolute, or relative to the process's own cgroup in each hierarchy.</summary>
+/// <summary>
+/// A cleaned cgroupsPath: absolute (below each hierarchy's mount point), or relative, placed as runc
+/// places it: on v1 and hybrid hosts below this process's own cgroup in each hierarchy (runc's fs
+/// driver), on a pure v2 host below the parent of its own cgroup (runc's fs2 driver: the own cgroup
+/// holds the runtime, so no controller could be enabled below it). An empty cgroupsPath is the
+/// container id, relative. Relative paths depend on the cgroup of the runtime that resolves them:
+/// clients call every verb from one place (absolute paths, which every engine sends, do not).
+/// </summary>
 internal sealed record CgroupsPath(string Value)
 {
     public bool IsAbsolute => Value.StartsWith('/');

@@ -32,6 +32,20 @@ public class PathTests
     }
 
     [Fact]
+    public void On_pure_v2_a_relative_path_sits_beside_this_process_own_cgroup_as_in_runc()
+    {
+        var unified = CgroupLayout.Parse("""
+            30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate
+            """, "0::/user.slice/user-0.slice/session-3.scope\n", "cpuset cpu io memory pids");
+        Assert.Equal("/sys/fs/cgroup/user.slice/user-0.slice/skiff/abc", Cgroup.Open(unified, "skiff/abc", "abc").UnifiedDirectory);
+        Assert.Equal("/sys/fs/cgroup/skiff/abc", Cgroup.Open(unified, "/skiff/abc", "abc").UnifiedDirectory);
+        var atRoot = CgroupLayout.Parse("""
+            30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw
+            """, "0::/\n", "cpuset cpu io memory pids");
+        Assert.Equal("/sys/fs/cgroup/abc", Cgroup.Open(atRoot, "", "abc").UnifiedDirectory);
+    }
+
+    [Fact]
     public void An_empty_path_is_the_container_id_relative_as_in_runc()
     {
         var cgroup = Cgroup.Open(Hybrid, "", "ctr1");

@@ -31,11 +31,25 @@ internal sealed class UnifiedCgroup : ICgroup
         _enableAll = enableAllControllers;
         _servedElsewhere = servedElsewhere ?? (_ => false);
         Path = path.Value;
-        string parent = path.IsAbsolute ? _mountPoint : CgroupLayout.Below(_mountPoint, layout.UnifiedRoot, layout.UnifiedOwnCgroup);
+        string parent = path.IsAbsolute ? _mountPoint : CgroupLayout.Below(_mountPoint, layout.UnifiedRoot, RelativeBase(layout, enableAllControllers));
         Directory = parent.TrimEnd('/') + (path.IsAbsolute ? path.Value : "/" + path.Value);
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Where a relative cgroupsPath starts. On a pure v2 host, as in runc's fs2 driver, that is the
+    /// parent of this process's own cgroup: the own cgroup holds the runtime itself, and v2's "no
+    /// internal processes" rule would refuse to enable controllers for a child of it. On a hybrid host
+    /// the unified tree follows the v1 hierarchies (the own cgroup), so the two stay side by side.
+    /// </summary>
+    private static string RelativeBase(CgroupLayout layout, bool pureV2)
+    {
+        string own = layout.UnifiedOwnCgroup;
+        if (!pureV2 || own == "/") return own;
+        int slash = own.TrimEnd('/').LastIndexOf('/');
+        return slash <= 0 ? "/" : own[..slash];
+    }
 
     public string Directory { get; }
 
