@@ -4,7 +4,10 @@
 # Reports the median wall time per container, the ratio of skiff-runc to each, and the peak RSS of
 # the runtime process. See bench/README.md.
 #
-#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--bare]
+#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--bare] [--limits]
+#
+# --limits sets a memory limit (256 MiB) and a pids limit (128) in every bundle, so the cost of
+# writing them into the cgroup shows next to runc's and crun's.
 #
 # Env: SKIFF_RUNC (default: artifacts/bin/skiff-runc of this checkout, else skiff-runc on PATH),
 #      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun).
@@ -14,13 +17,15 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=200
 rss_runs=20
 bare=0
+limits=0
 
 while [ $# -gt 0 ]; do
     case $1 in
         -n|--runs) runs=$2; shift 2 ;;
         --rss-runs) rss_runs=$2; shift 2 ;;
         --bare) bare=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --limits) limits=1; shift ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "run-bench: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -69,6 +74,10 @@ trap cleanup EXIT
 
 # One bundle per runtime (same content): each container gets its own cgroup under a private parent.
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true
+if [ "$limits" -eq 1 ]; then
+    sed -i 's|"resources": {|"resources": { "memory": { "limit": 268435456 }, "pids": { "limit": 128 },|' "$work/bundle/config.json"
+    grep -q '"pids": { "limit": 128 }' "$work/bundle/config.json" || die "could not set the limits in the bundle"
+fi
 for n in "${names[@]}"; do
     mkdir -p "$work/$n"
     cp -a --link "$work/bundle/rootfs" "$work/$n/rootfs"
@@ -146,7 +155,7 @@ median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
 
 {
-    echo "skiff bench: \`run\` of a busybox /bin/true bundle"
+    echo "skiff bench: \`run\` of a busybox /bin/true bundle$([ "$limits" -eq 1 ] && echo ", memory limit 256 MiB and pids limit 128")"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  host: $(uname -r), $(nproc) cores, load average at start $load_at_start"
     echo "runs: $runs per runtime, alternating; peak RSS over $rss_runs runs"
     echo "crun ran in:   unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec crun ...' (alone: ${crun_wrapper_ms} ms)"

@@ -1,0 +1,108 @@
+#!/bin/bash
+# The smallest memory limit under which `RUNTIME run` of a busybox /bin/true bundle still succeeds,
+# for skiff-runc, runc and crun (crun in its tmpfs wrapper, see README.md). Bisects the bundle's
+# linux.resources.memory.limit (memory.limit_in_bytes here, memory.max on v2; swap held to the same
+# value when the kernel accounts it, so nothing can hide in swap) between 0 and 64 MiB down to
+# STEP KiB; a limit passes when RUNS runs in a row exit 0.
+#
+#   bench/memory-floor.sh [--runs RUNS] [--step KIB]
+#
+# Env: SKIFF_RUNC, RUNC, CRUN as for run-bench.sh.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tries=3
+step=16
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --runs) tries=$2; shift 2 ;;
+        --step) step=$2; shift 2 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "memory-floor: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+die() { echo "memory-floor: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root (containers, cgroups, mounts)"
+
+names=() bins=()
+skiff=${SKIFF_RUNC:-}
+if [ -z "$skiff" ]; then
+    if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
+    else skiff=$(command -v skiff-runc || true); fi
+fi
+[ -n "$skiff" ] && [ -x "$skiff" ] && { names+=(skiff-runc); bins+=("$skiff"); }
+runc=${RUNC:-/usr/sbin/runc}; [ -x "$runc" ] && { names+=(runc); bins+=("$runc"); }
+crun=${CRUN:-/usr/bin/crun}; [ -x "$crun" ] && { names+=(crun); bins+=("$crun"); }
+[ ${#names[@]} -ge 1 ] || die "no runtime found"
+
+token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
+work=$(mktemp -d "/tmp/skiff-floor-$token.XXXX")
+chmod 755 "$work"
+cgroup_parent=skiff-floor-$token
+results_dir=$repo/bench/results
+mkdir -p "$results_dir"
+report=$results_dir/floor-$(date -u +%Y%m%dT%H%M%SZ).txt
+
+cleanup() {
+    set +e
+    for i in "${!names[@]}"; do
+        root=$work/root-${names[$i]}
+        [ -d "$root" ] || continue
+        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
+    done
+    for h in /sys/fs/cgroup/*/; do
+        [ -d "$h$cgroup_parent" ] || continue
+        find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true >/dev/null
+swap=0
+[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || [ -e /sys/fs/cgroup/memory.swap.max ] && swap=1
+
+# config NAME BYTES: the bundle of NAME with a memory limit of BYTES.
+config() {
+    local dir=$work/$1 memory="\"limit\": $2"
+    [ "$swap" -eq 1 ] && memory="$memory, \"swap\": $2"
+    mkdir -p "$dir"
+    [ -e "$dir/rootfs" ] || cp -a --link "$work/bundle/rootfs" "$dir/rootfs"
+    sed -e "s|\"resources\": {|\"resources\": { \"memory\": { $memory },|" \
+        -e "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$1\",|" "$work/bundle/config.json" > "$dir/config.json"
+}
+
+count=0
+# passes INDEX BYTES: whether TRIES runs in a row succeed under that limit.
+passes() {
+    local i=$1 n=${names[$1]} bin=${bins[$1]} t
+    config "$n" "$2"
+    for ((t = 0; t < tries; t++)); do
+        count=$((count + 1))
+        local cmd=(timeout 30 "$bin" --root "$work/root-$n" run --bundle "$work/$n" "f$count-$token")
+        if [ "$n" = crun ]; then
+            unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"' sh "${cmd[@]}" </dev/null >"$work/out" 2>&1 || return 1
+        else
+            "${cmd[@]}" </dev/null >"$work/out" 2>&1 || return 1
+        fi
+    done
+}
+
+{
+    echo "skiff bench: the smallest memory limit under which \`run\` of a busybox /bin/true bundle succeeds"
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  host: $(uname -r), $(nproc) cores; $tries runs in a row per limit, step $step KiB, swap limited too: $([ $swap -eq 1 ] && echo yes || echo no)"
+    printf '%-11s %14s %16s  %s\n' runtime "floor (KiB)" "fails at (KiB)" version
+    for i in "${!names[@]}"; do
+        lo=0 hi=65536
+        passes "$i" $((hi * 1024)) || { printf '%-11s %14s\n' "${names[$i]}" "> $hi"; continue; }
+        while [ $((hi - lo)) -gt "$step" ]; do
+            mid=$(( (lo + hi) / 2 / step * step ))
+            [ "$mid" -le "$lo" ] && mid=$((lo + step))
+            if passes "$i" $((mid * 1024)); then hi=$mid; else lo=$mid; fi
+        done
+        printf '%-11s %14s %16s  %s\n' "${names[$i]}" "$hi" "$lo" "$("${bins[$i]}" --version 2>/dev/null | head -1)"
+    done
+} | tee "$report"
+echo "memory-floor: report saved to ${report#"$repo"/}" >&2
