@@ -4,5 +4,5 @@ namespace Skiff.Runc;
 
 internal static class Program
 {
-    private static int Main(string[] args) => RuncApp.Run(args, FdWriter.StandardOutput, FdWriter.StandardError);
+    private static int Main(string[] args) => RuncApp.Run(args, FdWriter.StandardOutput, FdWriter.StandardError, sealBinary: true);
 }

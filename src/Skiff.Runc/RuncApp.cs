@@ -11,7 +11,8 @@ namespace Skiff.Runc;
 /// </summary>
 internal static class RuncApp
 {
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    /// <param name="sealBinary">True for the skiff-runc executable itself (see RuntimeOptions.SealBinary).</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, bool sealBinary = false)
     {
         Invocation invocation = new RuncCommandLine().Parse(args);
         RuncLog log;
@@ -27,7 +28,7 @@ internal static class RuncApp
 
         using (log)
         {
-            var session = new RuncSession(invocation.Globals, log, stdout);
+            var session = new RuncSession(invocation.Globals, log, stdout) { SealBinary = sealBinary };
             try
             {
                 NoteIgnoredFlags(session);

@@ -23,7 +23,7 @@ public sealed partial class ContainerRuntime
     /// </summary>
     public int Exec(ExecOptions o)
     {
-        SealedExecutable.Ensure(); // the joining process is the runtime until it execs (CVE-2019-5736)
+        if (options.SealBinary) SealedExecutable.Ensure(); // the joining process is the runtime until it execs (CVE-2019-5736)
         ContainerRecord record = LoadExisting(o.Id);
         string status = StatusOf(record);
         if (status == ContainerStatus.Stopped) throw new RuntimeException("cannot exec in a stopped container");

@@ -200,7 +200,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
 
     private Launched Launch(CreateOptions o, bool foreground)
     {
-        SealedExecutable.Ensure(); // no path back to the runtime's binary from the container (CVE-2019-5736)
+        if (options.SealBinary) SealedExecutable.Ensure(); // no path back to the runtime's binary from the container (CVE-2019-5736)
         Bundle bundle = Bundle.Load(o.BundlePath);
         Spec spec = bundle.Spec;
         bool terminal = spec.Process!.Terminal;

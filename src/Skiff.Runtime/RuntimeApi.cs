@@ -5,6 +5,13 @@ namespace Skiff.Runtime;
 /// <summary>Global settings every verb shares (runc's global flags).</summary>
 public sealed record RuntimeOptions(string Root, bool SystemdCgroup = false, bool Debug = false)
 {
+    /// <summary>
+    /// Re-execute from a sealed view of the binary before anything enters a container
+    /// (<see cref="SealedExecutable"/>). Only the runtime's own executable sets it: a host process
+    /// that uses this library in-process (a test host) must not be replaced by itself.
+    /// </summary>
+    public bool SealBinary { get; init; }
+
     public const string DefaultRoot = "/run/skiff-runc";
 }
 

@@ -33,8 +33,8 @@ public class FeaturesTests
         Assert.True(linux.Seccomp.Enabled);
         Assert.Contains("SCMP_ACT_NOTIFY", linux.Seccomp.Actions!);
         Assert.Contains("SCMP_CMP_MASKED_EQ", linux.Seccomp.Operators!);
-        Assert.False(linux.Apparmor.Enabled);
-        Assert.False(linux.Selinux.Enabled);
+        Assert.True(linux.Apparmor.Enabled);
+        Assert.True(linux.Selinux.Enabled);
         Assert.False(linux.IntelRdt.Enabled);
         Assert.False(linux.MountExtensions.Idmap.Enabled);
     }

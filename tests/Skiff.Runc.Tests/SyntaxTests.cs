@@ -221,8 +221,42 @@ public class SyntaxTests
         Assert.Equal(new FeaturesCommand(), Cli.Command("features"));
     }
 
+    [Fact]
+    public void Exec_takes_everything_after_the_id_verbatim()
+    {
+        var command = Assert.IsType<ExecCommand>(Cli.Command("exec", "-t", "--env", "A=1", "-e", "B=2", "--user=7:8", "c1", "sh", "-c", "ls -l", "--tty"));
+        ExecOptions o = command.Options;
+        Assert.Equal("c1", o.Id);
+        Assert.Equal(["sh", "-c", "ls -l", "--tty"], o.Args);
+        Assert.True(o.Tty);
+        Assert.Equal(["A=1", "B=2"], o.Env);
+        Assert.Equal("7:8", o.User);
+    }
+
+    [Fact]
+    public void Exec_flags_as_conmon_and_containerd_pass_them()
+    {
+        var command = Assert.IsType<ExecCommand>(Cli.Command("exec", "--process", "/p.json", "--detach", "--pid-file", "/run/p.pid",
+            "--console-socket", "/run/c.sock", "--preserve-fds", "2", "--cap", "CAP_NET_ADMIN", "-c", "SYS_TIME", "c1"));
+        ExecOptions o = command.Options;
+        Assert.Equal("/p.json", o.ProcessPath);
+        Assert.True(o.Detach);
+        Assert.Equal("/run/p.pid", o.PidFile);
+        Assert.Equal("/run/c.sock", o.ConsoleSocket);
+        Assert.Equal(2, o.PreserveFds);
+        Assert.Equal(["CAP_NET_ADMIN", "SYS_TIME"], o.Caps);
+        Assert.Empty(o.Args);
+        Assert.Null(o.NoNewPrivileges);
+    }
+
+    [Fact]
+    public void Exec_separator_after_the_id_is_not_part_of_the_command()
+    {
+        var command = Assert.IsType<ExecCommand>(Cli.Command("exec", "c1", "--", "ls", "--", "x"));
+        Assert.Equal(["ls", "--", "x"], command.Options.Args);
+    }
+
     [Theory]
-    [InlineData("exec")]
     [InlineData("checkpoint")]
     [InlineData("restore")]
     public void Verbs_still_to_come_exist_and_take_their_clients_flags(string verb)

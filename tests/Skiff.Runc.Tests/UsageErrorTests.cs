@@ -54,7 +54,6 @@ public class UsageErrorTests
     }
 
     [Theory]
-    [InlineData("exec")]
     [InlineData("checkpoint")]
     [InlineData("restore")]
     public void Verbs_still_to_come_say_so_in_one_line_with_status_1(string verb)

@@ -10,10 +10,12 @@ internal sealed class RuncSession(GlobalSettings globals, RuncLog log, TextWrite
 
     public GlobalSettings Globals => globals;
 
+    public bool SealBinary { get; init; }
+
     public RuncLog Log => log;
 
     public TextWriter Out => stdout;
 
     /// <summary>Made on first use: `spec`, `features` and `--version` never touch container state.</summary>
-    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(globals.ToRuntimeOptions()) { Warn = log.Warning, Debug = log.Debug };
+    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(globals.ToRuntimeOptions() with { SealBinary = SealBinary }) { Warn = log.Warning, Debug = log.Debug };
 }

@@ -66,7 +66,7 @@ internal sealed class ExecVerb : Verb
             User = result.GetValue(_user),
             AdditionalGids = (result.GetValue(_additionalGids) ?? []).Select(ParseGid).ToArray(),
             Caps = result.GetValue(_cap) ?? [],
-            NoNewPrivileges = result.GetResult(_noNewPrivs) is null ? null : result.GetValue(_noNewPrivs),
+            NoNewPrivileges = result.GetValue(_noNewPrivs) ? true : null,
             Apparmor = result.GetValue(_apparmor),
             ProcessLabel = result.GetValue(_processLabel),
             PreserveFds = ContainerFlags.ParseCount(result.GetValue(_preserveFds)),

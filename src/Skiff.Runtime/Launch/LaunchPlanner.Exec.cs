@@ -25,8 +25,6 @@ public static partial class LaunchPlanner
             throw new RuntimeException("exec: the process must name the program to run (args)");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
             throw new RuntimeException($"exec: cwd \"{process.Cwd}\" must be an absolute path");
-        if (!string.IsNullOrEmpty(process.ApparmorProfile))
-            throw new RuntimeException($"exec: AppArmor profile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
 
         Oci.Runtime.Linux linux = input.Container.Linux ?? new Oci.Runtime.Linux();
         var steps = new List<Step>();
@@ -34,6 +32,9 @@ public static partial class LaunchPlanner
         var debug = new List<string>();
         int[] keep = new[] { input.Sync, input.ConsoleSocket }.Concat(input.Namespaces.Values).Where(fd => fd >= 0).ToArray();
         steps.Add(CloseInheritedExcept(keep, input.PreserveFds));
+        // execCPUAffinity: the process file's, else the container's (runc's rule); "initial" covers the runtime's own work inside.
+        CpuAffinity? affinity = process.ExecCpuAffinity ?? input.Container.Process?.ExecCpuAffinity;
+        if (InitialAffinityStep(affinity) is { } initial) steps.Add(initial);
         steps.Add(new Step(StepKind.Notify, "ask the parent to place the process in the container's cgroup") { Fd = input.Sync, A = (long)SyncKind.NeedSetup });
         steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = input.Sync });
         foreach (string type in JoinOrder)
@@ -52,7 +53,7 @@ public static partial class LaunchPlanner
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings, debug);
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
         if (seccomp is not null) steps.Add(seccomp);

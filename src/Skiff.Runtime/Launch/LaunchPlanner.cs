@@ -202,8 +202,6 @@ public static partial class LaunchPlanner
             ValidateSysctl(key, own);
         if (linux.IntelRdt is not null && !Directory.Exists("/sys/fs/resctrl/info"))
             throw new RuntimeException("config.json: linux.intelRdt is set, but this host has no resctrl filesystem");
-        if (!string.IsNullOrEmpty(process.ApparmorProfile))
-            throw new RuntimeException($"config.json: AppArmor profile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
     }
 
     /// <summary>Only sysctls that live in a namespace of the container's own may be set (runc's rule).</summary>
@@ -234,7 +232,7 @@ public static partial class LaunchPlanner
         foreach (Mount mount in input.Spec.Mounts ?? [])
         {
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
-            else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination)));
+            else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel));
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
 
@@ -262,7 +260,7 @@ public static partial class LaunchPlanner
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
     }
 
-    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination)
+    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
@@ -285,7 +283,8 @@ public static partial class LaunchPlanner
         }
         yield return new Step(StepKind.MountInRoot, what)
         {
-            S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type, S4 = options.Data,
+            S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
+            S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel, HostSecurityModules.Current),
             A = options.Flags & ~MS_REC, B = 1, D = options.RecursiveAttrSet, E = options.Propagation,
         };
     }

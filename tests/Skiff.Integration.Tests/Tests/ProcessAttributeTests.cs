@@ -133,6 +133,44 @@ public sealed class ProcessAttributeTests(Suite suite)
         Assert.Equal($"Cpus_allowed_list:\t{online}", output.Trim());
     }
 
+    [SkiffOnlyFact("runc 1.1.5 predates execCPUAffinity (runc 1.3)")]
+    public void Exec_cpu_affinity_from_the_config_applies_to_exec_not_to_init()
+    {
+        string online = File.ReadAllText("/sys/devices/system/cpu/online").Trim();
+        Assert.Equal("0-1", online);
+        using var c = new TestContainer(suite);
+        c.Process.ExecCpuAffinity = new CpuAffinity { Initial = "0", Final = "1" };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+
+        var exec = c.Cli.Invoke("exec", c.Id, "grep", "Cpus_allowed_list", "/proc/self/status").AssertSuccess();
+
+        Assert.Equal("Cpus_allowed_list:\t1", exec.Stdout.Trim());
+        Assert.Equal("Cpus_allowed_list:\t0-1", File.ReadLines($"/proc/{c.PidFromFile()}/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)));
+    }
+
+    [SkiffOnlyFact("runc 1.1.5 predates execCPUAffinity (runc 1.3)")]
+    public void Exec_cpu_affinity_of_the_process_file_wins_over_the_config()
+    {
+        using var c = new TestContainer(suite);
+        c.Process.ExecCpuAffinity = new CpuAffinity { Final = "1" };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        c.Start().AssertSuccess();
+        var process = new Process
+        {
+            Args = ["grep", "Cpus_allowed_list", "/proc/self/status"], Cwd = "/", Env = ["PATH=/bin:/usr/bin"],
+            ExecCpuAffinity = new CpuAffinity { Final = "0" },
+        };
+        string file = Path.Combine(c.Dir, "process.json");
+        File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(process, OciJsonContext.Default.Process));
+
+        var exec = c.Cli.Invoke("exec", "--process", file, c.Id).AssertSuccess();
+
+        Assert.Equal("Cpus_allowed_list:\t0", exec.Stdout.Trim());
+    }
+
     [Fact]
     public void AppArmor_profile_on_a_host_without_apparmor_is_an_error()
     {
