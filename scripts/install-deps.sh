@@ -10,6 +10,7 @@ packages=(
     clang zlib1g-dev libzstd-dev  # NativeAOT links with clang against zlib/zstd
     linux-libc-dev              # the seccomp syscall tables are checked against its headers
     iproute2 util-linux procps  # ip netns, unshare, nsenter, mount; ps for `skiff-runc ps`
+    e2fsprogs                   # chattr: the installed skiff-runc is immutable (scripts/install.sh)
     podman conmon catatonit     # real clients that drive an OCI runtime
     containerd                  # ctr run --runc-binary
     skopeo umoci docker-registry  # local images and a local registry, no internet

@@ -144,7 +144,8 @@ internal sealed class RuntimeCopy
 
     public string OriginalHash { get; }
 
-    public RuntimeCopy(TestContainer owner)
+    /// <param name="immutable">chattr +i on the copy, as scripts/install.sh leaves the installed binary.</param>
+    public RuntimeCopy(TestContainer owner, bool immutable = false)
     {
         _owner = owner;
         var dir = Path.Combine(owner.Dir, "runtime-copy");
@@ -153,6 +154,12 @@ internal sealed class RuntimeCopy
         File.Copy(RuntimeUnderTest.BinaryPath, BinaryPath);
         File.SetUnixFileMode(BinaryPath, (UnixFileMode)Convert.ToInt32("755", 8));
         OriginalHash = Attack.Hash(BinaryPath);
+        if (immutable)
+        {
+            // Registered first so it runs even if chattr half-succeeded: the test directory must stay removable.
+            owner.OnDispose(() => HostCommand.Run("chattr", "-i", BinaryPath));
+            HostCommand.Run("chattr", "+i", BinaryPath);
+        }
     }
 
     public bool Unchanged => Attack.Hash(BinaryPath) == OriginalHash;

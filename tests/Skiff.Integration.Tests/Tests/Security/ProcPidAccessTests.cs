@@ -53,6 +53,43 @@ public sealed class ProcPidAccessTests(Suite suite)
     }
 
     /// <summary>
+    /// The same attack against an installed skiff-runc, which is immutable: the runtime is not
+    /// re-executed (the waiting init's executable is the binary itself), and the binary still
+    /// cannot be written from the container.
+    /// </summary>
+    [SkiffOnlyFact("the immutable fast path is skiff-runc's")]
+    public void Cve_2019_5736_an_immutable_runtime_binary_runs_as_is_and_cannot_be_overwritten()
+    {
+        using var attacker = new TestContainer(suite);
+        attacker.Share().Shell(HoldAndWriteEveryRuntimeExe);
+        attacker.Create().AssertSuccess();
+        attacker.Start().AssertSuccess();
+        Wait.ForFile(attacker.SharedFile("ready"));
+
+        using var victim = new TestContainer(suite);
+        var runtime = new RuntimeCopy(victim, immutable: true);
+        Attack.JoinNamespace(victim, "pid", attacker.PidFromFile(), "pid");
+        Attack.WriteExecutable(Path.Combine(victim.Rootfs, "evil"), "#!/proc/self/exe\n");
+        victim.Process.Args = ["/evil"];
+        victim.WriteConfig();
+
+        runtime.Invoke(victim, "create", "--bundle", victim.BundleDir, "--pid-file", victim.PidFile, victim.Id).AssertSuccess();
+        Assert.Equal(runtime.BinaryPath, new FileInfo($"/proc/{victim.PidFromFile()}/exe").LinkTarget);
+        Thread.Sleep(1500);
+        runtime.Invoke(victim, "start", victim.Id);
+        victim.Kill("KILL");
+        victim.WaitForStatus("stopped");
+        Thread.Sleep(1500);
+        File.WriteAllText(attacker.SharedFile("stop"), "");
+        Wait.Until(() => attacker.State().Status == "stopped", "the attacker to stop", TimeSpan.FromSeconds(10));
+
+        var report = string.Join('\n', Directory.EnumerateFiles(attacker.ShareDir).Order()
+            .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
+        Assert.True(runtime.Unchanged, $"the runtime's binary was modified from inside the container\n{report}");
+        Assert.DoesNotContain(Directory.EnumerateFiles(attacker.ShareDir), f => Path.GetFileName(f).StartsWith("wrote-"));
+    }
+
+    /// <summary>
     /// The joining process must not be open to the container while it is still the runtime (before
     /// it execs the container's program): not its descriptors (the runtime's handles on the host:
     /// the fd numbers may be listed, as runc's init's can, but none may be opened or read),
