@@ -4,7 +4,11 @@
 # (A B A B ...). Reports the median wall time per exec, p10/p90, the ratio, and the peak RSS of the
 # runtime process during an exec. See bench/README.md.
 #
-#   bench/exec-bench.sh [-n RUNS]
+#   bench/exec-bench.sh [-n RUNS] [--reexec]
+#
+# skiff-runc races as scripts/install.sh leaves it: an immutable copy (chattr +i), which runs as
+# is. --reexec races the binary as built instead, which re-executes itself from a sealed view
+# before each create and exec (the CVE-2019-5736 defence for a writable binary).
 #
 # Env: SKIFF_RUNC (default: artifacts/bin/skiff-runc of this checkout, else skiff-runc on PATH),
 #      RUNC (default /usr/sbin/runc).
@@ -12,10 +16,12 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=200
+reexec=0
 while [ $# -gt 0 ]; do
     case $1 in
         -n|--runs) runs=$2; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --reexec) reexec=1; shift ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "exec-bench: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -48,9 +54,16 @@ cleanup() {
     for h in /sys/fs/cgroup/*/; do
         [ -d "$h$cgroup_parent" ] && find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
     done
+    chattr -i "$work/skiff-runc-installed" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "$reexec" -eq 0 ] && [ "${names[0]}" = skiff-runc ]; then
+    cp "${bins[0]}" "$work/skiff-runc-installed"
+    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
+    bins[0]=$work/skiff-runc-installed
+fi
 
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/sleep 3600 >/dev/null
 for i in "${!names[@]}"; do

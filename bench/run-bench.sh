@@ -4,7 +4,11 @@
 # Reports the median wall time per container, the ratio of skiff-runc to each, and the peak RSS of
 # the runtime process. See bench/README.md.
 #
-#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--bare] [--limits]
+#   bench/run-bench.sh [-n RUNS] [--rss-runs M] [--bare] [--limits] [--reexec]
+#
+# skiff-runc races as scripts/install.sh leaves it: an immutable copy (chattr +i), which runs as
+# is. --reexec races the binary as built instead, which re-executes itself from a sealed view
+# before each create and exec (the CVE-2019-5736 defence for a writable binary).
 #
 # --limits sets a memory limit (256 MiB) and a pids limit (128) in every bundle, so the cost of
 # writing them into the cgroup shows next to runc's and crun's.
@@ -15,6 +19,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 runs=200
+reexec=0
 rss_runs=20
 bare=0
 limits=0
@@ -24,8 +29,9 @@ while [ $# -gt 0 ]; do
         -n|--runs) runs=$2; shift 2 ;;
         --rss-runs) rss_runs=$2; shift 2 ;;
         --bare) bare=1; shift ;;
+        --reexec) reexec=1; shift ;;
         --limits) limits=1; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "run-bench: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -68,9 +74,16 @@ cleanup() {
         [ -d "$h$cgroup_parent" ] || continue
         find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
     done
+    chattr -i "$work/skiff-runc-installed" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+if [ "$reexec" -eq 0 ] && [ "${names[0]}" = skiff-runc ]; then
+    cp "${bins[0]}" "$work/skiff-runc-installed"
+    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
+    bins[0]=$work/skiff-runc-installed
+fi
 
 # One bundle per runtime (same content): each container gets its own cgroup under a private parent.
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true
