@@ -139,6 +139,10 @@ public sealed class LifecycleTests : IDisposable
         }
         finally
         {
+            // The loop would write the counter again after a delete: it goes first (thawed, or it cannot die).
+            if (cgroup.IsFrozen()) cgroup.Thaw();
+            worker.Kill();
+            worker.WaitForExit();
             File.Delete(counter);
         }
     }
