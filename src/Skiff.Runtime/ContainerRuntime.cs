@@ -229,7 +229,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             LaunchFds fds = OpenFds(o, spec, foreground, launched);
             var inputs = new LaunchInputs(spec, bundle.Directory, bundle.RootfsPath, fds)
             {
-                NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds,
+                NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds, ContainerId = o.Id,
                 CgroupMounts = cgroup.MountSources().Select(m => new CgroupMount(m.Name, m.HostDirectory, m.IsUnified)).ToArray(),
                 RootfsParentMount = HostMounts.MountPointOf(bundle.RootfsPath),
             };

@@ -42,28 +42,7 @@ internal static unsafe partial class ChildRoutine
         m.Step = step;
         m.Errno = 0;
         m.Value = fd;
-        Skiff.Linux.Interop.IoVec iov;
-        iov.Base = &m;
-        iov.Length = (nuint)sizeof(SyncMessage);
-        // cmsghdr (len 20, SOL_SOCKET, SCM_RIGHTS) + one int, padded to 24 bytes.
-        long* control = stackalloc long[3];
-        control[0] = 20;
-        ((int*)control)[2] = SOL_SOCKET;
-        ((int*)control)[3] = SCM_RIGHTS;
-        ((int*)control)[4] = fd;
-        ((int*)control)[5] = 0;
-        Skiff.Linux.Interop.MsgHdr message;
-        message.Name = null;
-        message.NameLength = 0;
-        message.Iov = &iov;
-        message.IovLength = 1;
-        message.Control = control;
-        message.ControlLength = 24;
-        message.Flags = 0;
-        long r;
-        do r = Sys(Sc.Sendmsg, socket, (long)&message, MSG_NOSIGNAL);
-        while (r == -Skiff.Linux.Errno.EINTR);
-        return r;
+        return SendFd(socket, fd, &m, (nuint)sizeof(SyncMessage));
     }
 
     private static long IoPriority(RawStep* s) => Sys(SysIoprioSet, IOPRIO_WHO_PROCESS, 0, s->A);

@@ -186,7 +186,9 @@ internal static unsafe partial class ChildRoutine
                     if (r == -Skiff.Linux.Errno.EPERM) r = 0;
                     break;
                 case StepKind.SessionKeyring:
-                    r = Sys(Sc.Keyctl, KEYCTL_JOIN_SESSION_KEYRING, 0);
+                    r = Sys(Sc.Keyctl, KEYCTL_JOIN_SESSION_KEYRING, (long)s->S1);
+                    if (r >= 0 && s->A != 0) r = Sys(Sc.Keyctl, 5 /* KEYCTL_SETPERM */, r, s->A);
+                    // Keyrings are best effort, as in runc: a kernel without them runs the container anyway.
                     if (r == -Skiff.Linux.Errno.ENOSYS) r = 0;
                     break;
                 case StepKind.DropBounding:
@@ -671,7 +673,14 @@ internal static unsafe partial class ChildRoutine
             Sys(Sc.Close, console);
         }
         else r = console;
-        if (r >= 0) r = SendFd(s->Fd, (int)master);
+        if (r >= 0)
+        {
+            // The console socket's reader (runc's recvtty, conmon) expects the pty's name beside the fd.
+            ReadOnlySpan<byte> name = "/dev/ptmx"u8;
+            byte* data = stackalloc byte[16];
+            for (int i = 0; i < name.Length; i++) data[i] = name[i];
+            r = SendFd(s->Fd, (int)master, data, (nuint)name.Length);
+        }
         Sys(Sc.Close, master);
         if (r >= 0)
         {
@@ -683,15 +692,13 @@ internal static unsafe partial class ChildRoutine
         return r;
     }
 
-    private static long SendFd(int socket, int fd)
+    /// <summary>Sends payload with fd attached (SCM_RIGHTS), in one sendmsg.</summary>
+    private static long SendFd(int socket, int fd, void* payload, nuint length)
     {
-        ReadOnlySpan<byte> name = "/dev/ptmx"u8;
-        byte* data = stackalloc byte[16];
-        for (int i = 0; i < name.Length; i++) data[i] = name[i];
         Skiff.Linux.Interop.IoVec iov;
-        iov.Base = data;
-        iov.Length = (nuint)name.Length;
-        // cmsghdr (len 8, level 4, type 4) + one int, padded to 24 bytes.
+        iov.Base = payload;
+        iov.Length = length;
+        // cmsghdr (len 20, SOL_SOCKET, SCM_RIGHTS) + one int, padded to 24 bytes.
         long* control = stackalloc long[3];
         control[0] = 20;
         ((int*)control)[2] = SOL_SOCKET;
@@ -706,7 +713,10 @@ internal static unsafe partial class ChildRoutine
         message.Control = control;
         message.ControlLength = 24;
         message.Flags = 0;
-        return Sys(Sc.Sendmsg, socket, (long)&message, MSG_NOSIGNAL);
+        long r;
+        do r = Sys(Sc.Sendmsg, socket, (long)&message, MSG_NOSIGNAL);
+        while (r == -Skiff.Linux.Errno.EINTR);
+        return r;
     }
 
     private static long CapSet(long effective, long permitted, long inheritable)

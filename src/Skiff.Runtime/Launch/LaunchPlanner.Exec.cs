@@ -9,6 +9,7 @@ public sealed record ExecInputs(Spec Container, Process Process, int Sync, int C
     public IReadOnlyDictionary<string, int> Namespaces { get; init; } = new Dictionary<string, int>();
     public int PreserveFds { get; init; }
     public bool NoNewKeyring { get; init; }
+    public string? ContainerId { get; init; }
 }
 
 public static partial class LaunchPlanner
@@ -53,7 +54,7 @@ public static partial class LaunchPlanner
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity }, steps, warnings, debug);
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
         if (seccomp is not null) steps.Add(seccomp);

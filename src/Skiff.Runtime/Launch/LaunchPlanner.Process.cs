@@ -11,6 +11,9 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, boo
 
     /// <summary>The LSMs the labels are checked against.</summary>
     public HostSecurityModules Lsm { get; init; } = HostSecurityModules.Current;
+
+    /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
+    public string? ContainerId { get; init; }
 }
 
 public static partial class LaunchPlanner
@@ -192,7 +195,7 @@ public static partial class LaunchPlanner
             steps.Add(new Step(StepKind.Rlimit, $"set {limit.Type} to soft {limit.Soft} hard {limit.Hard}")
                 { A = resource, B = (long)limit.Soft, C = (long)limit.Hard });
         }
-        if (!input.NoNewKeyring) steps.Add(new Step(StepKind.SessionKeyring, "join a new session keyring"));
+        if (!input.NoNewKeyring) steps.Add(SessionKeyringStep(input));
         if (input.Linux.Personality is { } personality)
             steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
 
@@ -221,6 +224,20 @@ public static partial class LaunchPlanner
             return null;
         }
         return lateSeccomp ? seccomp : null;
+    }
+
+    /// <summary>
+    /// runc's session keyring: "_ses.ID", made searchable by the container's uid (or by "other" in a
+    /// user namespace, where that uid is not the keyring's owner), so an exec joins the same keyring
+    /// by name instead of the runtime's. Without an id, a fresh anonymous keyring.
+    /// </summary>
+    private static Step SessionKeyringStep(ProcessInputs input)
+    {
+        if (input.ContainerId is not { } id) return new Step(StepKind.SessionKeyring, "join a new session keyring");
+        bool userNamespace = input.Linux.Namespaces?.Any(n => n.Type == "user") == true;
+        const long possessorAllUserView = 0x3f010000, userSearch = 0x00080000, otherSearch = 0x00000008;
+        return new Step(StepKind.SessionKeyring, $"join session keyring _ses.{id}")
+            { S1 = "_ses." + id, A = possessorAllUserView | (userNamespace ? otherSearch : userSearch) };
     }
 
     private static Step ExecStep(Process process) =>

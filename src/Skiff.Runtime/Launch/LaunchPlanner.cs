@@ -22,6 +22,7 @@ public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath
     public bool NoPivot { get; init; }
     public bool NoNewKeyring { get; init; }
     public int PreserveFds { get; init; }
+    public string? ContainerId { get; init; }
     public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
     /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
     public string? RootfsParentMount { get; init; }
@@ -152,7 +153,7 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds), steps, warnings, debug);
+        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])

@@ -30,7 +30,7 @@ public enum StepKind
     Personality,         // personality(A)
     Console,             // pty from /dev/ptmx, master sent on Fd (console socket), slave as stdio + ctty, rows A cols B; C = 1: no /dev/console (exec)
     Setsid,
-    SessionKeyring,      // join a new anonymous session keyring
+    SessionKeyring,      // join session keyring named S1 (null: a new anonymous one), then set its permissions to A (0: leave)
     DropBounding,        // drop every capability up to B not in mask A from the bounding set
     KeepCaps,            // PR_SET_KEEPCAPS A
     SetGroups,           // setgroups(A gids at S1)
