@@ -12,6 +12,14 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${PATH:+
 
 [ "$(id -u)" -eq 0 ] || { echo "test: run as root: the integration tests create namespaces, cgroups and mounts" >&2; exit 1; }
 
+# The .NET SDK leaves empty directories in $TMPDIR on every build and test run: a private TMPDIR,
+# removed at the end, keeps them off the machine. Traversable like /tmp (containers' bundles live
+# below it); removed without crossing into other file systems, should a test have leaked a mount.
+scratch=$(mktemp -d /tmp/skiff-test.XXXXXX)
+chmod 755 "$scratch"
+trap 'rm -rf --one-file-system "$scratch"' EXIT
+export TMPDIR=$scratch
+
 bash scripts/install-deps.sh
 bash scripts/build.sh
 
