@@ -40,7 +40,7 @@ public sealed partial class ContainerRuntime
             throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
 
         ICgroup cgroup = OpenCgroup(record);
-        Action<int>? placement = o.Cgroup is { } sub ? SubCgroupPlacement(cgroup, sub) : null;
+        Action<int>? placement = o.Cgroups.Count > 0 ? SubCgroupPlacement(cgroup, o.Cgroups) : null;
         var fds = new List<int>();
         try
         {
@@ -176,36 +176,51 @@ public sealed partial class ContainerRuntime
     }
 
     /// <summary>
-    /// runc's --cgroup: "path" puts the process in that sub-cgroup of the container's in every
-    /// hierarchy; "ctrl[,ctrl]:path" only in the hierarchies carrying those controllers (v1).
-    /// The sub-cgroup must exist; it may not climb out of the container's cgroup.
+    /// runc's --cgroup: each "path" or "ctrl[,ctrl]:path" names an existing sub-cgroup of the
+    /// container's; a hierarchy named by a controller goes there, the others to the plain path if
+    /// one is given, else to the container's own cgroup. Sub-cgroups may not climb out of it.
     /// </summary>
-    private static Action<int> SubCgroupPlacement(ICgroup cgroup, string spec)
+    private static Action<int> SubCgroupPlacement(ICgroup cgroup, IReadOnlyList<string> specs)
     {
-        int colon = spec.IndexOf(':');
-        string[]? controllers = colon >= 0 ? spec[..colon].Split(',', StringSplitOptions.RemoveEmptyEntries) : null;
-        string sub = (colon >= 0 ? spec[(colon + 1)..] : spec).Trim('/');
-        if (sub.Length == 0 || sub.Split('/').Any(part => part is "" or "." or ".."))
-            throw new RuntimeException($"--cgroup \"{spec}\": the sub-cgroup must be a relative path inside the container's cgroup");
         IReadOnlyList<CgroupMountSource> hierarchies = cgroup.MountSources();
-        if (controllers is not null)
+        bool unified = hierarchies.Count == 1 && hierarchies[0].IsUnified;
+        string? everywhere = null;
+        var byController = new Dictionary<string, string>();
+        foreach (string spec in specs)
         {
-            foreach (string controller in controllers)
+            int colon = spec.IndexOf(':');
+            string sub = (colon >= 0 ? spec[(colon + 1)..] : spec).Trim('/');
+            if (sub.Length == 0 || sub.Split('/').Any(part => part is "" or "." or ".."))
+                throw new RuntimeException($"--cgroup \"{spec}\": the sub-cgroup must be a relative path inside the container's cgroup");
+            if (colon < 0)
+            {
+                if (everywhere is not null) throw new RuntimeException($"--cgroup \"{spec}\": a path for every hierarchy is given twice");
+                everywhere = sub;
+                continue;
+            }
+            if (unified) throw new RuntimeException($"--cgroup \"{spec}\": a cgroup v2 host has one hierarchy: give the path alone");
+            foreach (string controller in spec[..colon].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
                 if (!hierarchies.Any(h => h.Controllers.Contains(controller)))
                     throw new RuntimeException($"--cgroup \"{spec}\": controller {controller} has no hierarchy on this host");
-            if (hierarchies.Count == 1 && hierarchies[0].IsUnified)
-                throw new RuntimeException($"--cgroup \"{spec}\": a cgroup v2 host has one hierarchy: give the path alone");
+                if (!byController.TryAdd(controller, sub))
+                    throw new RuntimeException($"--cgroup \"{spec}\": controller {controller} is given twice");
+            }
         }
-        var targets = hierarchies.Select(h =>
-            controllers is null || h.Controllers.Any(controllers.Contains) ? Path.Combine(h.HostDirectory, sub) : h.HostDirectory).ToArray();
+        string TargetOf(CgroupMountSource h)
+        {
+            string? sub = h.Controllers.Select(byController.GetValueOrDefault).FirstOrDefault(s => s is not null) ?? everywhere;
+            return sub is null ? h.HostDirectory : Path.Combine(h.HostDirectory, sub);
+        }
+        string[] targets = hierarchies.Select(TargetOf).ToArray();
         foreach (string dir in targets)
-            if (!Directory.Exists(dir)) throw new RuntimeException($"--cgroup \"{spec}\": {dir} does not exist");
+            if (!Directory.Exists(dir)) throw new RuntimeException($"--cgroup: {dir} does not exist");
         return pid =>
         {
             foreach (string dir in targets)
             {
                 try { File.WriteAllText(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
-                catch (IOException e) { throw new RuntimeException($"--cgroup \"{spec}\": adding pid {pid} to {dir}: {e.Message}", e); }
+                catch (IOException e) { throw new RuntimeException($"--cgroup: adding pid {pid} to {dir}: {e.Message}", e); }
             }
         };
     }

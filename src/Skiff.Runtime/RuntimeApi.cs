@@ -56,6 +56,9 @@ public sealed record ExecOptions(string Id)
     public string? ProcessLabel { get; init; }
     public int PreserveFds { get; init; }
     public bool IgnorePaused { get; init; }
-    /// <summary>runc's --cgroup: a sub-cgroup of the container's ("path"), optionally for some v1 controllers only ("cpu,memory:path").</summary>
-    public string? Cgroup { get; init; }
+    /// <summary>
+    /// runc's --cgroup, each a sub-cgroup of the container's: "path" for every hierarchy not named
+    /// otherwise, "cpu,memory:path" for those v1 controllers' hierarchies.
+    /// </summary>
+    public IReadOnlyList<string> Cgroups { get; init; } = [];
 }

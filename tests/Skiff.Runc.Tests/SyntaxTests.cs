@@ -237,7 +237,8 @@ public class SyntaxTests
     public void Exec_flags_as_conmon_and_containerd_pass_them()
     {
         var command = Assert.IsType<ExecCommand>(Cli.Command("exec", "--process", "/p.json", "--detach", "--pid-file", "/run/p.pid",
-            "--console-socket", "/run/c.sock", "--preserve-fds", "2", "--cap", "CAP_NET_ADMIN", "-c", "SYS_TIME", "c1"));
+            "--console-socket", "/run/c.sock", "--preserve-fds", "2", "--cap", "CAP_NET_ADMIN", "-c", "SYS_TIME",
+            "--cgroup", "cpu:a", "--cgroup", "b", "c1"));
         ExecOptions o = command.Options;
         Assert.Equal("/p.json", o.ProcessPath);
         Assert.True(o.Detach);
@@ -245,6 +246,7 @@ public class SyntaxTests
         Assert.Equal("/run/c.sock", o.ConsoleSocket);
         Assert.Equal(2, o.PreserveFds);
         Assert.Equal(["CAP_NET_ADMIN", "SYS_TIME"], o.Caps);
+        Assert.Equal(["cpu:a", "b"], o.Cgroups);
         Assert.Empty(o.Args);
         Assert.Null(o.NoNewPrivileges);
     }

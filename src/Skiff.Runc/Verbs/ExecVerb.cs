@@ -50,9 +50,6 @@ internal sealed class ExecVerb : Verb
 
     protected override RuncCommand Bind(ParseResult result, string[] arguments)
     {
-        string[] cgroups = result.GetValue(_cgroup) ?? [];
-        if (cgroups.Length > 1)
-            throw new CliException("--cgroup given more than once: skiff-runc takes one sub-cgroup (optionally controller-qualified)");
         var options = new ExecOptions(arguments[0])
         {
             ProcessPath = ContainerFlags.FullPathOrNull(result.GetValue(_process)),
@@ -71,7 +68,7 @@ internal sealed class ExecVerb : Verb
             ProcessLabel = result.GetValue(_processLabel),
             PreserveFds = ContainerFlags.ParseCount(result.GetValue(_preserveFds)),
             IgnorePaused = result.GetValue(_ignorePaused),
-            Cgroup = cgroups.FirstOrDefault(),
+            Cgroups = result.GetValue(_cgroup) ?? [],
         };
         return new ExecCommand(options);
     }

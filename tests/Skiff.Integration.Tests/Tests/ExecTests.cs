@@ -319,19 +319,31 @@ public sealed class ExecTests(Suite suite)
     public void Exec_into_an_existing_sub_cgroup()
     {
         using var c = Running(suite);
-        string hierarchy = CgroupFs.ExistingDirectoriesOf(c.CgroupsPath).Single(d => d.StartsWith("/sys/fs/cgroup/pids/", StringComparison.Ordinal));
-        string sub = Path.Combine(hierarchy, "exec-sub");
+        string HierarchyDir(string controller) =>
+            CgroupFs.ExistingDirectoriesOf(c.CgroupsPath).Single(d => d.StartsWith($"/sys/fs/cgroup/{controller}/", StringComparison.Ordinal));
+        string pidsSub = Path.Combine(HierarchyDir("pids"), "exec-sub");
+        string memorySub = Path.Combine(HierarchyDir("memory"), "exec-mem");
         var result = c.Cli.Invoke("exec", "--cgroup", "nope", c.Id, "true");
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("nope", result.Stderr);
 
-        Directory.CreateDirectory(sub);
+        Directory.CreateDirectory(pidsSub);
+        Directory.CreateDirectory(memorySub);
         try
         {
-            var inSub = c.Cli.Invoke("exec", "--cgroup", "pids:exec-sub", c.Id, "cat", "/proc/self/cgroup").AssertSuccess();
-            Assert.Contains(inSub.Stdout.Split('\n'), l => l.Contains(":pids:", StringComparison.Ordinal) && l.EndsWith("/exec-sub", StringComparison.Ordinal));
-            Assert.Contains(inSub.Stdout.Split('\n'), l => l.Contains(":memory:", StringComparison.Ordinal) && !l.EndsWith("/exec-sub", StringComparison.Ordinal));
+            var one = c.Cli.Invoke("exec", "--cgroup", "pids:exec-sub", c.Id, "cat", "/proc/self/cgroup").AssertSuccess();
+            Assert.Contains(one.Stdout.Split('\n'), l => l.Contains(":pids:", StringComparison.Ordinal) && l.EndsWith("/exec-sub", StringComparison.Ordinal));
+            Assert.Contains(one.Stdout.Split('\n'), l => l.Contains(":memory:", StringComparison.Ordinal) && l.EndsWith(c.Id, StringComparison.Ordinal));
+
+            // Given more than once, one sub-cgroup per controller (runc's repeated --cgroup).
+            var two = c.Cli.Invoke("exec", "--cgroup", "pids:exec-sub", "--cgroup", "memory:exec-mem", c.Id, "cat", "/proc/self/cgroup").AssertSuccess();
+            Assert.Contains(two.Stdout.Split('\n'), l => l.Contains(":pids:", StringComparison.Ordinal) && l.EndsWith("/exec-sub", StringComparison.Ordinal));
+            Assert.Contains(two.Stdout.Split('\n'), l => l.Contains(":memory:", StringComparison.Ordinal) && l.EndsWith("/exec-mem", StringComparison.Ordinal));
         }
-        finally { Wait.Until(() => { try { Directory.Delete(sub); return true; } catch (IOException) { return false; } }, "the sub-cgroup to empty"); }
+        finally
+        {
+            foreach (string sub in new[] { pidsSub, memorySub })
+                Wait.Until(() => { try { Directory.Delete(sub); return true; } catch (IOException) { return false; } }, "the sub-cgroup to empty");
+        }
     }
 }
