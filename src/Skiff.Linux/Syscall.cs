@@ -5,7 +5,7 @@ public static class Syscall
 {
     public const long Read = 0, Write = 1, Close = 3, Fstat = 5, Poll = 7, Lseek = 8, RtSigaction = 13,
         RtSigprocmask = 14, Ioctl = 16, Dup3 = 292, Pipe2 = 293, Sendmsg = 46, Clone = 56, Execve = 59, Exit = 60,
-        Wait4 = 61, Kill = 62, Chdir = 80, Fchdir = 81, Umask = 95, Getpid = 39, Setresuid = 117,
+        Wait4 = 61, Kill = 62, Getppid = 110, Chdir = 80, Fchdir = 81, Umask = 95, Getpid = 39, Setresuid = 117,
         Setresgid = 119, Setgroups = 116, Setsid = 112, Capset = 126, Personality = 135, Chroot = 161,
         Prctl = 157, PivotRoot = 155, Mount = 165, Umount2 = 166, Sethostname = 170, Setdomainname = 171,
         Keyctl = 250, Openat = 257, Mkdirat = 258, Mknodat = 259, Fchownat = 260, Newfstatat = 262,

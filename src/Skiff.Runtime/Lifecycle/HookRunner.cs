@@ -57,14 +57,31 @@ public static unsafe class HookRunner
         }
     }
 
+    /// <summary>
+    /// The runtime's own executable (/proc/self/exe) when it can serve as <see cref="HookTrampoline"/>,
+    /// so hooks die with a killed runtime; null (a library used in-process) spawns hooks directly.
+    /// </summary>
+    public static string? Trampoline { get; set; }
+
     private static int Spawn(Hook hook, int stdinFd)
     {
         IReadOnlyList<string> args = hook.Args is { Count: > 0 } a ? a : [hook.Path];
         IReadOnlyList<string> env = hook.Env ?? [];
+        string program = hook.Path;
+        if (Trampoline is { } trampoline)
+        {
+            // Said here, as posix_spawn would, rather than as an exit status of the trampoline.
+            if (!File.Exists(hook.Path))
+                throw new SystemCallException($"starting hook {hook.Path}", Errno.ENOENT);
+            if ((File.GetUnixFileMode(hook.Path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
+                throw new SystemCallException($"starting hook {hook.Path}", Errno.EACCES);
+            args = [trampoline, HookTrampoline.Verb, Environment.ProcessId.ToString(), hook.Path, .. args];
+            program = trampoline;
+        }
         nint[] native = new nint[args.Count + env.Count + 3];
         try
         {
-            byte* path = Utf8(hook.Path, native, 0);
+            byte* path = Utf8(program, native, 0);
             byte** argv = stackalloc byte*[args.Count + 1];
             for (int i = 0; i < args.Count; i++) argv[i] = Utf8(args[i], native, 1 + i);
             argv[args.Count] = null;

@@ -195,35 +195,52 @@ public sealed class LifecycleTests(Suite suite)
         Assert.Contains(child, CgroupFs.ProcessesIn(c.CgroupsPath));
     }
 
-    [SkiffOnlyFact("runc 1.1.5 leaves the cgroup of a create killed mid-way")]
+    [SkiffOnlyFact("runc 1.1.5 leaves the cgroup of a create killed mid-way, and its hook running")]
     public void Runtime_killed_in_the_middle_of_create_leaves_nothing_delete_force_cannot_clean()
     {
         using var c = new TestContainer(suite);
         var inHook = Path.Combine(c.Dir, "in-hook");
         var release = Path.Combine(c.Dir, "release");
-        var hookDone = Path.Combine(c.Dir, "hook-done");
         c.OnDispose(() => File.WriteAllText(release, ""));
         // A createRuntime hook holds create mid-way, with namespaces, cgroup and state being made.
         c.Spec.Hooks = new Hooks
         {
-            CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"touch {inHook}; while [ ! -e {release} ]; do sleep 0.05; done; touch {hookDone}"] }],
+            CreateRuntime = [new Hook { Path = "/bin/sh", Args = ["sh", "-c", $"echo $$ > {inHook}.tmp; mv {inHook}.tmp {inHook}; while [ ! -e {release} ]; do sleep 0.05; done"] }],
         };
         c.Shell("sleep 600");
         c.WriteConfig();
 
+        int hook;
         using (var create = c.Cli.Start(new CliOptions(), "create", "--bundle", c.BundleDir, "--pid-file", c.PidFile, c.Id))
         {
-            Wait.ForFile(inHook);
+            hook = int.Parse(Wait.ForFile(inHook).Trim());
             Native.Kill(create.Pid, 9);
             create.WaitForExit(TimeSpan.FromSeconds(30));
         }
-        File.WriteAllText(release, "");
-        // The orphaned hook must see the release before the test's directory goes away, or it loops on.
-        Wait.ForFile(hookDone);
+        // The hook dies with the runtime (parent-death signal), it is not left looping.
+        Wait.Until(() => !HostProcesses.IsAlive(hook), $"hook {hook} to die with the killed runtime");
 
         c.Delete(force: true);
 
         c.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public void A_hook_keeps_its_own_argv0_and_gets_a_clean_signal_state()
+    {
+        using var c = new TestContainer(suite);
+        var seen = Path.Combine(c.Dir, "seen");
+        // SigIgn and SigBlk of the hook itself: nothing of the runtime's ignored or blocked signals.
+        c.Spec.Hooks = new Hooks
+        {
+            Prestart = [new Hook { Path = "/bin/sh", Args = ["my-hook-name", "-c", $"{{ echo $0; grep -E '^Sig(Ign|Blk):' /proc/$$/status; }} > {seen}"] }],
+        };
+        c.Shell("true");
+        c.Output();
+        var lines = File.ReadAllLines(seen);
+        Assert.Equal("my-hook-name", lines[0]);
+        Assert.Equal("SigBlk:\t0000000000000000", lines[1]);
+        Assert.Equal("SigIgn:\t0000000000000000", lines[2]);
     }
 
     [Fact]

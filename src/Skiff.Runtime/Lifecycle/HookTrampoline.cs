@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Skiff.Linux;
+
+namespace Skiff.Runtime.Lifecycle;
+
+/// <summary>
+/// Runtime-namespace hooks must die with the runtime: a hook left running after the runtime was
+/// killed mid-create holds the half-made container's resources (and loops on, if it waits for
+/// something). posix_spawn cannot ask for a parent-death signal, so the runtime's own executable
+/// spawns itself as this trampoline, which sets PR_SET_PDEATHSIG, gives the hook a clean signal
+/// state and execs it: the hook keeps the pid (timeouts still kill it) and its own argv[0].
+/// </summary>
+public static unsafe class HookTrampoline
+{
+    /// <summary>argv[1] of the trampoline: [exe, Verb, runtime pid, hook path, hook argv...].</summary>
+    public const string Verb = "__skiff-hook";
+
+    private const int PR_SET_PDEATHSIG = 1, SIG_SETMASK = 2;
+
+    public static bool Handles(IReadOnlyList<string> args) => args.Count >= 4 && args[0] == Verb;
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        int runtime = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        string path = args[2];
+        Interop.Libc.Prctl(PR_SET_PDEATHSIG, Signal.SIGKILL, 0, 0, 0);
+        // The runtime may have died before the signal was armed: then nobody waits for this hook.
+        if (Interop.Libc.Syscall(Syscall.Getppid, 0, 0, 0, 0, 0, 0) != runtime) return 1;
+
+        // The .NET runtime ignores SIGPIPE and installs handlers; execve keeps ignored signals
+        // ignored and the mask as it is, so both are reset for the hook.
+        long* defaultAction = stackalloc long[4];
+        new Span<long>(defaultAction, 4).Clear();
+        for (int signal = 1; signal <= 64; signal++)
+            if (signal is not (Signal.SIGKILL or 19 /* SIGSTOP */))
+                Interop.Libc.Syscall(Syscall.RtSigaction, signal, (long)defaultAction, 0, 8, 0, 0);
+        ulong none = 0;
+        Interop.Libc.Syscall(Syscall.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0, 0);
+
+        // The hook's environment is this process's, exactly as the runtime handed it over.
+        string[] env = File.ReadAllText("/proc/self/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        byte* file = Utf8(path);
+        byte** argv = Vector(args.Skip(3).ToArray());
+        byte** envp = Vector(env);
+        Interop.Libc.Syscall(Syscall.Execve, (long)file, (long)argv, (long)envp, 0, 0, 0);
+        Console.Error.WriteLine($"skiff-runc: hook {path}: exec: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+        return 127;
+    }
+
+    private static byte** Vector(string[] items)
+    {
+        byte** vector = (byte**)NativeMemory.Alloc((nuint)(items.Length + 1), (nuint)sizeof(byte*));
+        for (int i = 0; i < items.Length; i++) vector[i] = Utf8(items[i]);
+        vector[items.Length] = null;
+        return vector;
+    }
+
+    /// <summary>Never freed: the process either becomes the hook or exits.</summary>
+    private static byte* Utf8(string text)
+    {
+        int count = Encoding.UTF8.GetByteCount(text);
+        byte* bytes = (byte*)NativeMemory.Alloc((nuint)count + 1);
+        Encoding.UTF8.GetBytes(text, new Span<byte>(bytes, count));
+        bytes[count] = 0;
+        return bytes;
+    }
+}
