@@ -90,6 +90,19 @@ public sealed class DevicesV2Tests : IDisposable
     }
 
     [Fact]
+    public void A_program_of_hundreds_of_rules_loads()
+    {
+        // The verifier's trace of such a program is far longer than any log buffer: loading with the
+        // log on was refused (ENOSPC) from about 200 rules.
+        var cgroup = OpenV2("many");
+        var rules = new List<DeviceCgroupRule> { new() { Allow = false, Access = "rwm" } };
+        for (int i = 0; i < 500; i++) rules.Add(new() { Allow = true, Type = "c", Major = 200 + i % 50, Minor = i, Access = "rw" });
+        cgroup.Apply(new LinuxResources { Devices = rules });
+        string output = Probe(cgroup, $"head -c1 /dev/zero >/dev/null && echo zero-ok; head -c1 {Disk} >/dev/null 2>&1 && echo disk-open || echo disk-denied");
+        Assert.Equal("zero-ok\ndisk-denied", output);
+    }
+
+    [Fact]
     public void The_program_is_a_prologue_a_block_per_exception_and_the_default()
     {
         var empty = DeviceFilterProgram.Compile(DeviceState.From([]));

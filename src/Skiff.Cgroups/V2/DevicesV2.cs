@@ -64,36 +64,53 @@ internal sealed unsafe class DevicesV2 : IV2Controller
         return new ReadOnlySpan<uint>(ids, (int)Math.Min(count, 64)).ToArray();
     }
 
+    /// <summary>
+    /// Loads the program without a verifier log: a level-1 log traces every instruction the verifier
+    /// walks, which costs time on every start and overflows any fixed buffer (ENOSPC, a refused load)
+    /// once a container has a few hundred device rules. Only a refused program is loaded again with
+    /// the log, to say why.
+    /// </summary>
     private static int Load(ulong[] instructions, string dir)
     {
-        byte[] license = "Apache-2.0\0"u8.ToArray();
+        long fd = TryLoad(instructions, null, 0);
+        if (fd >= 0) return (int)fd;
+        int errno = Errno.Last;
         const int logSize = 64 * 1024;
         byte* log = (byte*)NativeMemory.AllocZeroed(logSize);
         try
         {
-            fixed (ulong* code = instructions)
-            fixed (byte* licenseText = license)
-            {
-                byte* attr = stackalloc byte[120];
-                new Span<byte>(attr, 120).Clear();
-                *(uint*)(attr + 0) = ProgTypeCgroupDevice;
-                *(uint*)(attr + 4) = (uint)instructions.Length;
-                *(ulong*)(attr + 8) = (ulong)code;
-                *(ulong*)(attr + 16) = (ulong)licenseText;
-                *(uint*)(attr + 24) = 1; // log level: the verifier says why it refused
-                *(uint*)(attr + 28) = logSize;
-                *(ulong*)(attr + 32) = (ulong)log;
-                "skiff_devices"u8.CopyTo(new Span<byte>(attr + 48, 16));
-                long fd = Bpf(ProgLoad, attr, 120);
-                if (fd >= 0) return (int)fd;
-                int errno = Errno.Last;
-                string verifier = Marshal.PtrToStringUTF8((nint)log)?.Trim() ?? "";
-                throw Failure($"loading the device eBPF program for {dir}" + (verifier.Length > 0 ? $" (verifier: {verifier.Split('\n')[^1]})" : ""), errno);
-            }
+            fd = TryLoad(instructions, log, logSize);
+            // Refused the first time, it may pass now (a transient ENOMEM or EAGAIN): keep it then.
+            if (fd >= 0) return (int)fd;
+            string verifier = Marshal.PtrToStringUTF8((nint)log)?.Trim() ?? "";
+            throw Failure($"loading the device eBPF program for {dir}" + (verifier.Length > 0 ? $" (verifier: {verifier.Split('\n')[^1]})" : ""), errno);
         }
         finally
         {
             NativeMemory.Free(log);
+        }
+    }
+
+    /// <summary>One BPF_PROG_LOAD, with the verifier's level-1 log in <paramref name="log"/> when given: the fd, or -1.</summary>
+    private static long TryLoad(ulong[] instructions, byte* log, int logSize)
+    {
+        fixed (ulong* code = instructions)
+        fixed (byte* license = "Apache-2.0\0"u8)
+        {
+            byte* attr = stackalloc byte[120];
+            new Span<byte>(attr, 120).Clear();
+            *(uint*)(attr + 0) = ProgTypeCgroupDevice;
+            *(uint*)(attr + 4) = (uint)instructions.Length;
+            *(ulong*)(attr + 8) = (ulong)code;
+            *(ulong*)(attr + 16) = (ulong)license;
+            if (log is not null)
+            {
+                *(uint*)(attr + 24) = 1;
+                *(uint*)(attr + 28) = (uint)logSize;
+                *(ulong*)(attr + 32) = (ulong)log;
+            }
+            "skiff_devices"u8.CopyTo(new Span<byte>(attr + 48, 16));
+            return Bpf(ProgLoad, attr, 120);
         }
     }
 
