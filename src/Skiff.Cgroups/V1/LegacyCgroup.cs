@@ -51,16 +51,12 @@ internal sealed class LegacyCgroup : ICgroup
         }
     }
 
-    public void Apply(LinuxResources? r)
-    {
-        var request = ResourceRequest.ForCreate(r);
-        request.EnsureServed(Serves, _layout);
-        Write(request);
-    }
+    public void Apply(LinuxResources? r) => WriteServed(ResourceRequest.ForCreate(r));
 
-    public void Update(LinuxResources r)
+    public void Update(LinuxResources r) => WriteServed(ResourceRequest.ForUpdate(r));
+
+    private void WriteServed(ResourceRequest request)
     {
-        var request = ResourceRequest.ForUpdate(r);
         request.EnsureServed(Serves, _layout);
         Write(request);
     }

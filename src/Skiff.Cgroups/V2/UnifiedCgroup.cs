@@ -65,16 +65,12 @@ internal sealed class UnifiedCgroup : ICgroup
         if (_enableAll) EnableControllers(_layout.UnifiedControllers, required: false);
     }
 
-    public void Apply(LinuxResources? r)
-    {
-        var request = ResourceRequest.ForCreate(r);
-        request.EnsureServed(Serves, _layout);
-        Write(request);
-    }
+    public void Apply(LinuxResources? r) => WriteServed(ResourceRequest.ForCreate(r));
 
-    public void Update(LinuxResources r)
+    public void Update(LinuxResources r) => WriteServed(ResourceRequest.ForUpdate(r));
+
+    private void WriteServed(ResourceRequest request)
     {
-        var request = ResourceRequest.ForUpdate(r);
         request.EnsureServed(Serves, _layout);
         Write(request);
     }
@@ -82,6 +78,8 @@ internal sealed class UnifiedCgroup : ICgroup
     internal void Write(ResourceRequest request)
     {
         var needed = request.Needs().Select(n => n.Controller).Where(Serves).ToHashSet();
+        // The v2 half of a hybrid host usually has nothing to do (unified keys count as a need).
+        if (needed.Count == 0) return;
         // Create handed down what it could; a controller still missing is enabled now or explained.
         var available = Available();
         var missing = _layout.UnifiedControllers.Where(c => needed.Contains(c) && !available.Contains(c)).ToList();
