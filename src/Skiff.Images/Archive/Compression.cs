@@ -16,13 +16,6 @@ public static class Compression
         : head.StartsWith(ZstdMagic) ? LayerCompression.Zstd
         : LayerCompression.None;
 
-    public static LayerCompression FromMediaType(string mediaType) => mediaType switch
-    {
-        MediaTypes.OciLayerGzip or MediaTypes.OciForeignLayerGzip or MediaTypes.DockerLayerGzip or MediaTypes.DockerForeignLayerGzip => LayerCompression.Gzip,
-        MediaTypes.OciLayerZstd or MediaTypes.OciForeignLayerZstd => LayerCompression.Zstd,
-        _ => LayerCompression.None,
-    };
-
     public static string OciLayerMediaType(LayerCompression compression) => compression switch
     {
         LayerCompression.Gzip => MediaTypes.OciLayerGzip,
@@ -44,11 +37,4 @@ public static class Compression
             _ => whole,
         };
     }
-
-    public static Stream OpenCompressor(Stream destination, LayerCompression compression, bool leaveOpen = false) => compression switch
-    {
-        LayerCompression.Gzip => new GZipStream(destination, CompressionLevel.Fastest, leaveOpen),
-        LayerCompression.Zstd => new ZstdCompressionStream(destination, level: 3, leaveOpen),
-        _ => leaveOpen ? new NonClosingStream(destination) : destination,
-    };
 }

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
+using Skiff.Images.IO;
 
 namespace Skiff.Images.Archive;
 
@@ -11,7 +12,7 @@ namespace Skiff.Images.Archive;
 /// It follows the archive's block framing as TarReader does and counts real entries; if the two
 /// ever disagree about which entry is current, extraction stops rather than guess.
 /// </summary>
-internal sealed class PaxRawRecords(Stream inner) : Stream
+internal sealed class PaxRawRecords(Stream inner) : ReadOnlyStream
 {
     private const int BlockSize = 512;
     private const int MaxPaxBytes = 16 * 1024 * 1024;
@@ -42,8 +43,6 @@ internal sealed class PaxRawRecords(Stream inner) : Stream
         Observe(buffer[..n]);
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     private void Observe(ReadOnlySpan<byte> bytes)
     {
@@ -163,14 +162,4 @@ internal sealed class PaxRawRecords(Stream inner) : Stream
         }
         return result;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

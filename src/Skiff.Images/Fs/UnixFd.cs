@@ -1,4 +1,3 @@
-using Microsoft.Win32.SafeHandles;
 using Skiff.Linux;
 
 namespace Skiff.Images.Fs;
@@ -12,14 +11,6 @@ public sealed class UnixFd : IDisposable
 
     /// <summary>The path the kernel resolves this fd to, for calls that only take paths.</summary>
     public string ProcPath => $"/proc/self/fd/{Value}";
-
-    /// <summary>Hands the descriptor to a SafeFileHandle (for RandomAccess); this object forgets it.</summary>
-    public SafeFileHandle ToSafeFileHandle()
-    {
-        SafeFileHandle handle = new(Value, ownsHandle: true);
-        Value = -1;
-        return handle;
-    }
 
     public void Dispose()
     {

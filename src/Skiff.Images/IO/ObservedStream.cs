@@ -7,7 +7,7 @@ namespace Skiff.Images.IO;
 /// A read-only pass-through that counts and optionally hashes what flows through it, reporting
 /// progress: digests are checked as bytes stream, never by buffering a whole layer.
 /// </summary>
-public sealed class ObservedStream(Stream inner, string? hashAlgorithm = null, Action<long>? progress = null, bool leaveOpen = false) : Stream
+public sealed class ObservedStream(Stream inner, string? hashAlgorithm = null, Action<long>? progress = null, bool leaveOpen = false) : ReadOnlyStream
 {
     private readonly IncrementalHash? _hash = hashAlgorithm switch
     {
@@ -26,8 +26,6 @@ public sealed class ObservedStream(Stream inner, string? hashAlgorithm = null, A
         Observe(buffer[..n]);
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -63,14 +61,4 @@ public sealed class ObservedStream(Stream inner, string? hashAlgorithm = null, A
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

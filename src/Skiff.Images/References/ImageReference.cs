@@ -33,8 +33,6 @@ public sealed partial record ImageReference(string Registry, string Repository, 
 
     public ImageReference WithTag(string tag) => this with { Tag = tag, Digest = null };
 
-    public ImageReference WithDigest(Digest digest) => this with { Tag = null, Digest = digest };
-
     /// <summary>Parse a user's reference; a missing tag stays missing (callers decide on "latest").</summary>
     public static ImageReference Parse(string text, string defaultRegistry = DockerHub) =>
         TryParse(text, defaultRegistry, out ImageReference? reference, out string? error)
