@@ -46,15 +46,9 @@ public sealed partial class ContainerRuntime
         {
             var namespaces = OpenNamespaces(record, spec, fds);
             var (parentSocket, childSocket) = SocketPair(Native.SOCK_SEQPACKET);
+            fds.Add(parentSocket);
             fds.Add(childSocket);
-            int console = -1, consoleReceiver = -1;
-            if (process.Terminal)
-            {
-                if (o.ConsoleSocket is not null) console = HostFiles.ConnectUnix(o.ConsoleSocket);
-                else (consoleReceiver, console) = SocketPair(Native.SOCK_STREAM);
-                fds.Add(console);
-                if (consoleReceiver >= 0) fds.Add(consoleReceiver);
-            }
+            var (console, consoleReceiver) = process.Terminal ? OpenConsole(o.ConsoleSocket, fds) : (-1, -1);
 
             LaunchPlan plan = LaunchPlanner.PlanExec(new ExecInputs(spec, process, childSocket, console)
             {
@@ -66,6 +60,7 @@ public sealed partial class ContainerRuntime
             // The process is a grandchild (it is forked inside the PID namespace): adopt it to wait for it.
             if (!o.Detach) Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
             var sessionSpec = new Spec { OciVersion = spec.OciVersion, Process = process, Linux = spec.Linux };
+            fds.Remove(parentSocket); // the session owns it from here
             using var session = new LaunchSession(plan, sessionSpec, cgroup, parentSocket, -1, () => record.ToState(status))
             {
                 Placement = placement,

@@ -280,16 +280,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         }
 
         int console = -1;
-        if (spec.Process!.Terminal)
-        {
-            if (o.ConsoleSocket is not null) console = HostFiles.ConnectUnix(o.ConsoleSocket);
-            else
-            {
-                (launched.ConsoleReceiver, console) = SocketPair(Native.SOCK_STREAM);
-                launched.Fds.Add(launched.ConsoleReceiver);
-            }
-            launched.Fds.Add(console);
-        }
+        if (spec.Process!.Terminal) (console, launched.ConsoleReceiver) = OpenConsole(o.ConsoleSocket, launched.Fds);
 
         int state = Interop.Libc.MemfdCreate("skiff-hook-state", 1 /* MFD_CLOEXEC */);
         if (state < 0) throw SystemCallException.Last("memfd_create");
@@ -305,6 +296,23 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             namespaces[ns.Type] = fd;
         }
         return new LaunchFds(childSocket, startFd, !foreground, console, state) { Namespaces = namespaces };
+    }
+
+    /// <summary>
+    /// Where the child sends its pty master: the caller's --console-socket, or a socket pair whose
+    /// other end (Receiver) gets it for us to relay. Both ends are added to fds, to be closed.
+    /// </summary>
+    private static (int Console, int Receiver) OpenConsole(string? socketPath, List<int> fds)
+    {
+        int console, receiver = -1;
+        if (socketPath is not null) console = HostFiles.ConnectUnix(socketPath, "console socket");
+        else
+        {
+            (receiver, console) = SocketPair(Native.SOCK_STREAM);
+            fds.Add(receiver);
+        }
+        fds.Add(console);
+        return (console, receiver);
     }
 
     private static unsafe (int, int) SocketPair(int type)

@@ -45,15 +45,8 @@ internal sealed unsafe class ConsoleRelay : IDisposable
     public static int ReceiveMaster(int socket)
     {
         byte* data = stackalloc byte[256];
-        long* control = stackalloc long[8];
-        Interop.IoVec iov = new() { Base = data, Length = 256 };
-        Interop.MsgHdr message = new() { Iov = &iov, IovLength = 1, Control = control, ControlLength = 64 };
-        nint n = Interop.Libc.RecvMsg(socket, &message, 0x40000000 /* MSG_CMSG_CLOEXEC */);
-        if (n < 0) throw SystemCallException.Last("receiving the console from the container");
-        int* header = (int*)control;
-        if (message.ControlLength < 20 || header[2] != Native.SOL_SOCKET || header[3] != Native.SCM_RIGHTS)
-            throw new RuntimeException("the container did not send its console");
-        return header[4];
+        if (FdPassing.Receive(socket, data, 256, out int master) < 0) throw SystemCallException.Last("receiving the console from the container");
+        return master >= 0 ? master : throw new RuntimeException("the container did not send its console");
     }
 
     /// <summary>Waits (briefly) for the last output of an exited process to reach our stdout.</summary>

@@ -7,22 +7,26 @@ namespace Skiff.Runtime;
 /// <summary>Host objects the parent opens for the child.</summary>
 internal static unsafe class HostFiles
 {
-    /// <summary>Connects to a --console-socket (a unix stream socket the caller listens on).</summary>
-    public static int ConnectUnix(string path)
+    /// <summary>Connects to a unix stream socket someone listens on (--console-socket, a seccomp agent).</summary>
+    /// <param name="what">What the socket is, for the error message.</param>
+    public static int ConnectUnix(string path, string what)
     {
         byte[] name = Encoding.UTF8.GetBytes(path);
-        if (name.Length >= 108) throw new RuntimeException($"console socket path {path} is too long for a unix socket");
+        if (name.Length >= 108) throw new RuntimeException($"{what} path {path} is too long for a unix socket");
         int fd = Interop.Libc.Socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0);
         if (fd < 0) throw SystemCallException.Last("socket");
         byte* address = stackalloc byte[110];
         new Span<byte>(address, 110).Clear();
         address[0] = Native.AF_UNIX;
         name.CopyTo(new Span<byte>(address + 2, 108));
-        if (Interop.Libc.Connect(fd, address, 2 + name.Length + 1) != 0)
+        int r;
+        do r = Interop.Libc.Connect(fd, address, 2 + name.Length + 1);
+        while (r < 0 && Errno.Last == Errno.EINTR);
+        if (r != 0)
         {
             int errno = Errno.Last;
             Interop.Libc.Close(fd);
-            throw new SystemCallException($"connecting to console socket {path}", errno);
+            throw new SystemCallException($"connecting to {what} {path}", errno);
         }
         return fd;
     }

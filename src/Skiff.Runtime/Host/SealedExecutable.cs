@@ -97,31 +97,10 @@ public static unsafe class SealedExecutable
     /// <summary>execveat the sealed file with this process's own argv and environment.</summary>
     private static void Reexecute(int fd)
     {
-        byte** argv = NulSeparated(File.ReadAllBytes("/proc/self/cmdline"));
-        byte** envp = NulSeparated(File.ReadAllBytes("/proc/self/environ"));
+        byte** argv = ExecVector.FromNulSeparated(File.ReadAllBytes("/proc/self/cmdline"));
+        byte** envp = ExecVector.FromNulSeparated(File.ReadAllBytes("/proc/self/environ"));
         byte empty = 0;
         Interop.Libc.Syscall(Syscall.Execveat, fd, (long)&empty, (long)argv, (long)envp, AT_EMPTY_PATH, 0);
         throw SystemCallException.Last("re-executing the runtime from its sealed copy");
-    }
-
-    /// <summary>A NULL-terminated vector over NUL-separated strings (never freed: the process is replaced).</summary>
-    private static byte** NulSeparated(byte[] data)
-    {
-        byte* text = (byte*)NativeMemory.Alloc((nuint)data.Length + 1);
-        data.CopyTo(new Span<byte>(text, data.Length));
-        text[data.Length] = 0;
-        int count = 0;
-        for (int i = 0; i < data.Length; i++) if (data[i] == 0) count++;
-        if (data.Length > 0 && data[^1] != 0) count++;
-        byte** vector = (byte**)NativeMemory.Alloc((nuint)(count + 1), (nuint)sizeof(byte*));
-        int n = 0;
-        for (int start = 0; start < data.Length;)
-        {
-            vector[n++] = text + start;
-            while (start < data.Length && data[start] != 0) start++;
-            start++;
-        }
-        vector[n] = null;
-        return vector;
     }
 }

@@ -59,10 +59,10 @@ internal static unsafe partial class ChildRoutine
     /// </summary>
     private static long ExecLabel(RawStep* s, byte* statfs)
     {
-        long proc = Sys(Sc.Openat, AT_FDCWD, (long)ProcLiteral, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        long proc = OpenProcfs(statfs);
         if (proc < 0) return proc;
-        long fd = IsProcfs(proc, statfs) ? OpenAttribute(proc, s->S1) : -EXDEV;
-        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null) fd = OpenAttribute(proc, s->S3);
+        long fd = OpenBeneathProc(proc, s->S1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null) fd = OpenBeneathProc(proc, s->S3, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
         Sys(Sc.Close, proc);
         if (fd < 0) return fd;
         long r = IsProcfs(fd, statfs) ? 0 : -EXDEV;
@@ -73,16 +73,6 @@ internal static unsafe partial class ChildRoutine
         }
         Sys(Sc.Close, fd);
         return r < 0 ? r : 0;
-    }
-
-    /// <summary>openat2 beneath /proc with no mount crossed (a bind mount on the way gives EXDEV) and no magic link followed.</summary>
-    private static long OpenAttribute(long proc, byte* relative)
-    {
-        ulong* how = stackalloc ulong[3];
-        how[0] = (ulong)(O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-        how[1] = 0;
-        how[2] = (ulong)(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
-        return Sys(Sc.Openat2, proc, (long)relative, (long)how, 24);
     }
 
     private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && *(long*)statfs == PROC_SUPER_MAGIC;

@@ -74,7 +74,7 @@ internal static unsafe partial class ChildRoutine
                         if (keep[k] >= from) from = keep[k] + 1;
                     }
                     if (r >= 0) r = Sys(Sc.CloseRange, from, uint.MaxValue, 0);
-                    if (r >= 0) r = proc = (int)OpenHostProc(stat);
+                    if (r >= 0) r = proc = (int)OpenProcfs(stat);
                     break;
                 }
                 case StepKind.WaitParent:
@@ -293,24 +293,27 @@ internal static unsafe partial class ChildRoutine
     }
 
     /// <summary>
-    /// The host's procfs, opened before any namespace is joined and verified to be procfs: writes
-    /// meant for /proc go through it, so a mount namespace joined later (whose /proc, /proc/sys or
-    /// /proc/self/... its owner may have covered with a volume) cannot redirect them (CVE-2025-52881).
+    /// /proc of the mount namespace the child is in, verified to be procfs. Opened first thing, it
+    /// is the host's: writes meant for /proc go through it, so a mount namespace joined later (whose
+    /// /proc, /proc/sys or /proc/self/... its owner may have covered with a volume) cannot redirect
+    /// them (CVE-2025-52881). Opened after pivot_root, it is the container's (LSM labels).
     /// </summary>
-    private static long OpenHostProc(byte* statfs)
+    private static long OpenProcfs(byte* statfs)
     {
-        ReadOnlySpan<byte> path = "/proc"u8;
-        byte* name = stackalloc byte[8];
-        for (int i = 0; i < path.Length; i++) name[i] = path[i];
-        name[path.Length] = 0;
-        long fd = Sys(Sc.Openat, AT_FDCWD, (long)name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) return fd;
-        if (Sys(Sc.Fstatfs, fd, (long)statfs) < 0 || *(long*)statfs != 0x9fa0 /* PROC_SUPER_MAGIC */)
-        {
-            Sys(Sc.Close, fd);
-            return -Skiff.Linux.Errno.ENXIO;
-        }
-        return fd;
+        long fd = Sys(Sc.Openat, AT_FDCWD, (long)ProcLiteral, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || IsProcfs(fd, statfs)) return fd;
+        Sys(Sc.Close, fd);
+        return -Skiff.Linux.Errno.ENXIO;
+    }
+
+    /// <summary>openat2 beneath a procfs handle with no mount crossed (a bind mount on the way gives EXDEV) and no magic link followed.</summary>
+    private static long OpenBeneathProc(long proc, byte* relative, long flags)
+    {
+        ulong* how = stackalloc ulong[3];
+        how[0] = (ulong)flags;
+        how[1] = 0;
+        how[2] = (ulong)(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+        return Sys(Sc.Openat2, proc, (long)relative, (long)how, 24);
     }
 
     /// <summary>Static byte literals the child needs; UTF-8 literals live in the image's read-only data.</summary>
@@ -384,14 +387,7 @@ internal static unsafe partial class ChildRoutine
         ReadOnlySpan<byte> prefix = "/proc/"u8;
         int matched = 0;
         while (matched < prefix.Length && file[matched] == prefix[matched]) matched++;
-        if (proc >= 0 && matched == prefix.Length)
-        {
-            ulong* how = stackalloc ulong[3];
-            how[0] = O_WRONLY | O_CLOEXEC;
-            how[1] = 0;
-            how[2] = (ulong)(RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
-            fd = Sys(Sc.Openat2, proc, (long)(file + prefix.Length), (long)how, 24);
-        }
+        if (proc >= 0 && matched == prefix.Length) fd = OpenBeneathProc(proc, file + prefix.Length, O_WRONLY | O_CLOEXEC);
         else fd = Sys(Sc.Openat, AT_FDCWD, (long)file, O_WRONLY | O_CLOEXEC);
         if (fd < 0) return fd;
         long r = Sys(Sc.Write, fd, (long)data, length);

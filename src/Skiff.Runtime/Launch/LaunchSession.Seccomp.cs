@@ -6,22 +6,17 @@ namespace Skiff.Runtime.Launch;
 /// <summary>The parent's half of the seccomp notify hand-over: the child's listener fd goes on to listenerPath.</summary>
 internal sealed unsafe partial class LaunchSession
 {
-    private const int MSG_CMSG_CLOEXEC = 0x40000000;
-
     /// <summary>An fd that came with the last message, until a handler takes it.</summary>
     private int _receivedFd = -1;
 
     /// <summary>read(2) would drop an SCM_RIGHTS fd on the floor: every message is taken with recvmsg.</summary>
     private nint ReadMessage(SyncMessage* message)
     {
-        long* control = stackalloc long[3]; // room for one cmsghdr carrying one fd
-        Interop.IoVec iov = new() { Base = message, Length = (nuint)sizeof(SyncMessage) };
-        Interop.MsgHdr header = new() { Iov = &iov, IovLength = 1, Control = control, ControlLength = 24 };
-        nint n = Interop.Libc.RecvMsg(_parentSocket, &header, MSG_CMSG_CLOEXEC);
-        if (n > 0 && header.ControlLength >= 20 && ((int*)control)[2] == Native.SOL_SOCKET && ((int*)control)[3] == Native.SCM_RIGHTS)
+        nint n = FdPassing.Receive(_parentSocket, message, (nuint)sizeof(SyncMessage), out int fd);
+        if (fd >= 0)
         {
-            if (_receivedFd >= 0) Interop.Libc.Close(_receivedFd);
-            _receivedFd = ((int*)control)[4];
+            CloseReceivedFd();
+            _receivedFd = fd;
         }
         return n;
     }

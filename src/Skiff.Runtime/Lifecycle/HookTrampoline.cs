@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using Skiff.Linux;
 
 namespace Skiff.Runtime.Lifecycle;
@@ -39,30 +37,11 @@ public static unsafe class HookTrampoline
         Interop.Libc.Syscall(Syscall.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0, 0);
 
         // The hook's environment is this process's, exactly as the runtime handed it over.
-        string[] env = File.ReadAllText("/proc/self/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        byte* file = Utf8(path);
-        byte** argv = Vector(args.Skip(3).ToArray());
-        byte** envp = Vector(env);
+        byte** envp = ExecVector.FromNulSeparated(File.ReadAllBytes("/proc/self/environ"));
+        byte** argv = ExecVector.Of(args.Skip(3));
+        byte* file = ExecVector.Of([path])[0];
         Interop.Libc.Syscall(Syscall.Execve, (long)file, (long)argv, (long)envp, 0, 0, 0);
-        Console.Error.WriteLine($"skiff-runc: hook {path}: exec: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+        Console.Error.WriteLine($"skiff-runc: hook {path}: exec: {Errno.Describe(Errno.Last)}");
         return 127;
-    }
-
-    private static byte** Vector(string[] items)
-    {
-        byte** vector = (byte**)NativeMemory.Alloc((nuint)(items.Length + 1), (nuint)sizeof(byte*));
-        for (int i = 0; i < items.Length; i++) vector[i] = Utf8(items[i]);
-        vector[items.Length] = null;
-        return vector;
-    }
-
-    /// <summary>Never freed: the process either becomes the hook or exits.</summary>
-    private static byte* Utf8(string text)
-    {
-        int count = Encoding.UTF8.GetByteCount(text);
-        byte* bytes = (byte*)NativeMemory.Alloc((nuint)count + 1);
-        Encoding.UTF8.GetBytes(text, new Span<byte>(bytes, count));
-        bytes[count] = 0;
-        return bytes;
     }
 }
