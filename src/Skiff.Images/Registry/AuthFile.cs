@@ -131,10 +131,23 @@ public sealed class AuthFile(string path)
     {
         string? directory = System.IO.Path.GetDirectoryName(path);
         if (directory is { Length: > 0 }) Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
+        // Created 0600 (never readable by others, even for a moment) under a name no other login shares.
+        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        FileStreamOptions options = new()
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        try
+        {
+            using (FileStream file = new(temporary, options))
+                file.Write(Encoding.UTF8.GetBytes(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
     }
 }
 

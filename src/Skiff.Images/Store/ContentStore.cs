@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Skiff.Images.Fs;
+using Skiff.Images.IO;
 using Skiff.Images.Oci;
 
 namespace Skiff.Images.Store;
@@ -41,7 +42,7 @@ public sealed class ContentStore(StoreLayout layout)
     {
         Digest digest = Digest.Sha256(content);
         if (Exists(digest)) return digest;
-        string temporary = TemporaryPath(digest);
+        string temporary = NewTemporaryPath();
         try
         {
             using (FileStream file = new(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -61,32 +62,22 @@ public sealed class ContentStore(StoreLayout layout)
     /// <summary>Stores content read from a stream, checked against <paramref name="expected"/> when given.</summary>
     public Digest Write(Stream source, Digest? expected = null, long? expectedSize = null, Action<long>? progress = null)
     {
-        string algorithm = expected?.Algorithm ?? "sha256";
-        string temporary = Path.Combine(layout.Ingest, $"tmp-{Guid.NewGuid():N}");
+        string temporary = NewTemporaryPath();
         try
         {
             Digest digest;
             using (FileStream file = new(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
-            using (IncrementalHash hash = IncrementalHash.CreateHash(algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256))
+            using (ObservedStream observed = new(source, expected?.Algorithm ?? "sha256", progress, leaveOpen: true))
             {
-                byte[] buffer = new byte[256 * 1024];
-                long total = 0;
-                int read;
-                while ((read = source.Read(buffer)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    file.Write(buffer, 0, read);
-                    total += read;
-                    progress?.Invoke(total);
-                }
+                observed.CopyTo(file, 256 * 1024);
                 file.Flush(flushToDisk: true);
-                digest = Digest.FromHash(algorithm, hash.GetHashAndReset());
+                digest = observed.Digest;
                 if (expected is { } e && e != digest)
                     throw new ImageException($"blob {e}: digest mismatch: content is {digest}");
-                if (expectedSize is { } size && size != total)
-                    throw new ImageException($"blob {digest}: size mismatch: expected {size} bytes, got {total}");
+                if (expectedSize is { } size && size != observed.BytesRead)
+                    throw new ImageException($"blob {digest}: size mismatch: expected {size} bytes, got {observed.BytesRead}");
             }
-            if (!Exists(digest)) File.Move(temporary, layout.Blob(digest), overwrite: true);
+            Adopt(temporary, digest);
             return digest;
         }
         finally
@@ -117,15 +108,11 @@ public sealed class ContentStore(StoreLayout layout)
     public string NewTemporaryPath() => Path.Combine(layout.Ingest, $"tmp-{Guid.NewGuid():N}");
 
     /// <summary>Moves a finished file whose digest the caller computed while writing it into blobs/.</summary>
-    public void Adopt(string path, Digest digest) => Commit(path, digest);
-
-    internal void Commit(string partialPath, Digest digest)
+    public void Adopt(string path, Digest digest)
     {
-        if (!Exists(digest)) File.Move(partialPath, layout.Blob(digest), overwrite: true);
-        else File.Delete(partialPath);
+        if (!Exists(digest)) File.Move(path, layout.Blob(digest), overwrite: true);
+        else File.Delete(path);
     }
-
-    private string TemporaryPath(Digest digest) => Path.Combine(layout.Ingest, $"tmp-{digest.Hex}-{Guid.NewGuid():N}");
 
     /// <summary>Every blob digest in the store.</summary>
     public IEnumerable<Digest> List()
@@ -220,7 +207,7 @@ public sealed class BlobIngest : IDisposable
         }
         _file.Dispose();
         _file = null;
-        _store.Commit(_partial, Digest);
+        _store.Adopt(_partial, Digest);
     }
 
     public void Dispose()
