@@ -75,17 +75,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         long size = chainIds.Sum(chain => stores.Snapshots.Info(chain)?.Size ?? 0);
         ImageRecord record = stores.Metadata.Update(records =>
         {
-            ImageRecord entry = records.Images.FirstOrDefault(r => r.ManifestDigest == chosen.Digest.ToString()) ?? AddRecord(records);
-            entry.Id = configDigest.ToString();
-            entry.ManifestDigest = chosen.Digest.ToString();
-            entry.ManifestMediaType = chosen.MediaType;
-            entry.ManifestSize = chosen.Content.Length;
-            entry.IndexDigest = indexDigest?.ToString() ?? entry.IndexDigest;
-            entry.Layers = [.. manifest.Layers.Select(l => l.Digest)];
-            entry.ChainIds = [.. chainIds.Select(c => c.ToString())];
-            entry.Created = config.Created;
-            entry.Size = size;
-            entry.Platform = config.Platform.ToString();
+            ImageRecord entry = ImageRegistrar.Upsert(records, chosen.Digest, chosen.MediaType, chosen.Content.Length, indexDigest, manifest, config, chainIds, size);
             string pinned = $"{reference.Name}@{indexDigest ?? chosen.Digest}";
             foreach (ImageRecord other in records.Images)
                 if (!ReferenceEquals(other, entry)) other.RepoDigests.Remove(pinned);
@@ -104,13 +94,6 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             ? $"Status: Downloaded newer image for {reference.FamiliarString}"
             : $"Status: Image is up to date for {reference.FamiliarString}");
         return new PullResult(record, reference, updated);
-    }
-
-    private static ImageRecord AddRecord(ImageRecordsFile records)
-    {
-        ImageRecord record = new() { Added = DateTimeOffset.UtcNow };
-        records.Images.Add(record);
-        return record;
     }
 
     /// <summary>Downloads missing blobs in parallel; unpacks missing snapshots in layer order.</summary>

@@ -41,22 +41,30 @@ public sealed class ImageRegistrar(ImageStores stores)
         long unpacked = chainIds.Sum(chain => stores.Snapshots.Info(chain)?.Size ?? 0);
         return stores.Metadata.Update(records =>
         {
-            ImageRecord record = records.Images.FirstOrDefault(r => r.ManifestDigest == manifestDigest.ToString()) ?? Add(records);
-            record.Id = configDigest.ToString();
-            record.ManifestDigest = manifestDigest.ToString();
-            record.ManifestMediaType = mediaType;
-            record.ManifestSize = manifestBytes.Length;
-            record.IndexDigest = indexDigest?.ToString() ?? record.IndexDigest;
-            record.Layers = [.. manifest.Layers.Select(l => l.Digest)];
-            record.ChainIds = [.. chainIds.Select(c => c.ToString())];
-            record.Created = config.Created;
-            record.Size = unpacked;
-            record.Platform = config.Platform.ToString();
+            ImageRecord record = Upsert(records, manifestDigest, mediaType, manifestBytes.Length, indexDigest, manifest, config, chainIds, unpacked);
             foreach (string digest in repoDigests)
                 if (!record.RepoDigests.Contains(digest)) record.RepoDigests.Add(digest);
             foreach (string tag in repoTags) ImageCatalog.MoveTag(records, record, tag);
             return record;
         });
+    }
+
+    /// <summary>The record of <paramref name="manifestDigest"/> (added if new), filled from its manifest and config; names are the caller's.</summary>
+    internal static ImageRecord Upsert(ImageRecordsFile records, Digest manifestDigest, string mediaType, int manifestSize, Digest? indexDigest,
+        Manifest manifest, ImageConfig config, List<Digest> chainIds, long unpackedSize)
+    {
+        ImageRecord record = records.Images.FirstOrDefault(r => r.ManifestDigest == manifestDigest.ToString()) ?? Add(records);
+        record.Id = manifest.Config.ParsedDigest.ToString();
+        record.ManifestDigest = manifestDigest.ToString();
+        record.ManifestMediaType = mediaType;
+        record.ManifestSize = manifestSize;
+        record.IndexDigest = indexDigest?.ToString() ?? record.IndexDigest;
+        record.Layers = [.. manifest.Layers.Select(l => l.Digest)];
+        record.ChainIds = [.. chainIds.Select(c => c.ToString())];
+        record.Created = config.Created;
+        record.Size = unpackedSize;
+        record.Platform = config.Platform.ToString();
+        return record;
     }
 
     private static ImageRecord Add(ImageRecordsFile records)
