@@ -6,7 +6,7 @@ namespace Skiff.Cgroups.Tests;
 
 /// <summary>
 /// A private cgroup parent (/skiff-cgtest-&lt;random&gt;) in every hierarchy of this host, and the
-/// processes a test starts. Dispose kills those processes and removes the parent everywhere, whatever
+/// processes a test starts. The v2 guest's probe compiles this file too (tests/v2-guest/probe). Dispose kills those processes and removes the parent everywhere, whatever
 /// the test left behind.
 /// </summary>
 public sealed class CgroupSandbox : IDisposable
@@ -54,6 +54,16 @@ public sealed class CgroupSandbox : IDisposable
     }
 
     public Process StartSleep() => Start("exec sleep 1000");
+
+    /// <summary>Starts script behind a `read x`, puts it in the cgroup, then lets it go: the script runs only inside.</summary>
+    public Process StartIn(ICgroup cgroup, string script)
+    {
+        var process = Start("read x; " + script);
+        cgroup.AddProcess(process.Id);
+        process.StandardInput.WriteLine("go");
+        process.StandardInput.Flush();
+        return process;
+    }
 
     /// <summary>All directories this sandbox may have made, one per hierarchy.</summary>
     public IEnumerable<string> ParentDirs()

@@ -24,10 +24,7 @@ public sealed class DevicesV2Tests : IDisposable
 
     private string Probe(UnifiedCgroup cgroup, string script)
     {
-        var probe = _box.Start("read x; " + script);
-        cgroup.AddProcess(probe.Id);
-        probe.StandardInput.WriteLine("go");
-        probe.StandardInput.Flush();
+        var probe = _box.StartIn(cgroup, script);
         string output = probe.StandardOutput.ReadToEnd().Trim();
         probe.WaitForExit();
         return output;

@@ -15,10 +15,7 @@ public sealed class EffectTests : IDisposable
     {
         var cgroup = _box.CreateWith("bomb", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
         // Bounded to 40 forks; dash gives up at the first fork the kernel refuses, leaving the sleeps it made.
-        var bomb = _box.Start("read x; i=0; while [ $i -lt 40 ]; do sleep 300 >/dev/null 2>&1 & i=$((i+1)); done");
-        cgroup.AddProcess(bomb.Id);
-        bomb.StandardInput.WriteLine("go");
-        bomb.StandardInput.Flush();
+        var bomb = _box.StartIn(cgroup, "i=0; while [ $i -lt 40 ]; do sleep 300 >/dev/null 2>&1 & i=$((i+1)); done");
         Assert.True(bomb.WaitForExit(60_000));
         Assert.NotEqual(0, bomb.ExitCode);
         Assert.Contains("fork", bomb.StandardError.ReadToEnd(), StringComparison.OrdinalIgnoreCase);
@@ -37,10 +34,7 @@ public sealed class EffectTests : IDisposable
         // 10 ms every 100 ms: whatever the machine's load, the loop cannot use more than a tenth of the
         // wall clock (plus a period of slack), and the kernel records the throttling.
         var cgroup = _box.CreateWith("quota", new LinuxResources { Cpu = new CpuResources { Quota = 10000, Period = 100000 } });
-        var loop = _box.Start("read x; while :; do :; done");
-        cgroup.AddProcess(loop.Id);
-        loop.StandardInput.WriteLine("go");
-        loop.StandardInput.Flush();
+        _box.StartIn(cgroup, "while :; do :; done");
         string acct = _box.V1Dir("cpuacct", "quota");
         ulong before = ulong.Parse(CgroupSandbox.Read(acct, "cpuacct.usage"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -88,10 +82,7 @@ public sealed class EffectTests : IDisposable
         });
         // /dev/null is a runc default; the root disk is not, whatever its numbers.
         string disk = File.Exists("/dev/vda") ? "/dev/vda" : "/dev/sda";
-        var probe = _box.Start($"read x; head -c1 /dev/null && echo null-ok; head -c1 {disk} >/dev/null 2>&1 && echo disk-open || echo disk-denied");
-        cgroup.AddProcess(probe.Id);
-        probe.StandardInput.WriteLine("go");
-        probe.StandardInput.Flush();
+        var probe = _box.StartIn(cgroup, $"head -c1 /dev/null && echo null-ok; head -c1 {disk} >/dev/null 2>&1 && echo disk-open || echo disk-denied");
         Assert.Equal("null-ok", probe.StandardOutput.ReadLine());
         Assert.Equal("disk-denied", probe.StandardOutput.ReadLine());
     }

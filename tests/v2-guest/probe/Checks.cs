@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skiff.Cgroups.Events;
 using Skiff.Cgroups.Stats;
+using Skiff.Cgroups.Tests;
 using Skiff.Oci.Runtime;
 
 namespace Skiff.Cgroups.GuestProbe;
@@ -8,7 +9,7 @@ namespace Skiff.Cgroups.GuestProbe;
 /// <summary>The cgroup v2 checks: each resource read back from the kernel's files, and its effect where it can be seen.</summary>
 internal static class Checks
 {
-    public static List<(string Name, Action<Sandbox> Run)> All() =>
+    public static List<(string Name, Action<CgroupSandbox> Run)> All() =>
     [
         ("the host is unified with the usual controllers", LayoutIsUnified),
         ("nested create enables controllers down the tree; destroy removes what it made", NestedCreate),
@@ -36,7 +37,7 @@ internal static class Checks
         ("update changes limits of a cgroup with a running process", UpdateRunning),
     ];
 
-    private static void LayoutIsUnified(Sandbox box)
+    private static void LayoutIsUnified(CgroupSandbox box)
     {
         Expect.Equal(CgroupMode.Unified, box.Layout.Mode, "mode");
         Expect.Equal("/sys/fs/cgroup", box.Layout.UnifiedMountPoint, "cgroup2 mount");
@@ -44,78 +45,78 @@ internal static class Checks
             Expect.True(box.Layout.UnifiedControllers.Contains(c), $"controller {c} missing from {string.Join(' ', box.Layout.UnifiedControllers)}");
     }
 
-    private static void NestedCreate(Sandbox box)
+    private static void NestedCreate(CgroupSandbox box)
     {
         var cgroup = box.Open("a/b/c");
         cgroup.Create();
-        string available = Sandbox.Read(box.Dir("a/b/c"), "cgroup.controllers");
+        string available = CgroupSandbox.Read(box.V2Dir("a/b/c"), "cgroup.controllers");
         foreach (string c in new[] { "cpuset", "cpu", "io", "memory", "hugetlb", "pids" })
             Expect.True(available.Split(' ').Contains(c), $"{c} not enabled for the leaf (has: {available})");
-        Expect.Equal(box.Dir("a/b/c"), cgroup.UnifiedDirectory, "unified directory");
+        Expect.Equal(box.V2Dir("a/b/c"), cgroup.UnifiedDirectory, "unified directory");
         Expect.Equal("", cgroup.MountSources().Single().Name, "mount source name on a unified host");
         cgroup.Destroy();
         Expect.True(!Directory.Exists(box.Layout.UnifiedMountPoint + box.Parent), "the parents made by Create are gone");
     }
 
-    private static void ExistingReused(Sandbox box)
+    private static void ExistingReused(CgroupSandbox box)
     {
         box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
         var second = box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 6 } });
-        Expect.Equal("6", Sandbox.Read(box.Dir("again"), "pids.max"), "pids.max");
+        Expect.Equal("6", CgroupSandbox.Read(box.V2Dir("again"), "pids.max"), "pids.max");
         second.Destroy();
-        Expect.True(!Directory.Exists(box.Dir("again")), "destroyed");
+        Expect.True(!Directory.Exists(box.V2Dir("again")), "destroyed");
     }
 
-    private static void MemoryFiles(Sandbox box)
+    private static void MemoryFiles(CgroupSandbox box)
     {
         box.CreateWith("mem", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 96 << 20, Reservation = 32 << 20 } });
-        string dir = box.Dir("mem");
-        Expect.Equal((64 << 20).ToString(), Sandbox.Read(dir, "memory.max"), "memory.max");
-        Expect.Equal((32 << 20).ToString(), Sandbox.Read(dir, "memory.swap.max"), "memory.swap.max (memory+swap minus memory)");
-        Expect.Equal((32 << 20).ToString(), Sandbox.Read(dir, "memory.low"), "memory.low");
+        string dir = box.V2Dir("mem");
+        Expect.Equal((64 << 20).ToString(), CgroupSandbox.Read(dir, "memory.max"), "memory.max");
+        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(dir, "memory.swap.max"), "memory.swap.max (memory+swap minus memory)");
+        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(dir, "memory.low"), "memory.low");
     }
 
-    private static void MemoryUnlimited(Sandbox box)
+    private static void MemoryUnlimited(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("unl", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 64 << 20 } });
-        Expect.Equal("0", Sandbox.Read(box.Dir("unl"), "memory.swap.max"), "no swap when memory+swap equals memory");
+        Expect.Equal("0", CgroupSandbox.Read(box.V2Dir("unl"), "memory.swap.max"), "no swap when memory+swap equals memory");
         cgroup.Update(new LinuxResources { Memory = new MemoryResources { Limit = -1 } });
-        Expect.Equal("max", Sandbox.Read(box.Dir("unl"), "memory.max"), "memory.max");
-        Expect.Equal("max", Sandbox.Read(box.Dir("unl"), "memory.swap.max"), "memory.swap.max");
+        Expect.Equal("max", CgroupSandbox.Read(box.V2Dir("unl"), "memory.max"), "memory.max");
+        Expect.Equal("max", CgroupSandbox.Read(box.V2Dir("unl"), "memory.swap.max"), "memory.swap.max");
     }
 
-    private static void PidsFiles(Sandbox box)
+    private static void PidsFiles(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("pids", new LinuxResources { Pids = new PidsResources { Limit = 42 } });
-        Expect.Equal("42", Sandbox.Read(box.Dir("pids"), "pids.max"), "pids.max");
+        Expect.Equal("42", CgroupSandbox.Read(box.V2Dir("pids"), "pids.max"), "pids.max");
         cgroup.Update(new LinuxResources { Pids = new PidsResources { Limit = -1 } });
-        Expect.Equal("max", Sandbox.Read(box.Dir("pids"), "pids.max"), "pids.max after -1");
+        Expect.Equal("max", CgroupSandbox.Read(box.V2Dir("pids"), "pids.max"), "pids.max after -1");
     }
 
-    private static void CpuFiles(Sandbox box)
+    private static void CpuFiles(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("cpu", new LinuxResources
         {
             Cpu = new CpuResources { Shares = 1024, Quota = 50000, Period = 200000, Burst = 10000, Idle = 0 },
         });
-        string dir = box.Dir("cpu");
-        Expect.Equal("100", Sandbox.Read(dir, "cpu.weight"), "cpu.weight for 1024 shares");
-        Expect.Equal("50000 200000", Sandbox.Read(dir, "cpu.max"), "cpu.max");
-        Expect.Equal("10000", Sandbox.Read(dir, "cpu.max.burst"), "cpu.max.burst");
-        Expect.Equal("0", Sandbox.Read(dir, "cpu.idle"), "cpu.idle");
+        string dir = box.V2Dir("cpu");
+        Expect.Equal("100", CgroupSandbox.Read(dir, "cpu.weight"), "cpu.weight for 1024 shares");
+        Expect.Equal("50000 200000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max");
+        Expect.Equal("10000", CgroupSandbox.Read(dir, "cpu.max.burst"), "cpu.max.burst");
+        Expect.Equal("0", CgroupSandbox.Read(dir, "cpu.idle"), "cpu.idle");
         // Changing only the period keeps the quota.
         cgroup.Update(new LinuxResources { Cpu = new CpuResources { Period = 100000 } });
-        Expect.Equal("50000 100000", Sandbox.Read(dir, "cpu.max"), "cpu.max after a period update");
+        Expect.Equal("50000 100000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max after a period update");
         cgroup.Update(new LinuxResources { Cpu = new CpuResources { Quota = -1, Shares = 2 } });
-        Expect.Equal("max 100000", Sandbox.Read(dir, "cpu.max"), "cpu.max after quota -1");
-        Expect.Equal("1", Sandbox.Read(dir, "cpu.weight"), "cpu.weight for 2 shares");
+        Expect.Equal("max 100000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max after quota -1");
+        Expect.Equal("1", CgroupSandbox.Read(dir, "cpu.weight"), "cpu.weight for 2 shares");
     }
 
-    private static void CpusetFiles(Sandbox box)
+    private static void CpusetFiles(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("cs", new LinuxResources { Cpu = new CpuResources { Cpus = "0", Mems = "0" } });
-        Expect.Equal("0", Sandbox.Read(box.Dir("cs"), "cpuset.cpus"), "cpuset.cpus");
-        Expect.Equal("0", Sandbox.Read(box.Dir("cs"), "cpuset.mems"), "cpuset.mems");
+        Expect.Equal("0", CgroupSandbox.Read(box.V2Dir("cs"), "cpuset.cpus"), "cpuset.cpus");
+        Expect.Equal("0", CgroupSandbox.Read(box.V2Dir("cs"), "cpuset.mems"), "cpuset.mems");
         var sleeper = box.StartIn(cgroup, "exec sleep 100");
         Expect.WaitUntil(() => cgroup.Processes().Contains(sleeper.Id), "the process is in the cpuset cgroup");
     }
@@ -123,7 +124,7 @@ internal static class Checks
     // The harness loads brd: /dev/ram0 is block device 1:0.
     private const string RamDisk = "1:0";
 
-    private static void IoFiles(Sandbox box)
+    private static void IoFiles(CgroupSandbox box)
     {
         if (File.Exists("/sys/module/bfq/initstate")) throw new CheckFailed("bfq is loaded already: this check needs the plain io.weight");
         box.CreateWith("io", new LinuxResources
@@ -135,39 +136,39 @@ internal static class Checks
                 ThrottleWriteIopsDevice = [new ThrottleDevice { Major = 1, Minor = 0, Rate = 100 }],
             },
         });
-        string dir = box.Dir("io");
-        Expect.Equal("default 4950", Sandbox.Read(dir, "io.weight"), "io.weight for blkio weight 500");
-        Expect.Equal($"{RamDisk} rbps={1 << 20} wbps=max riops=max wiops=100", Sandbox.Read(dir, "io.max"), "io.max");
+        string dir = box.V2Dir("io");
+        Expect.Equal("default 4950", CgroupSandbox.Read(dir, "io.weight"), "io.weight for blkio weight 500");
+        Expect.Equal($"{RamDisk} rbps={1 << 20} wbps=max riops=max wiops=100", CgroupSandbox.Read(dir, "io.max"), "io.max");
     }
 
-    private static void IoBfq(Sandbox box)
+    private static void IoBfq(CgroupSandbox box)
     {
         var insmod = box.Start("insmod /lib/modules/bfq.ko");
         insmod.WaitForExit();
         Expect.Equal(0, insmod.ExitCode, "insmod bfq.ko");
         box.CreateWith("bfq", new LinuxResources { BlockIo = new BlockIoResources { Weight = 300 } });
-        Expect.True(Sandbox.Read(box.Dir("bfq"), "io.bfq.weight").Contains("300"), "io.bfq.weight holds 300");
+        Expect.True(CgroupSandbox.Read(box.V2Dir("bfq"), "io.bfq.weight").Contains("300"), "io.bfq.weight holds 300");
     }
 
-    private static void HugetlbFiles(Sandbox box)
+    private static void HugetlbFiles(CgroupSandbox box)
     {
         box.CreateWith("huge", new LinuxResources { HugepageLimits = [new HugepageLimit { PageSize = "2MB", Limit = 4 << 20 }] });
-        Expect.Equal((4 << 20).ToString(), Sandbox.Read(box.Dir("huge"), "hugetlb.2MB.max"), "hugetlb.2MB.max");
-        Expect.Equal((4 << 20).ToString(), Sandbox.Read(box.Dir("huge"), "hugetlb.2MB.rsvd.max"), "hugetlb.2MB.rsvd.max");
+        Expect.Equal((4 << 20).ToString(), CgroupSandbox.Read(box.V2Dir("huge"), "hugetlb.2MB.max"), "hugetlb.2MB.max");
+        Expect.Equal((4 << 20).ToString(), CgroupSandbox.Read(box.V2Dir("huge"), "hugetlb.2MB.rsvd.max"), "hugetlb.2MB.rsvd.max");
     }
 
-    private static void UnifiedKeys(Sandbox box)
+    private static void UnifiedKeys(CgroupSandbox box)
     {
         box.CreateWith("uni", new LinuxResources { Unified = new() { ["memory.high"] = "50000000", ["cgroup.max.descendants"] = "3" } });
-        Expect.Equal("49999872", Sandbox.Read(box.Dir("uni"), "memory.high"), "memory.high (page aligned)");
-        Expect.Equal("3", Sandbox.Read(box.Dir("uni"), "cgroup.max.descendants"), "cgroup.max.descendants");
+        Expect.Equal("49999872", CgroupSandbox.Read(box.V2Dir("uni"), "memory.high"), "memory.high (page aligned)");
+        Expect.Equal("3", CgroupSandbox.Read(box.V2Dir("uni"), "cgroup.max.descendants"), "cgroup.max.descendants");
         var bad = box.Open("unibad");
         bad.Create();
         var e = Expect.Throws(() => bad.Apply(new LinuxResources { Unified = new() { ["../escape"] = "1" } }), "a key with a slash");
         Expect.True(e.Message.Contains("no slashes"), e.Message);
     }
 
-    private static void DevicesEffect(Sandbox box)
+    private static void DevicesEffect(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("dev", new LinuxResources { Devices = [new DeviceCgroupRule { Allow = false, Access = "rwm" }] });
         var probe = box.StartIn(cgroup, "head -c1 /dev/zero >/dev/null && echo zero-ok; head -c1 /dev/ram0 >/dev/null 2>&1 && echo ram-open || echo ram-denied");
@@ -177,7 +178,7 @@ internal static class Checks
         Expect.Equal("ram-open", outside.StandardOutput.ReadToEnd().Trim(), "the same device outside the cgroup");
     }
 
-    private static void FreezeThaw(Sandbox box)
+    private static void FreezeThaw(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("freeze", null);
         const string counter = "/tmp/freeze-counter";
@@ -185,7 +186,7 @@ internal static class Checks
         Expect.WaitUntil(() => File.Exists(counter) && File.ReadAllText(counter).Trim().Length > 0, "the counter starts");
         cgroup.Freeze();
         Expect.True(cgroup.IsFrozen(), "IsFrozen after Freeze");
-        Expect.True(Sandbox.Read(box.Dir("freeze"), "cgroup.events").Contains("frozen 1"), "cgroup.events says frozen 1");
+        Expect.True(CgroupSandbox.Read(box.V2Dir("freeze"), "cgroup.events").Contains("frozen 1"), "cgroup.events says frozen 1");
         string before = File.ReadAllText(counter);
         Thread.Sleep(500);
         Expect.Equal(before, File.ReadAllText(counter), "the counter while frozen");
@@ -194,7 +195,7 @@ internal static class Checks
         Expect.WaitUntil(() => File.ReadAllText(counter) != before, "the counter moves again");
     }
 
-    private static void ProcessesRecursive(Sandbox box)
+    private static void ProcessesRecursive(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("procs", null);
         var first = box.StartIn(cgroup, "exec sleep 100");
@@ -204,28 +205,28 @@ internal static class Checks
         Expect.Equal($"{Math.Min(first.Id, second.Id)},{Math.Max(first.Id, second.Id)}", string.Join(',', cgroup.Processes()), "processes");
     }
 
-    private static void LimitBelowBusyParent(Sandbox box)
+    private static void LimitBelowBusyParent(CgroupSandbox box)
     {
         var parent = box.CreateWith("busy", null);
         box.StartIn(parent, "exec sleep 100");
         var child = box.Open("busy/inner");
         child.Create();
         var e = Expect.Throws(() => child.Apply(new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20 } }), "memory limit");
-        Expect.True(e.Message.Contains($"{box.Dir("busy")} has processes of its own"), e.Message);
+        Expect.True(e.Message.Contains($"{box.V2Dir("busy")} has processes of its own"), e.Message);
     }
 
-    private static void ForkBomb(Sandbox box)
+    private static void ForkBomb(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("bomb", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
         var bomb = box.StartIn(cgroup, "i=0; while [ $i -lt 40 ]; do sleep 300 >/dev/null 2>&1 & i=$((i+1)); done; sleep 300");
-        Expect.WaitUntil(() => !Sandbox.Read(box.Dir("bomb"), "pids.events").EndsWith(" 0"), "pids.events counts refused forks");
-        Expect.True(int.Parse(Sandbox.Read(box.Dir("bomb"), "pids.current")) <= 5, "pids.current stays at most 5");
+        Expect.WaitUntil(() => !CgroupSandbox.Read(box.V2Dir("bomb"), "pids.events").EndsWith(" 0"), "pids.events counts refused forks");
+        Expect.True(int.Parse(CgroupSandbox.Read(box.V2Dir("bomb"), "pids.current")) <= 5, "pids.current stays at most 5");
         Expect.True(cgroup.Processes().Count <= 5, "at most 5 processes");
         Expect.True(cgroup.Stats().Pids.Limit == 5, "stats report the limit");
         _ = bomb;
     }
 
-    private static void CpuQuotaEffect(Sandbox box)
+    private static void CpuQuotaEffect(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("quota", new LinuxResources { Cpu = new CpuResources { Quota = 10000, Period = 100000 } });
         box.StartIn(cgroup, "while :; do :; done");
@@ -238,7 +239,7 @@ internal static class Checks
         Expect.True(stats.Cpu.Throttling.ThrottledPeriods > 0, "cpu.stat nr_throttled");
     }
 
-    private static void OomKill(Sandbox box)
+    private static void OomKill(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("hog", new LinuxResources { Memory = new MemoryResources { Limit = 16 << 20, Swap = 16 << 20 } });
         using var watch = cgroup.WatchOom();
@@ -250,7 +251,7 @@ internal static class Checks
         Expect.True(cgroup.OomKillCount() >= 1, "memory.events oom_kill");
     }
 
-    private static void OomWatchEnds(Sandbox box)
+    private static void OomWatchEnds(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("ends", null);
         var quick = box.StartIn(cgroup, "sleep 1");
@@ -259,21 +260,21 @@ internal static class Checks
         quick.WaitForExit();
     }
 
-    private static void InvalidValues(Sandbox box)
+    private static void InvalidValues(CgroupSandbox box)
     {
         var cgroup = box.Open("bad/quota");
         cgroup.Create();
         var e = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { Quota = -5 } }), "quota -5");
         Expect.Equal("cgroup: cpu quota -5 is invalid: give microseconds per period, or -1 for no limit", e.Message, "message");
         var refused = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { Quota = 1000, Period = 500 } }), "period 500");
-        Expect.Equal($"cgroup: writing \"1000 500\" to {box.Dir("bad/quota")}/cpu.max: invalid argument", refused.Message, "message");
+        Expect.Equal($"cgroup: writing \"1000 500\" to {box.V2Dir("bad/quota")}/cpu.max: invalid argument", refused.Message, "message");
         var device = Expect.Throws(() => cgroup.Apply(new LinuxResources { Devices = [new DeviceCgroupRule { Type = "q", Access = "r" }] }), "device type q");
         Expect.True(device.Message.StartsWith("cgroup: device rule 0 has type \"q\""), device.Message);
         cgroup.Destroy();
         Expect.True(!Directory.Exists(box.Layout.UnifiedMountPoint + box.Parent), "nothing left behind");
     }
 
-    private static void V1OnlyRefused(Sandbox box)
+    private static void V1OnlyRefused(CgroupSandbox box)
     {
         var cgroup = box.Open("v1only");
         cgroup.Create();
@@ -283,7 +284,7 @@ internal static class Checks
         Expect.True(rt.Message.Contains("exist only in cgroup v1"), rt.Message);
     }
 
-    private static void StatsMatch(Sandbox box)
+    private static void StatsMatch(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("stats", new LinuxResources
         {
@@ -306,12 +307,12 @@ internal static class Checks
         Expect.True(json.RootElement.GetProperty("memory").TryGetProperty("raw", out _), "memory.raw in JSON");
     }
 
-    private static void UpdateRunning(Sandbox box)
+    private static void UpdateRunning(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("upd", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20 } });
         box.StartIn(cgroup, "exec sleep 100");
         cgroup.Update(new LinuxResources { Memory = new MemoryResources { Limit = 32 << 20 }, Pids = new PidsResources { Limit = 9 } });
-        Expect.Equal((32 << 20).ToString(), Sandbox.Read(box.Dir("upd"), "memory.max"), "memory.max after update");
-        Expect.Equal("9", Sandbox.Read(box.Dir("upd"), "pids.max"), "pids.max after update");
+        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(box.V2Dir("upd"), "memory.max"), "memory.max after update");
+        Expect.Equal("9", CgroupSandbox.Read(box.V2Dir("upd"), "pids.max"), "pids.max after update");
     }
 }

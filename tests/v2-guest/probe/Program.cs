@@ -1,4 +1,5 @@
 using Skiff.Cgroups.GuestProbe;
+using Skiff.Cgroups.Tests;
 
 // Runs every check, one TAP line each, then a summary line the harness looks for. Exit status 0 only
 // when every check passed.
@@ -8,7 +9,7 @@ int failed = 0;
 for (int i = 0; i < checks.Count; i++)
 {
     var (name, run) = checks[i];
-    using var sandbox = new Sandbox();
+    using var sandbox = new CgroupSandbox();
     try
     {
         run(sandbox);
