@@ -133,6 +133,18 @@ public sealed class ImageListRow
     [JsonPropertyName("VirtualSize")] public string VirtualSize { get; set; } = "";
 }
 
+/// <summary>One row of `docker history`, as its JSON format prints it.</summary>
+public sealed class HistoryListRow
+{
+    [JsonPropertyName("ID")] public string Id { get; set; } = "";
+    [JsonPropertyName("CreatedAt")] public string CreatedAt { get; set; } = "";
+    [JsonPropertyName("CreatedSince")] public string CreatedSince { get; set; } = "";
+    [JsonPropertyName("CreatedBy")] public string CreatedBy { get; set; } = "";
+    [JsonPropertyName("Size")] public string Size { get; set; } = "";
+    [JsonPropertyName("Comment")] public string Comment { get; set; } = "";
+    [JsonPropertyName("Tags")] public string Tags { get; set; } = "";
+}
+
 [JsonSourceGenerationOptions(WriteIndented = true, IndentSize = 4, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(List<ImageInspect>))]
 [JsonSerializable(typeof(ImageInspect))]
@@ -148,6 +160,7 @@ public sealed partial class InspectJsonContext : JsonSerializerContext
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ImageListRow))]
+[JsonSerializable(typeof(HistoryListRow))]
 public sealed partial class ListJsonContext : JsonSerializerContext
 {
     /// <summary>As Default, but escaping only what JSON requires ('+' in media types stays '+', as Go writes it).</summary>

@@ -35,9 +35,17 @@ public static class HistoryCommand
                 GoTemplate go = new(template == "json" ? "{{json .}}" : template);
                 foreach (HistoryRow row in rows)
                 {
-                    string json = $$"""{"ID":{{Quote(Id(row))}},"CreatedAt":{{Quote(row.Created?.ToString("yyyy-MM-dd'T'HH:mm:ssK") ?? "")}},"CreatedSince":{{Quote(Units.Ago(row.Created))}},"CreatedBy":{{Quote(row.CreatedBy)}},"Size":{{Quote(Units.HumanSize(row.Size))}},"Comment":{{Quote(row.Comment)}},"Tags":{{Quote(string.Join(", ", row.Tags))}}}""";
-                    using JsonDocument document = JsonDocument.Parse(json);
-                    cli.Out.WriteLine(go.Render(document.RootElement));
+                    HistoryListRow listed = new()
+                    {
+                        Id = Id(row),
+                        CreatedAt = row.Created?.ToString("yyyy-MM-dd'T'HH:mm:ssK") ?? "",
+                        CreatedSince = Units.Ago(row.Created),
+                        CreatedBy = row.CreatedBy,
+                        Size = Units.HumanSize(row.Size),
+                        Comment = row.Comment,
+                        Tags = string.Join(", ", row.Tags),
+                    };
+                    cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(listed, ListJsonContext.Default.HistoryListRow)));
                 }
                 return Task.FromResult(0);
             }
@@ -57,9 +65,4 @@ public static class HistoryCommand
         });
         return command;
     }
-
-    private static string Quote(string text) => JsonSerializer.Serialize(text, HistoryJsonContext.Default.String);
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class HistoryJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
