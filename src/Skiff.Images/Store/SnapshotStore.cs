@@ -53,11 +53,11 @@ public sealed class SnapshotStore(StoreLayout layout)
         string staging = final + ".tmp";
         ScopedFs.RemoveTree(staging);
         ScopedFs.RemoveTree(final);   // a directory without info.json is debris of an older crash
-        Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string fs = Path.Combine(staging, "fs");
-        Directory.CreateDirectory(fs, (UnixFileMode)0x1ed);
         try
         {
+            Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string fs = Path.Combine(staging, "fs");
+            Directory.CreateDirectory(fs, (UnixFileMode)0x1ed);
             ExtractResult result;
             using (Stream compressed = openLayer())
             using (ObservedStream counted = new(compressed, progress: progress))
