@@ -47,45 +47,30 @@ internal static class ArgumentCode
                 asm.Load(Low(check.Index));
                 asm.Branch(JumpIfEqual, valueLow, fail, pass);
                 break;
-            case CompareOp.Greater or CompareOp.GreaterOrEqual:
+            case CompareOp.Greater or CompareOp.GreaterOrEqual or CompareOp.Less or CompareOp.LessOrEqual:
             {
+                // One ordered comparison serves all four: an argument above the value passes the
+                // greater checks and fails the less ones, one below it the other way round.
+                bool greater = check.Op is CompareOp.Greater or CompareOp.GreaterOrEqual;
+                Label above = greater ? pass : fail, below = greater ? fail : pass;
                 asm.Load(High(check.Index));
                 if (valueHigh == 0)
                 {
-                    // Not above zero means zero: straight on to the low half.
-                    asm.Branch(JumpIfGreater, 0, pass, lowHalf);
+                    // Nothing is below zero: a high half above it decides, zero goes on to the low half.
+                    asm.Branch(JumpIfGreater, 0, above, lowHalf);
                 }
                 else
                 {
                     Label highEqual = asm.NewLabel();
-                    asm.Branch(JumpIfGreater, valueHigh, pass, highEqual);
+                    asm.Branch(JumpIfGreater, valueHigh, above, highEqual);
                     asm.Mark(highEqual);
-                    asm.Branch(JumpIfEqual, valueHigh, lowHalf, fail);
+                    asm.Branch(JumpIfEqual, valueHigh, lowHalf, below);
                 }
                 asm.Mark(lowHalf);
                 asm.Load(Low(check.Index));
-                asm.Branch(check.Op == CompareOp.Greater ? JumpIfGreater : JumpIfGreaterOrEqual, valueLow, pass, fail);
-                break;
-            }
-            case CompareOp.Less or CompareOp.LessOrEqual:
-            {
-                asm.Load(High(check.Index));
-                if (valueHigh == 0)
-                {
-                    // Nothing is below zero: a high half above it fails, zero goes on to the low half.
-                    asm.Branch(JumpIfGreater, 0, fail, lowHalf);
-                }
-                else
-                {
-                    Label highNotBelow = asm.NewLabel();
-                    asm.Branch(JumpIfGreaterOrEqual, valueHigh, highNotBelow, pass);
-                    asm.Mark(highNotBelow);
-                    asm.Branch(JumpIfGreater, valueHigh, fail, lowHalf);
-                }
-                asm.Mark(lowHalf);
-                asm.Load(Low(check.Index));
-                // arg < v fails when arg >= v; arg <= v fails when arg > v.
-                asm.Branch(check.Op == CompareOp.Less ? JumpIfGreaterOrEqual : JumpIfGreater, valueLow, fail, pass);
+                // An equal low half counts as below for > and <=, and as above for >= and <.
+                bool equalIsBelow = check.Op is CompareOp.Greater or CompareOp.LessOrEqual;
+                asm.Branch(equalIsBelow ? JumpIfGreater : JumpIfGreaterOrEqual, valueLow, above, below);
                 break;
             }
             case CompareOp.MaskedEqual:
