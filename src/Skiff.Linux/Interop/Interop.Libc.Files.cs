@@ -41,12 +41,6 @@ public static unsafe partial class Interop
         [LibraryImport("libc", EntryPoint = "unlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial int UnlinkAt(int dirFd, string path, int flags);
 
-        [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        public static partial int RenameAt2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
-
-        [LibraryImport("libc", EntryPoint = "readlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-        public static partial nint ReadlinkAt(int dirFd, string path, byte* buffer, nint size);
-
         [LibraryImport("libc", EntryPoint = "utimensat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         public static partial int UtimensAt(int dirFd, string path, TimeSpec* times, int flags);
 
@@ -64,9 +58,6 @@ public static unsafe partial class Interop
 
         [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
         public static partial nint PWrite(int fd, byte* buffer, nint count, long offset);
-
-        [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static partial int Fsync(int fd);
 
         /// <summary>openat2(2): glibc 2.36 has no wrapper, so through syscall(2).</summary>
         public static int OpenAt2(int dirFd, string path, ulong flags, ulong mode, ulong resolve)
@@ -148,8 +139,6 @@ public static class FileFlags
         RESOLVE_BENEATH = 0x08, RESOLVE_IN_ROOT = 0x10, RESOLVE_CACHED = 0x20;
 
     public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
-
-    public const uint RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;
 
     public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFLNK = 0xA000, S_IFREG = 0x8000,
         S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFIFO = 0x1000;

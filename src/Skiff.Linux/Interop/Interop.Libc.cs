@@ -77,9 +77,6 @@ public static unsafe partial class Interop
         [LibraryImport("libc", EntryPoint = "isatty")]
         public static partial int IsATty(int fd);
 
-        [LibraryImport("libc", EntryPoint = "getuid")]
-        public static partial uint GetUid();
-
         [LibraryImport("libc", EntryPoint = "posix_spawn", SetLastError = true)]
         public static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
 

@@ -24,18 +24,6 @@ public static unsafe partial class Interop
         [LibraryImport(Library, EntryPoint = "ZSTD_decompressStream")]
         public static partial nuint DecompressStream(nint stream, Buffer* output, Buffer* input);
 
-        [LibraryImport(Library, EntryPoint = "ZSTD_createCCtx")]
-        public static partial nint CreateCCtx();
-
-        [LibraryImport(Library, EntryPoint = "ZSTD_freeCCtx")]
-        public static partial nuint FreeCCtx(nint context);
-
-        [LibraryImport(Library, EntryPoint = "ZSTD_CCtx_setParameter")]
-        public static partial nuint CCtxSetParameter(nint context, int parameter, int value);
-
-        [LibraryImport(Library, EntryPoint = "ZSTD_compressStream2")]
-        public static partial nuint CompressStream2(nint context, Buffer* output, Buffer* input, int endOp);
-
         [LibraryImport(Library, EntryPoint = "ZSTD_isError")]
         public static partial uint IsError(nuint code);
 
@@ -50,8 +38,5 @@ public static unsafe partial class Interop
             public nuint Size;
             public nuint Position;
         }
-
-        public const int CompressionLevelParameter = 100, ChecksumFlagParameter = 201;
-        public const int EndContinue = 0, EndFlush = 1, EndEnd = 2;
     }
 }
