@@ -9,7 +9,7 @@ namespace Skiff.Images.Tests.Support;
 /// </summary>
 public sealed class FaultProxy : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly HttpClient _upstream = new(new HttpClientHandler { AllowAutoRedirect = false });
     private readonly string _target;
     private readonly Task _loop;
@@ -45,10 +45,7 @@ public sealed class FaultProxy : IDisposable
     public FaultProxy(string target)
     {
         _target = target;
-        Port = RegistryServer.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Prefixes.Add($"http://localhost:{Port}/");
-        _listener.Start();
+        (_listener, Port) = LoopbackPort.Listen("127.0.0.1", "localhost");
         _loop = Task.Run(ServeAsync);
     }
 
@@ -151,7 +148,6 @@ public sealed class FaultProxy : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
         _listener.Close();
         _upstream.Dispose();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }

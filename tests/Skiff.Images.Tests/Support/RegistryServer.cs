@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Skiff.Images.Tests.Support;
 
@@ -22,7 +21,16 @@ public sealed class RegistryServer : IDisposable
     /// <param name="tls">a (certificate, key) pair of PEM paths to serve HTTPS, or null.</param>
     public RegistryServer(string? authSection = null, (string Certificate, string Key)? tls = null)
     {
-        Port = FreePort();
+        try { (_process, Port) = LoopbackPort.Start(port => (Serve(port, authSection, tls), port)); }
+        catch
+        {
+            _directory.Dispose();
+            throw;
+        }
+    }
+
+    private Process Serve(int port, string? authSection, (string Certificate, string Key)? tls)
+    {
         string config = _directory.Combine("config.yml");
         File.WriteAllText(config, $"""
             version: 0.1
@@ -36,38 +44,44 @@ public sealed class RegistryServer : IDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{Port}
+              addr: 127.0.0.1:{port}
             {(tls is { } t ? $"  tls:\n    certificate: {t.Certificate}\n    key: {t.Key}\n" : "")}
             {(authSection is null ? "" : "auth:\n" + authSection)}
             """);
         // exec: the shell becomes the registry, so its pid is the one Dispose kills.
-        _process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec /usr/bin/docker-registry serve {config} >{LogPath} 2>&1"]))!;
-        WaitUntilServing(tls is not null);
+        Process process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec /usr/bin/docker-registry serve {config} >{LogPath} 2>&1"]))!;
+        try
+        {
+            WaitUntilServing(process, $"{(tls is null ? "http" : "https")}://127.0.0.1:{port}/v2/");
+            return process;
+        }
+        catch (Exception error)
+        {
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+            process.Dispose();
+            if (error is InvalidOperationException && File.ReadAllText(LogPath).Contains("address already in use"))
+                throw new PortTakenException(port, error);
+            throw;
+        }
     }
 
-    private void WaitUntilServing(bool https)
+    private void WaitUntilServing(Process process, string url)
     {
         using HttpClient client = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
         Stopwatch clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (_process.HasExited) throw new InvalidOperationException($"docker-registry exited: {File.ReadAllText(LogPath)}");
+            if (process.HasExited) throw new InvalidOperationException($"docker-registry exited: {File.ReadAllText(LogPath)}");
             try
             {
-                HttpResponseMessage response = client.GetAsync($"{(https ? "https" : "http")}://{Address}/v2/").Result;
+                HttpResponseMessage response = client.GetAsync(url).Result;
                 if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
             }
             catch (AggregateException) { }
             Thread.Sleep(50);
         }
         throw new TimeoutException($"docker-registry did not start: {File.ReadAllText(LogPath)}");
-    }
-
-    public static int FreePort()
-    {
-        using TcpListener listener = new(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -16,7 +16,7 @@ public sealed class TokenServer : IDisposable
     public const string Issuer = "skiff-test-issuer";
     public const string Service = "skiff-test-registry";
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly RSA _key = RSA.Create(2048);
     private readonly X509Certificate2 _certificate;
     private readonly Dictionary<string, string> _users;
@@ -34,9 +34,7 @@ public sealed class TokenServer : IDisposable
         _certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         CertificatePath = Path.Combine(directory, "token-issuer.pem");
         File.WriteAllText(CertificatePath, _certificate.ExportCertificatePem());
-        Port = RegistryServer.FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        _listener.Start();
+        (_listener, Port) = LoopbackPort.Listen("127.0.0.1");
         _loop = Task.Run(ServeAsync);
     }
 
@@ -108,7 +106,6 @@ public sealed class TokenServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
         _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         _certificate.Dispose();
