@@ -16,8 +16,9 @@ public sealed class CgroupLayout
     ];
 
     private CgroupLayout(IReadOnlyList<CgroupHierarchy> hierarchies, string? unifiedMountPoint, string unifiedRoot,
-        string? unifiedOwnCgroup, IReadOnlyList<string> unifiedControllers)
+        string? unifiedOwnCgroup, IReadOnlyList<string> unifiedControllers, string selfCgroup)
     {
+        SelfCgroup = selfCgroup;
         Hierarchies = hierarchies;
         UnifiedMountPoint = unifiedMountPoint;
         UnifiedRoot = unifiedRoot;
@@ -42,6 +43,9 @@ public sealed class CgroupLayout
     /// <summary>This process's cgroup in the v2 hierarchy ("0::" line of /proc/self/cgroup).</summary>
     public string UnifiedOwnCgroup { get; }
 
+    /// <summary>The text of /proc/self/cgroup this layout was read with: where relative cgroupsPaths start.</summary>
+    public string SelfCgroup { get; }
+
     /// <summary>Controllers the cgroup2 mount carries (its top cgroup.controllers), e.g. only "hugetlb" on a hybrid host.</summary>
     public IReadOnlyList<string> UnifiedControllers { get; }
 
@@ -50,6 +54,17 @@ public sealed class CgroupLayout
 
     /// <summary>The mount point of a v1 controller's hierarchy, or null.</summary>
     public string? MountPointOf(string controller) => HierarchyOf(controller)?.MountPoint;
+
+    /// <summary>
+    /// The same hierarchies as seen by a process whose /proc/self/cgroup read <paramref name="selfCgroup"/>:
+    /// a relative cgroupsPath resolves as it did for the runtime that created the container.
+    /// </summary>
+    public CgroupLayout AsSeenFrom(string selfCgroup)
+    {
+        var own = ParseSelfCgroup(selfCgroup);
+        var hierarchies = Hierarchies.Select(h => h with { OwnCgroup = OwnCgroupOf(own, h.Controllers) }).ToList();
+        return new CgroupLayout(hierarchies, UnifiedMountPoint, UnifiedRoot, own.GetValueOrDefault(""), UnifiedControllers, selfCgroup);
+    }
 
     public static CgroupLayout Detect()
     {
@@ -86,14 +101,16 @@ public sealed class CgroupLayout
             if (controllers.Count == 0) continue;
             // A hierarchy mounted twice is the same hierarchy: keep the first mount.
             if (hierarchies.Any(h => h.Controllers.SequenceEqual(controllers))) continue;
-            string ownCgroup = controllers.Select(c => own.GetValueOrDefault(c)).FirstOrDefault(p => p is not null) ?? "/";
-            hierarchies.Add(new CgroupHierarchy(mount.MountPoint, mount.Root, controllers, ownCgroup));
+            hierarchies.Add(new CgroupHierarchy(mount.MountPoint, mount.Root, controllers, OwnCgroupOf(own, controllers)));
         }
         var v2Controllers = unifiedMount is null
             ? []
             : unifiedControllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).ToList();
-        return new CgroupLayout(hierarchies, unifiedMount, unifiedRoot, own.GetValueOrDefault(""), v2Controllers);
+        return new CgroupLayout(hierarchies, unifiedMount, unifiedRoot, own.GetValueOrDefault(""), v2Controllers, selfCgroup);
     }
+
+    private static string OwnCgroupOf(Dictionary<string, string> own, IEnumerable<string> controllers) =>
+        controllers.Select(c => own.GetValueOrDefault(c)).FirstOrDefault(p => p is not null) ?? "/";
 
     /// <summary>The host directory of a cgroup given as a path inside a hierarchy mounted at mountPoint with root.</summary>
     internal static string Below(string mountPoint, string root, string cgroup)

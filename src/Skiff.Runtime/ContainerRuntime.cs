@@ -144,7 +144,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
 
     private ICgroup OpenCgroup(ContainerRecord record)
     {
-        try { return Cgroup.Open(Layout, record.CgroupsPath, record.Id, options.SystemdCgroup); }
+        CgroupLayout layout = record.CreatorCgroup is { } creator ? Layout.AsSeenFrom(creator) : Layout;
+        try { return Cgroup.Open(layout, record.CgroupsPath, record.Id, options.SystemdCgroup); }
         catch (CgroupException e) { throw new RuntimeException(e.Message, e); }
     }
 
@@ -214,7 +215,9 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         var record = new ContainerRecord
         {
             Id = o.Id, Bundle = bundle.Directory, Rootfs = bundle.RootfsPath, Created = DateTimeOffset.UtcNow,
-            Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "", NoNewKeyring = o.NoNewKeyring, Annotations = spec.Annotations, Hooks = spec.Hooks,
+            Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "",
+            CreatorCgroup = spec.Linux?.CgroupsPath?.StartsWith('/') == true ? null : Layout.SelfCgroup,
+            NoNewKeyring = o.NoNewKeyring, Annotations = spec.Annotations, Hooks = spec.Hooks,
         };
         var launched = new Launched(record);
         ICgroup? cgroup = null;

@@ -2,11 +2,13 @@ namespace Skiff.Cgroups.Tests;
 
 public class PathTests
 {
-    private static readonly CgroupLayout Hybrid = CgroupLayout.Parse("""
+    private const string HybridMounts = """
         35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
         36 31 0:33 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids
         41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
-        """, "2:memory:/tooling/abc\n1:pids:/\n0::/\n", "hugetlb");
+        """;
+
+    private static readonly CgroupLayout Hybrid = CgroupLayout.Parse(HybridMounts, "2:memory:/tooling/abc\n1:pids:/\n0::/\n", "hugetlb");
 
     [Theory]
     [InlineData("/skiff/abc", "/skiff/abc")]
@@ -28,6 +30,14 @@ public class PathTests
     public void A_relative_path_sits_under_this_process_own_cgroup_in_each_hierarchy()
     {
         var dirs = Cgroup.Open(Hybrid, "skiff/abc", "abc").MountSources().Select(s => s.HostDirectory);
+        Assert.Equal(["/sys/fs/cgroup/memory/tooling/abc/skiff/abc", "/sys/fs/cgroup/pids/skiff/abc", "/sys/fs/cgroup/unified/skiff/abc"], dirs);
+    }
+
+    [Fact]
+    public void A_relative_path_resolves_from_the_creator_cgroup_whoever_opens_it()
+    {
+        var elsewhere = CgroupLayout.Parse(HybridMounts, "2:memory:/elsewhere\n1:pids:/elsewhere\n0::/elsewhere\n", "hugetlb");
+        var dirs = Cgroup.Open(elsewhere.AsSeenFrom(Hybrid.SelfCgroup), "skiff/abc", "abc").MountSources().Select(s => s.HostDirectory);
         Assert.Equal(["/sys/fs/cgroup/memory/tooling/abc/skiff/abc", "/sys/fs/cgroup/pids/skiff/abc", "/sys/fs/cgroup/unified/skiff/abc"], dirs);
     }
 

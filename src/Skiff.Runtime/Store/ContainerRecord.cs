@@ -16,6 +16,11 @@ public sealed class ContainerRecord
     [JsonPropertyName("created")] public DateTimeOffset Created { get; set; }
     [JsonPropertyName("owner")] public string Owner { get; set; } = "";
     [JsonPropertyName("cgroupsPath")] public string CgroupsPath { get; set; } = "";
+    /// <summary>
+    /// The creating runtime's /proc/self/cgroup when cgroupsPath is relative: every later verb resolves
+    /// the path from there, wherever it runs itself (runc keeps its resolved cgroup paths for the same reason).
+    /// </summary>
+    [JsonPropertyName("creatorCgroup")] public string? CreatorCgroup { get; set; }
     /// <summary>create's --no-new-keyring, which exec follows too.</summary>
     [JsonPropertyName("noNewKeyring")] public bool NoNewKeyring { get; set; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }

@@ -20,6 +20,32 @@ public static class CgroupFs
     public static IReadOnlyList<string> ExistingDirectoriesOf(string cgroupsPath) =>
         DirectoriesOf(cgroupsPath).Where(Directory.Exists).ToList();
 
+    /// <summary>
+    /// Makes the cgroup in every hierarchy, level by level. A new v1 cpuset cgroup takes its parent's
+    /// cpus and mems: with them empty no task may join it.
+    /// </summary>
+    public static void Create(string cgroupsPath)
+    {
+        foreach (var hierarchy in Hierarchies)
+        {
+            var dir = hierarchy;
+            foreach (var part in cgroupsPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var parent = dir;
+                dir = Path.Combine(dir, part);
+                if (Directory.Exists(dir))
+                    continue;
+                Directory.CreateDirectory(dir);
+                foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
+                {
+                    var own = Path.Combine(dir, file);
+                    if (File.Exists(own) && File.ReadAllText(own).Trim().Length == 0)
+                        File.WriteAllText(own, File.ReadAllText(Path.Combine(parent, file)));
+                }
+            }
+        }
+    }
+
     /// <summary>Process ids in the cgroup (and its descendants) in any hierarchy.</summary>
     public static IReadOnlySet<int> ProcessesIn(string cgroupsPath)
     {

@@ -40,6 +40,9 @@ public sealed record CliOptions
     /// <summary>A file the runtime gets open as fd 3 (for --preserve-fds).</summary>
     public string? Fd3Path { get; init; }
 
+    /// <summary>A cgroup (absolute, under the suite's parent) the runtime process runs in, in every hierarchy; made if missing.</summary>
+    public string? Cgroup { get; init; }
+
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -75,11 +78,15 @@ public sealed class RuntimeCli(string stateRoot, string captureDir)
             fullArgs.AddRange(["--log", options.JsonLogPath, "--log-format", "json"]);
         fullArgs.AddRange(args);
 
+        if (options.Cgroup is not null)
+            CgroupFs.Create(options.Cgroup);
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(options.Fd3Path is null
+        // The shell joins the cgroup itself and then becomes the runtime, so the runtime starts inside it.
+        const string JoinCgroup = "for d in $SKT_CGROUPS; do echo $$ >\"$d/cgroup.procs\" || exit 125; done; ";
+        psi.ArgumentList.Add(JoinCgroup + (options.Fd3Path is null
             ? "exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\""
-            : "exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\" 3<\"$SKT_FD3\"");
+            : "exec \"$@\" <\"$SKT_STDIN\" >\"$SKT_STDOUT\" 2>\"$SKT_STDERR\" 3<\"$SKT_FD3\""));
         psi.ArgumentList.Add("sh");
         psi.ArgumentList.Add(RuntimeUnderTest.BinaryPath);
         foreach (var a in fullArgs)
@@ -89,6 +96,7 @@ public sealed class RuntimeCli(string stateRoot, string captureDir)
         psi.Environment["SKT_STDERR"] = stderr;
         if (options.Fd3Path is not null)
             psi.Environment["SKT_FD3"] = options.Fd3Path;
+        psi.Environment["SKT_CGROUPS"] = options.Cgroup is null ? "" : string.Join(' ', CgroupFs.DirectoriesOf(options.Cgroup));
         foreach (var (k, v) in options.Environment)
             psi.Environment[k] = v;
 

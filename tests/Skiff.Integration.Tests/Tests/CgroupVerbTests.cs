@@ -59,6 +59,33 @@ public sealed class CgroupVerbTests(Suite suite)
     }
 
     [Fact]
+    public void A_relative_cgroups_path_is_found_by_verbs_run_from_another_cgroup()
+    {
+        // runc places a relative cgroupsPath below the runtime's own cgroup; the verbs after create
+        // may run from anywhere (another shell, another service), and must find the same cgroup.
+        using var c = new TestContainer(suite);
+        c.Linux.CgroupsPath = "relative";
+        c.Linux.Resources = new LinuxResources { Pids = new PidsResources { Limit = 77 } };
+        c.Shell("sleep 600");
+        string creator = c.CgroupsPath, elsewhere = c.CgroupsPath + "/elsewhere", placed = c.CgroupsPath + "/relative";
+        c.Create(new CliOptions { Cgroup = creator }).AssertSuccess();
+        Assert.Contains(c.PidFromFile(), CgroupFs.ProcessesIn(placed));
+        var fromElsewhere = new CliOptions { Cgroup = elsewhere };
+
+        c.Cli.Invoke(fromElsewhere, "start", c.Id).AssertSuccess();
+        c.Cli.Invoke(fromElsewhere, "update", "--pids-limit", "55", c.Id).AssertSuccess();
+        Assert.Equal(55, ReadNumber(CgroupFs.DirectoriesOf(placed).Select(d => Path.Combine(d, "pids.max")).First(File.Exists)));
+        c.Cli.Invoke(fromElsewhere, "pause", c.Id).AssertSuccess();
+        Assert.Equal("FROZEN", File.ReadAllText(CgroupFs.DirectoriesOf(placed).Select(d => Path.Combine(d, "freezer.state")).First(File.Exists)).Trim());
+        string state = c.Cli.Invoke(fromElsewhere, "state", c.Id).AssertSuccess().Stdout;
+        Assert.Equal(ContainerStatus.Paused, JsonSerializer.Deserialize(state, OciJsonContext.Default.State)!.Status);
+        c.Cli.Invoke(fromElsewhere, "delete", "--force", c.Id).AssertSuccess();
+
+        Assert.Empty(CgroupFs.ExistingDirectoriesOf(placed));
+        Assert.Empty(CgroupFs.ExistingDirectoriesOf(elsewhere + "/relative"));
+    }
+
+    [Fact]
     public void Pause_and_update_of_a_stopped_container_are_refused()
     {
         using var c = new TestContainer(suite);
