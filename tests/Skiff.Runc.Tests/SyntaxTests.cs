@@ -251,6 +251,13 @@ public class SyntaxTests
         Assert.Null(o.NoNewPrivileges);
     }
 
+    [Theory]
+    [InlineData("--no-new-privs", true)]
+    [InlineData("--no-new-privs=true", true)]
+    [InlineData("--no-new-privs=false", false)]
+    public void Exec_no_new_privs_given_either_way_overrides_the_container(string flag, bool expected) =>
+        Assert.Equal(expected, Assert.IsType<ExecCommand>(Cli.Command("exec", flag, "c1", "true")).Options.NoNewPrivileges);
+
     [Fact]
     public void Exec_separator_after_the_id_is_not_part_of_the_command()
     {

@@ -136,10 +136,9 @@ internal static class GoFlagSyntax
 
         foreach ((Option option, string value) in values)
         {
+            // An explicit false is kept: a few flags (exec's --no-new-privs) mean something only when given.
             if (option.ValueType == typeof(bool))
-            {
-                if (value == "true") tokens.Add(option.Name);
-            }
+                tokens.Add(value == "true" ? option.Name : option.Name + "=false");
             // An empty value means the flag's default for every flag runc has.
             else if (value.Length > 0)
                 tokens.Add(option.Name + "=" + value);

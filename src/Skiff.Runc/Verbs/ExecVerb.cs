@@ -63,7 +63,8 @@ internal sealed class ExecVerb : Verb
             User = result.GetValue(_user),
             AdditionalGids = (result.GetValue(_additionalGids) ?? []).Select(ParseGid).ToArray(),
             Caps = result.GetValue(_cap) ?? [],
-            NoNewPrivileges = result.GetValue(_noNewPrivs) ? true : null,
+            // As runc: only a flag given on the command line overrides the container's value, either way.
+            NoNewPrivileges = result.GetResult(_noNewPrivs) is { Implicit: false } ? result.GetValue(_noNewPrivs) : null,
             Apparmor = result.GetValue(_apparmor),
             ProcessLabel = result.GetValue(_processLabel),
             PreserveFds = ContainerFlags.ParseCount(result.GetValue(_preserveFds)),

@@ -107,12 +107,16 @@ public sealed class ExecTests(Suite suite)
         Assert.Contains("CapInh:\t0000000000000000", added.Stdout);
     }
 
-    [Fact]
-    public void No_new_privs_flag_is_applied()
+    [Theory]
+    [InlineData(false, new string[0], "0")]
+    [InlineData(false, new[] { "--no-new-privs" }, "1")]
+    [InlineData(true, new string[0], "1")]
+    [InlineData(true, new[] { "--no-new-privs=false" }, "0")]
+    public void No_new_privs_follows_the_container_unless_the_flag_says_otherwise(bool container, string[] flags, string expected)
     {
-        using var c = Running(suite);
-        var result = c.Cli.Invoke("exec", "--no-new-privs", c.Id, "grep", "NoNewPrivs", "/proc/self/status").AssertSuccess();
-        Assert.Contains("NoNewPrivs:\t1", result.Stdout);
+        using var c = Running(suite, c => c.Spec.Process!.NoNewPrivileges = container);
+        var result = c.Cli.Invoke(["exec", .. flags, c.Id, "grep", "NoNewPrivs", "/proc/self/status"]).AssertSuccess();
+        Assert.Equal($"NoNewPrivs:\t{expected}", result.Stdout.Trim());
     }
 
     [Fact]
