@@ -235,7 +235,8 @@ internal static class Checks
         Thread.Sleep(2000);
         var stats = cgroup.Stats();
         double used = (stats.Cpu.Usage.Total - before) / 1e9, wall = clock.Elapsed.TotalSeconds;
-        Expect.True(used <= wall * 0.1 + 0.02, $"used {used:F3} s of cpu in {wall:F3} s with a 10% quota");
+        // One period of slack: where the window cuts a period, a period's quota may fall on either side.
+        Expect.True(used <= wall * 0.1 + 0.1, $"used {used:F3} s of cpu in {wall:F3} s with a 10% quota");
         Expect.True(stats.Cpu.Throttling.ThrottledPeriods > 0, "cpu.stat nr_throttled");
     }
 
