@@ -46,6 +46,14 @@ public static class CgroupFs
         }
     }
 
+    /// <summary>The path of a control file (memory.limit_in_bytes, pids.max ...) in whichever hierarchy has it.</summary>
+    public static string FileOf(string cgroupsPath, string name) =>
+        DirectoriesOf(cgroupsPath).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
+        ?? throw new Xunit.Sdk.XunitException($"no {name} for {cgroupsPath} in any hierarchy");
+
+    /// <summary>A control file's content, trimmed.</summary>
+    public static string Read(string cgroupsPath, string name) => File.ReadAllText(FileOf(cgroupsPath, name)).Trim();
+
     /// <summary>Process ids in the cgroup (and its descendants) in any hierarchy.</summary>
     public static IReadOnlySet<int> ProcessesIn(string cgroupsPath)
     {

@@ -74,9 +74,9 @@ public sealed class CgroupVerbTests(Suite suite)
 
         c.Cli.Invoke(fromElsewhere, "start", c.Id).AssertSuccess();
         c.Cli.Invoke(fromElsewhere, "update", "--pids-limit", "55", c.Id).AssertSuccess();
-        Assert.Equal(55, ReadNumber(CgroupFs.DirectoriesOf(placed).Select(d => Path.Combine(d, "pids.max")).First(File.Exists)));
+        Assert.Equal("55", CgroupFs.Read(placed, "pids.max"));
         c.Cli.Invoke(fromElsewhere, "pause", c.Id).AssertSuccess();
-        Assert.Equal("FROZEN", File.ReadAllText(CgroupFs.DirectoriesOf(placed).Select(d => Path.Combine(d, "freezer.state")).First(File.Exists)).Trim());
+        Assert.Equal("FROZEN", CgroupFs.Read(placed, "freezer.state"));
         string state = c.Cli.Invoke(fromElsewhere, "state", c.Id).AssertSuccess().Stdout;
         Assert.Equal(ContainerStatus.Paused, JsonSerializer.Deserialize(state, OciJsonContext.Default.State)!.Status);
         c.Cli.Invoke(fromElsewhere, "delete", "--force", c.Id).AssertSuccess();
@@ -366,9 +366,7 @@ public sealed class CgroupVerbTests(Suite suite)
     }
 
     /// <summary>The file in whichever of the host's hierarchies has it for this container's cgroupsPath.</summary>
-    private static string CgroupFile(TestContainer c, string name) =>
-        CgroupFs.DirectoriesOf(c.CgroupsPath).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
-        ?? throw new Xunit.Sdk.XunitException($"no {name} for {c.CgroupsPath} in any hierarchy");
+    private static string CgroupFile(TestContainer c, string name) => CgroupFs.FileOf(c.CgroupsPath, name);
 
     private static long ReadNumber(string path) => long.Parse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture);
 

@@ -28,16 +28,16 @@ public sealed class ContainerdTests(Suite suite)
         using var containerd = new ContainerdClient(suite);
         containerd.Run(suite, "c2", ["--detach", "--null-io", "--memory-limit", "67108864"], "/bin/sleep", "600").AssertSuccess();
         string cgroup = containerd.CgroupOf("c2");
-        Assert.Equal("67108864", CgroupFile(cgroup, "memory.limit_in_bytes"));
+        Assert.Equal("67108864", CgroupFs.Read(cgroup, "memory.limit_in_bytes"));
 
         var exec = containerd.Invoke("task", "exec", "--exec-id", "e1", "c2", "/bin/sh", "-c", "echo from exec; exit 6");
         Assert.True(exec.ExitCode == 6, exec.ToString());
         Assert.Equal("from exec", exec.Stdout.Trim());
 
         containerd.Invoke("task", "pause", "c2").AssertSuccess();
-        Assert.Equal("FROZEN", CgroupFile(cgroup, "freezer.state"));
+        Assert.Equal("FROZEN", CgroupFs.Read(cgroup, "freezer.state"));
         containerd.Invoke("task", "resume", "c2").AssertSuccess();
-        Assert.Equal("THAWED", CgroupFile(cgroup, "freezer.state"));
+        Assert.Equal("THAWED", CgroupFs.Read(cgroup, "freezer.state"));
 
         containerd.Invoke("task", "kill", "--signal", "SIGKILL", "c2").AssertSuccess();
         Wait.Until(() => containerd.Invoke("task", "ls").Stdout.Contains("STOPPED"), "the task to stop");
@@ -45,9 +45,4 @@ public sealed class ContainerdTests(Suite suite)
         containerd.Invoke("container", "delete", "c2").AssertSuccess();
         Assert.Empty(CgroupFs.ExistingDirectoriesOf(cgroup));
     }
-
-    private static string CgroupFile(string cgroupsPath, string name) =>
-        CgroupFs.DirectoriesOf(cgroupsPath).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists) is { } file
-            ? File.ReadAllText(file).Trim()
-            : throw new Xunit.Sdk.XunitException($"no {name} for {cgroupsPath} in any hierarchy");
 }

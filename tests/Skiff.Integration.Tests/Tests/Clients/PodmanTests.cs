@@ -27,18 +27,18 @@ public sealed class PodmanTests(Suite suite)
         using var podman = new PodmanClient(suite);
         string id = podman.Run("-d", "--memory", "64m", "--pids-limit", "50", PodmanClient.Image, "sleep", "600").AssertSuccess().Stdout.Trim();
         string cgroup = podman.CgroupOf(id);
-        Assert.Equal("67108864", CgroupFile(cgroup, "memory.limit_in_bytes"));
-        Assert.Equal("50", CgroupFile(cgroup, "pids.max"));
+        Assert.Equal("67108864", CgroupFs.Read(cgroup, "memory.limit_in_bytes"));
+        Assert.Equal("50", CgroupFs.Read(cgroup, "pids.max"));
 
         var exec = podman.Invoke("exec", id, "sh", "-c", "exit 5");
         Assert.True(exec.ExitCode == 5, exec.ToString());
         Assert.Equal("1000 1001", podman.Invoke("exec", "--user", "1000:1001", id, "sh", "-c", "echo $(id -u) $(id -g)").AssertSuccess().Stdout.Trim());
 
         podman.Invoke("pause", id).AssertSuccess();
-        Assert.Equal("FROZEN", CgroupFile(cgroup, "freezer.state"));
+        Assert.Equal("FROZEN", CgroupFs.Read(cgroup, "freezer.state"));
         Assert.Equal("paused", podman.Invoke("inspect", "--format", "{{.State.Status}}", id).AssertSuccess().Stdout.Trim());
         podman.Invoke("unpause", id).AssertSuccess();
-        Assert.Equal("THAWED", CgroupFile(cgroup, "freezer.state"));
+        Assert.Equal("THAWED", CgroupFs.Read(cgroup, "freezer.state"));
 
         podman.Invoke("rm", "--force", "--time", "0", id).AssertSuccess();
         Wait.Until(() => CgroupFs.ExistingDirectoriesOf(cgroup).Count == 0, $"the runtime to remove {cgroup}");
@@ -53,9 +53,4 @@ public sealed class PodmanTests(Suite suite)
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static string CgroupFile(string cgroupsPath, string name) =>
-        CgroupFs.DirectoriesOf(cgroupsPath).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists) is { } file
-            ? File.ReadAllText(file).Trim()
-            : throw new Xunit.Sdk.XunitException($"no {name} for {cgroupsPath} in any hierarchy");
 }
