@@ -169,7 +169,11 @@ public static partial class LaunchPlanner
         return domain;
     }
 
-    /// <summary>What execve will be given: args[0] itself when it has a slash, else each PATH directory in turn.</summary>
+    /// <summary>
+    /// What execve will be given: args[0] itself when it has a slash, else each PATH directory in turn.
+    /// With no PATH in the process's env a default applies, as execvp(3) falls back to one (runc 1.1.5
+    /// finds nothing instead: `ctr run --rootfs`, which sets no PATH, runs into that).
+    /// </summary>
     public static IReadOnlyList<string> Candidates(string executable, IEnumerable<string>? env)
     {
         if (executable.Contains('/')) return [executable];
@@ -178,7 +182,6 @@ public static partial class LaunchPlanner
             if (entry.StartsWith("PATH=", StringComparison.Ordinal)) path = entry[5..];
         return path.Split(':').Select(dir => (dir.Length == 0 ? "." : dir.TrimEnd('/')) + "/" + executable).ToArray();
     }
-
 
     /// <summary>
     /// The steps that turn the child into the container's process, from rlimits to the resolved
