@@ -19,8 +19,8 @@ public enum StepKind
     Symlink,             // symlink S2 -> S1 in root (link S2 holds target S1)
     MaskPath,            // hide S1 in root: /dev/null (Fd) over files, read-only tmpfs over directories
     ReadonlyPath,        // bind S1 in root onto itself read-only
-    RemountInRoot,
-    EnsureDirectory,     // mkdir -p S1 inside root       // remount the mount at S1 in root with flags A (after what was mounted beneath it)
+    RemountInRoot,       // remount the mount at S1 in root with flags A (after what was mounted beneath it)
+    EnsureDirectory,     // mkdir -p S1 inside root
     RemountRootReadonly, // the rootfs mount, read-only
     PivotRoot,           // pivot_root into root, old root detached
     MoveRoot,            // --no-pivot: MS_MOVE root onto / and chroot
