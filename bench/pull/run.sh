@@ -28,6 +28,22 @@ done
 
 now_ns() { date +%s%N; }
 
+# Podman keeps locks in a /dev/shm segment and events, exit files and network configs under /run and
+# /etc unless told otherwise: all of it goes under $WORK, so the bench leaves nothing behind.
+export CONTAINERS_CONF="$WORK/containers.conf"
+cat > "$CONTAINERS_CONF" <<EOF_CONF
+[engine]
+lock_type = "file"
+events_logger = "file"
+[network]
+network_config_dir = "$WORK/podman-networks"
+EOF_CONF
+podman_in() { # round, podman arguments...
+    local round=$1; shift
+    podman --root "$WORK/podman-$round" --runroot "$WORK/podman-run-$round" --tmpdir "$WORK/podman-tmp-$round" \
+        --storage-driver overlay "$@"
+}
+
 # --- the image: four layers, deterministic tars (sorted, fixed owner and mtime), gzip -6 -----------
 layout="$WORK/layout"
 mkdir -p "$layout/blobs/sha256" "$WORK/src"
@@ -109,8 +125,7 @@ run() { # tool round
             end=$(now_ns) ;;
         podman)
             start=$(now_ns)
-            podman --root "$WORK/podman-$round" --runroot "$WORK/podman-run-$round" --storage-driver overlay \
-                pull -q --tls-verify=false "$image" > /dev/null
+            podman_in "$round" pull -q --tls-verify=false "$image" > /dev/null
             end=$(now_ns) ;;
         skopeo)
             start=$(now_ns)
@@ -120,10 +135,10 @@ run() { # tool round
     times[$tool]+="$(( end - start )) "
     # Each round starts from an empty store; remove this one before the next tool runs.
     if [ "$tool" = podman ]; then
-        podman --root "$WORK/podman-$round" --runroot "$WORK/podman-run-$round" --storage-driver overlay rmi -a -f >/dev/null 2>&1 || true
+        podman_in "$round" rmi -a -f >/dev/null 2>&1 || true
         umount -R "$WORK/podman-$round" 2>/dev/null || true
     fi
-    rm -rf "$WORK/skiff-$round" "$WORK/podman-$round" "$WORK/podman-run-$round" "$WORK/skopeo-$round"
+    rm -rf "$WORK/skiff-$round" "$WORK/podman-$round" "$WORK/podman-run-$round" "$WORK/podman-tmp-$round" "$WORK/skopeo-$round"
 }
 for round in $(seq "$ROUNDS"); do
     # Rotate the order so no tool always runs first.
