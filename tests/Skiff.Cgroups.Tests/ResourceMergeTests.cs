@@ -47,6 +47,33 @@ public sealed class ResourceMergeTests
     }
 
     [Fact]
+    public void Nested_objects_merge_member_by_member_at_every_depth()
+    {
+        var stored = new LinuxResources
+        {
+            BlockIo = new BlockIoResources { Weight = 300, LeafWeight = 200 },
+            Network = new NetworkResources { ClassId = 7, Priorities = [new InterfacePriority { Name = "eth0", Priority = 1 }] },
+            Rdma = new() { ["mlx5_0"] = new RdmaResource { HcaHandles = 3, HcaObjects = 100 } },
+        };
+        var update = new LinuxResources
+        {
+            BlockIo = new BlockIoResources { Weight = 500 },
+            Network = new NetworkResources { Priorities = [new InterfacePriority { Name = "eth1", Priority = 2 }] },
+            Rdma = new() { ["mlx5_0"] = new RdmaResource { HcaHandles = 5 }, ["mlx5_1"] = new RdmaResource { HcaObjects = 9 } },
+        };
+
+        var merged = ResourceMerge.Merge(stored, update);
+
+        Assert.Equal((ushort)500, merged.BlockIo!.Weight);
+        Assert.Equal((ushort)200, merged.BlockIo.LeafWeight);
+        Assert.Equal(7U, merged.Network!.ClassId);
+        Assert.Equal("eth1", Assert.Single(merged.Network.Priorities!).Name);
+        Assert.Equal(5U, merged.Rdma!["mlx5_0"].HcaHandles);
+        Assert.Equal(100U, merged.Rdma["mlx5_0"].HcaObjects);
+        Assert.Equal(9U, merged.Rdma["mlx5_1"].HcaObjects);
+    }
+
+    [Fact]
     public void An_update_of_a_container_without_resources_becomes_its_resources()
     {
         var update = new LinuxResources { Pids = new PidsResources { Limit = 5 } };
