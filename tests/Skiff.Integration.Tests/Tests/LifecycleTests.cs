@@ -230,10 +230,12 @@ public sealed class LifecycleTests(Suite suite)
     {
         using var c = new TestContainer(suite);
         var seen = Path.Combine(c.Dir, "seen");
-        // SigIgn and SigBlk of the hook itself: nothing of the runtime's ignored or blocked signals.
+        // SigIgn and SigBlk of the hook itself: nothing of the runtime's ignored or blocked signals. They
+        // are read by a program the hook execs into (exec keeps both): the shell's own /proc status, read
+        // by a child, may show dash blocking every signal while it waits for that child.
         c.Spec.Hooks = new Hooks
         {
-            Prestart = [new Hook { Path = "/bin/sh", Args = ["my-hook-name", "-c", $"{{ echo $0; grep -E '^Sig(Ign|Blk):' /proc/$$/status; }} > {seen}"] }],
+            Prestart = [new Hook { Path = "/bin/sh", Args = ["my-hook-name", "-c", $"echo $0 > {seen}; exec grep -E '^Sig(Ign|Blk):' /proc/self/status >> {seen}"] }],
         };
         c.Shell("true");
         c.Output();
