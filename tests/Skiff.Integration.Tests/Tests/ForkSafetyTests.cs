@@ -33,6 +33,8 @@ public sealed class ForkSafetyTests(Suite suite)
 
         var psi = new ProcessStartInfo(stress) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in new[] { container.BundleDir, root, Launches.ToString(), cgroupParent }) psi.ArgumentList.Add(arg);
+        // Its work directory goes with the container's, even when a hung run is killed before it cleans up.
+        psi.Environment["TMPDIR"] = container.Dir;
         using var process = Process.Start(psi)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
