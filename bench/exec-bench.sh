@@ -14,7 +14,8 @@
 #      RUNC (default /usr/sbin/runc).
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=exec-bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=200
 reexec=0
 while [ $# -gt 0 ]; do
@@ -26,51 +27,22 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-die() { echo "exec-bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, cgroups, mounts)"
 command -v /usr/bin/time >/dev/null || die "/usr/bin/time not found: run scripts/install-deps.sh"
 
-skiff=${SKIFF_RUNC:-}
-if [ -z "$skiff" ]; then
-    if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
-    else skiff=$(command -v skiff-runc || true); fi
-fi
-[ -n "$skiff" ] && [ -x "$skiff" ] || die "skiff-runc not built: run scripts/build.sh"
-runc=${RUNC:-/usr/sbin/runc}
-[ -x "$runc" ] || die "runc not found at $runc"
-names=(skiff-runc runc)
-bins=("$skiff" "$runc")
+add_contestant skiff-runc "$(find_skiff_runc)"
+[ ${#names[@]} -eq 1 ] || die "skiff-runc not built: run scripts/build.sh"
+add_contestant runc "${RUNC:-/usr/sbin/runc}"
+[ ${#names[@]} -eq 2 ] || die "runc not found at ${RUNC:-/usr/sbin/runc}"
 
-token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
-work=$(mktemp -d "/tmp/skiff-exec-bench-$token.XXXX")
-chmod 755 "$work"
-cgroup_parent=skiff-exec-bench-$token
-report=$repo/bench/results/exec-$(date -u +%Y%m%dT%H%M%SZ).txt
-mkdir -p "$repo/bench/results"
-
-cleanup() {
-    set +e
-    for i in "${!names[@]}"; do "${bins[$i]}" --root "$work/root-${names[$i]}" delete --force "c-$token" >/dev/null 2>&1; done
-    for h in /sys/fs/cgroup/*/; do
-        [ -d "$h$cgroup_parent" ] && find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
-    chattr -i "$work/skiff-runc-installed" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ "$reexec" -eq 0 ] && [ "${names[0]}" = skiff-runc ]; then
-    cp "${bins[0]}" "$work/skiff-runc-installed"
-    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
-    bins[0]=$work/skiff-runc-installed
-fi
+start_work skiff-exec-bench
+report=$results_dir/exec-$(date -u +%Y%m%dT%H%M%SZ).txt
+if [ "$reexec" -eq 0 ]; then race_installed; fi
 
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/sleep 3600 >/dev/null
 for i in "${!names[@]}"; do
     n=${names[$i]}
-    mkdir -p "$work/$n"
-    cp -a --link "$work/bundle/rootfs" "$work/$n/rootfs"
-    sed "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$n\",|" "$work/bundle/config.json" > "$work/$n/config.json"
+    bundle_for "$n"
     "${bins[$i]}" --root "$work/root-$n" run -d --bundle "$work/$n" "c-$token" </dev/null >/dev/null 2>&1 ||
         die "$n could not start the container"
 done
@@ -95,8 +67,6 @@ for ((r = 1; r <= 20; r++)); do
     done
 done
 
-median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
-pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
 {
     echo "skiff bench: \`exec\` of /bin/true into a running busybox container"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  host: $(uname -r), $(nproc) cores, load average at start $load_at_start"

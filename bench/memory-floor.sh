@@ -10,7 +10,8 @@
 # Env: SKIFF_RUNC, RUNC, CRUN as for run-bench.sh.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=memory-floor
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 tries=3
 step=16
 
@@ -23,42 +24,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-die() { echo "memory-floor: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, cgroups, mounts)"
 
-names=() bins=()
-skiff=${SKIFF_RUNC:-}
-if [ -z "$skiff" ]; then
-    if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
-    else skiff=$(command -v skiff-runc || true); fi
-fi
-[ -n "$skiff" ] && [ -x "$skiff" ] && { names+=(skiff-runc); bins+=("$skiff"); }
-runc=${RUNC:-/usr/sbin/runc}; [ -x "$runc" ] && { names+=(runc); bins+=("$runc"); }
-crun=${CRUN:-/usr/bin/crun}; [ -x "$crun" ] && { names+=(crun); bins+=("$crun"); }
+add_contestant skiff-runc "$(find_skiff_runc)"
+add_contestant runc "${RUNC:-/usr/sbin/runc}"
+add_contestant crun "${CRUN:-/usr/bin/crun}"
 [ ${#names[@]} -ge 1 ] || die "no runtime found"
 
-token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
-work=$(mktemp -d "/tmp/skiff-floor-$token.XXXX")
-chmod 755 "$work"
-cgroup_parent=skiff-floor-$token
-results_dir=$repo/bench/results
-mkdir -p "$results_dir"
+start_work skiff-floor
 report=$results_dir/floor-$(date -u +%Y%m%dT%H%M%SZ).txt
-
-cleanup() {
-    set +e
-    for i in "${!names[@]}"; do
-        root=$work/root-${names[$i]}
-        [ -d "$root" ] || continue
-        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
-    done
-    for h in /sys/fs/cgroup/*/; do
-        [ -d "$h$cgroup_parent" ] || continue
-        find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true >/dev/null
 swap=0
@@ -66,12 +40,10 @@ swap=0
 
 # config NAME BYTES: the bundle of NAME with a memory limit of BYTES.
 config() {
-    local dir=$work/$1 memory="\"limit\": $2"
+    local memory="\"limit\": $2"
     [ "$swap" -eq 1 ] && memory="$memory, \"swap\": $2"
-    mkdir -p "$dir"
-    [ -e "$dir/rootfs" ] || cp -a --link "$work/bundle/rootfs" "$dir/rootfs"
-    sed -e "s|\"resources\": {|\"resources\": { \"memory\": { $memory },|" \
-        -e "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$1\",|" "$work/bundle/config.json" > "$dir/config.json"
+    bundle_for "$1"
+    sed -i "s|\"resources\": {|\"resources\": { \"memory\": { $memory },|" "$work/$1/config.json"
 }
 
 count=0

@@ -17,7 +17,8 @@
 #      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun).
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=run-bench
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 runs=200
 reexec=0
 rss_runs=20
@@ -36,54 +37,21 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-die() { echo "run-bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (containers, cgroups, mounts)"
 for tool in unshare hyperfine /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool not found: run scripts/install-deps.sh"
 done
 
-# The contestants: name and binary. skiff-runc is optional so runc and crun can be raced before it exists.
-names=() bins=()
-skiff=${SKIFF_RUNC:-}
-if [ -z "$skiff" ]; then
-    if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
-    else skiff=$(command -v skiff-runc || true); fi
-fi
-if [ -n "$skiff" ] && [ -x "$skiff" ]; then names+=(skiff-runc); bins+=("$skiff")
-else echo "run-bench: skiff-runc not built (scripts/build.sh); racing runc and crun only" >&2; fi
-runc=${RUNC:-/usr/sbin/runc}; [ -x "$runc" ] && { names+=(runc); bins+=("$runc"); }
-crun=${CRUN:-/usr/bin/crun}; [ -x "$crun" ] && { names+=(crun); bins+=("$crun"); }
+# The contestants. skiff-runc is optional so runc and crun can be raced before it exists.
+add_contestant skiff-runc "$(find_skiff_runc)"
+[ ${#names[@]} -eq 1 ] || echo "run-bench: skiff-runc not built (scripts/build.sh); racing runc and crun only" >&2
+add_contestant runc "${RUNC:-/usr/sbin/runc}"
+add_contestant crun "${CRUN:-/usr/bin/crun}"
 [ ${#names[@]} -ge 2 ] || die "need at least two runtimes to compare"
 
-token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
-work=$(mktemp -d "/tmp/skiff-bench-$token.XXXX")
-chmod 755 "$work"
-cgroup_parent=skiff-bench-$token
-results_dir=$repo/bench/results
-mkdir -p "$results_dir"
+start_work skiff-bench
 report=$results_dir/$(date -u +%Y%m%dT%H%M%SZ).txt
-
-cleanup() {
-    set +e
-    for i in "${!names[@]}"; do
-        root=$work/root-${names[$i]}
-        [ -d "$root" ] || continue
-        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
-    done
-    for h in /sys/fs/cgroup/*/; do
-        [ -d "$h$cgroup_parent" ] || continue
-        find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
-    done
-    chattr -i "$work/skiff-runc-installed" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ "$reexec" -eq 0 ] && [ "${names[0]}" = skiff-runc ]; then
-    cp "${bins[0]}" "$work/skiff-runc-installed"
-    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
-    bins[0]=$work/skiff-runc-installed
-fi
+if [ "$reexec" -eq 0 ] && [ "${names[0]}" = skiff-runc ]; then race_installed; fi
 
 # One bundle per runtime (same content): each container gets its own cgroup under a private parent.
 sh "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" /bin/true
@@ -91,11 +59,7 @@ if [ "$limits" -eq 1 ]; then
     sed -i 's|"resources": {|"resources": { "memory": { "limit": 268435456 }, "pids": { "limit": 128 },|' "$work/bundle/config.json"
     grep -q '"pids": { "limit": 128 }' "$work/bundle/config.json" || die "could not set the limits in the bundle"
 fi
-for n in "${names[@]}"; do
-    mkdir -p "$work/$n"
-    cp -a --link "$work/bundle/rootfs" "$work/$n/rootfs"
-    sed "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$n\",|" "$work/bundle/config.json" > "$work/$n/config.json"
-done
+for n in "${names[@]}"; do bundle_for "$n"; done
 
 # crun 1.8.1 refuses hybrid cgroup hosts; in a private mount namespace whose cgroup2 mount is
 # covered by a tmpfs it sees a v1 host and runs. So that the race is fair, the others run in the
@@ -163,9 +127,6 @@ hyperfine -N --style none --warmup 10 --runs 100 --export-json "$work/wrappers.j
     "unshare -m sh -c 'exec /bin/true'" >/dev/null 2>&1
 read -r crun_wrapper_ms plain_wrapper_ms < <(grep -o '"median": *[0-9.e+-]*' "$work/wrappers.json" |
     awk -F: '{printf "%.2f ", $2 * 1000} END {print ""}')
-
-median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
-pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
 
 {
     echo "skiff bench: \`run\` of a busybox /bin/true bundle$([ "$limits" -eq 1 ] && echo ", memory limit 256 MiB and pids limit 128")"

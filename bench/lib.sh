@@ -1,0 +1,69 @@
+# Shared by the bench scripts (sourced; set $bench, the script's name for messages, first): the
+# contestants, a private work directory and cgroup parent removed at exit, bundles, statistics.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+names=() bins=()
+
+die() { echo "$bench: $*" >&2; exit 1; }
+
+# skiff-runc: $SKIFF_RUNC, else this checkout's build, else skiff-runc on PATH; prints nothing when none.
+find_skiff_runc() {
+    local skiff=${SKIFF_RUNC:-}
+    if [ -z "$skiff" ]; then
+        if [ -x "$repo/artifacts/bin/skiff-runc" ]; then skiff=$repo/artifacts/bin/skiff-runc
+        else skiff=$(command -v skiff-runc || true); fi
+    fi
+    if [ -n "$skiff" ] && [ -x "$skiff" ]; then echo "$skiff"; fi
+}
+
+# add_contestant NAME BINARY: NAME races when BINARY is an executable.
+add_contestant() {
+    if [ -n "$2" ] && [ -x "$2" ]; then names+=("$1"); bins+=("$2"); fi
+}
+
+# start_work PREFIX: sets $token, $work (0755: containers traverse it), $cgroup_parent and
+# $results_dir, and removes all of it, with every container made there, at exit.
+start_work() {
+    token=$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    work=$(mktemp -d "/tmp/$1-$token.XXXX")
+    chmod 755 "$work"
+    cgroup_parent=$1-$token
+    results_dir=$repo/bench/results
+    mkdir -p "$results_dir"
+    trap cleanup_work EXIT
+}
+
+cleanup_work() {
+    set +e
+    local i root id h
+    for i in "${!names[@]}"; do
+        root=$work/root-${names[$i]}
+        [ -d "$root" ] || continue
+        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
+    done
+    for h in /sys/fs/cgroup/*/; do
+        [ -d "$h$cgroup_parent" ] && find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    chattr -i "$work/skiff-runc-installed" 2>/dev/null
+    rm -rf "$work"
+}
+
+# race_installed: contestant 0 (skiff-runc) races as scripts/install.sh leaves it, an immutable
+# copy, which runs as is; the binary as built re-executes itself from a sealed view instead.
+race_installed() {
+    cp "${bins[0]}" "$work/skiff-runc-installed"
+    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
+    bins[0]=$work/skiff-runc-installed
+}
+
+# bundle_for NAME: the bundle $work/NAME, $work/bundle's config with a cgroupsPath of its own
+# under the private parent, and its rootfs (hard links: busybox is shared, never written).
+bundle_for() {
+    mkdir -p "$work/$1"
+    [ -e "$work/$1/rootfs" ] || cp -a --link "$work/bundle/rootfs" "$work/$1/rootfs"
+    sed "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$1\",|" "$work/bundle/config.json" > "$work/$1/config.json"
+}
+
+# median FILE and pct FILE P: of the numbers in FILE, one a line.
+median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
+pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
