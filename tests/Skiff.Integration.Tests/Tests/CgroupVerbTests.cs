@@ -150,7 +150,7 @@ public sealed class CgroupVerbTests(Suite suite)
     {
         using var c = new TestContainer(suite);
         c.Linux.Resources = new LinuxResources { Memory = new MemoryResources { Limit = 96L << 20 }, Pids = new PidsResources { Limit = 64 } };
-        c.Share().Shell($"sleep 600 & sleep 600 & touch {Share}/ready; wait");
+        c.Share().Shell($"sleep 600 & sleep 600 & : > {Share}/ready; wait");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         Wait.ForFile(c.SharedFile("ready"));
@@ -268,7 +268,7 @@ public sealed class CgroupVerbTests(Suite suite)
     public void Ps_lists_the_containers_processes()
     {
         using var c = new TestContainer(suite);
-        c.Share().Shell($"sleep 601 & sleep 602 & touch {Share}/ready; wait");
+        c.Share().Shell($"sleep 601 & sleep 602 & : > {Share}/ready; wait");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         Wait.ForFile(c.SharedFile("ready"));
@@ -296,7 +296,7 @@ public sealed class CgroupVerbTests(Suite suite)
     public void Kill_all_reaches_a_paused_container()
     {
         using var c = new TestContainer(suite);
-        c.Share().Shell($"sleep 600 & sleep 600 & touch {Share}/ready; wait");
+        c.Share().Shell($"sleep 600 & sleep 600 & : > {Share}/ready; wait");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         Wait.ForFile(c.SharedFile("ready"));

@@ -162,7 +162,7 @@ public sealed class LifecycleTests(Suite suite)
         // Without a PID namespace the children outlive their parent, unless kill --all finds them.
         c.Linux.Namespaces!.RemoveAll(n => n.Type == "pid");
         c.Share().Shell($"sleep 600 & echo $! >> {Share}/pids; sleep 600 & echo $! >> {Share}/pids; " +
-                        $"echo $$ >> {Share}/pids; touch {Share}/ready; wait");
+                        $"echo $$ >> {Share}/pids; : > {Share}/ready; wait");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         Wait.ForFile(c.SharedFile("ready"));
@@ -182,7 +182,7 @@ public sealed class LifecycleTests(Suite suite)
     {
         using var c = new TestContainer(suite);
         c.Linux.Namespaces!.RemoveAll(n => n.Type == "pid");
-        c.Share().Shell($"trap 'exit 0' TERM; sleep 600 & echo $! > {Share}/child; touch {Share}/ready; while :; do sleep 0.02; done");
+        c.Share().Shell($"trap 'exit 0' TERM; sleep 600 & echo $! > {Share}/child; : > {Share}/ready; while :; do sleep 0.02; done");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         Wait.ForFile(c.SharedFile("ready"));
