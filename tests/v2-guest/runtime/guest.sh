@@ -203,9 +203,10 @@ check "delete removes c1's cgroup" c1_delete
 bundle c2 hog.sh '{ "memory": { "limit": 25165824, "swap": 25165824 } }'
 c2_oom() {
     quiet c2 create --bundle /tmp/bundles/c2 c2 || return 1
-    $runc events --interval 60s c2 </dev/null > /tmp/out/c2.events 2>&1 &
+    $runc events --interval 200ms c2 </dev/null > /tmp/out/c2.events 2>&1 &
     events=$!
-    sleep 0.5
+    # A stats line shows events is watching (its OOM watch opens first); only then may the hog run.
+    until_ok 30 grep -q '"type":"stats"' /tmp/out/c2.events || { echo "events printed: $(cat /tmp/out/c2.events)"; return 1; }
     $runc start c2 &&
     until_ok 60 is_stopped c2 || return 1
     file_is $cg/c2 memory.max 25165824 &&
