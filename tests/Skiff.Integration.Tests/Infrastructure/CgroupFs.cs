@@ -79,6 +79,7 @@ public static class CgroupFs
     public static IReadOnlyList<string> Remove(string cgroupsPath)
     {
         var problems = new List<string>();
+        Thaw(cgroupsPath);
         HostProcesses.KillAndWait(ProcessesIn(cgroupsPath), problems);
         foreach (var dir in ExistingDirectoriesOf(cgroupsPath))
         {
@@ -92,6 +93,30 @@ public static class CgroupFs
             }
         }
         return problems;
+    }
+
+    /// <summary>A frozen process cannot die of SIGKILL: thaw the cgroup and every cgroup below it first.</summary>
+    private static void Thaw(string cgroupsPath)
+    {
+        foreach (var dir in ExistingDirectoriesOf(cgroupsPath))
+        {
+            foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Append(dir))
+            {
+                foreach (var (file, value) in new[] { ("freezer.state", "THAWED"), ("cgroup.freeze", "0") })
+                {
+                    var path = Path.Combine(d, file);
+                    try
+                    {
+                        if (File.Exists(path))
+                            File.WriteAllText(path, value);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // the cgroup went away meanwhile
+                    }
+                }
+            }
+        }
     }
 
     private static bool RemoveDirectory(string dir)
