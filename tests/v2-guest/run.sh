@@ -35,7 +35,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
 
 log "publishing the probe (NativeAOT)"
 dotnet publish "$here/probe/Skiff.Cgroups.GuestProbe.csproj" -c Release -r linux-x64 --nologo -v quiet \
-    --artifacts-path "${SKIFF_GUEST_ARTIFACTS:-/tmp/skiff-v2-guest-build}" -o "$work/probe" >&2 \
+    --artifacts-path "${SKIFF_GUEST_ARTIFACTS:-$repo/artifacts/v2-guest/build}" -o "$work/probe" >&2 \
     || die "publishing the probe failed"
 probe=$work/probe/skiff-cgroup-probe
 cp "$probe" "$root/bin/"
@@ -115,7 +115,7 @@ fi
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 # Boot the kernel already decompressed (an ELF with a PVH entry): about 4 s instead of 10 under TCG.
-cache=${SKIFF_GUEST_CACHE:-/var/tmp/skiff-v2-guest}
+cache=${SKIFF_GUEST_CACHE:-$repo/artifacts/v2-guest/cache}
 vmlinux=$cache/vmlinux-$version
 if [ ! -s "$vmlinux" ]; then
     mkdir -p "$cache"
