@@ -13,12 +13,10 @@ public sealed class ContainerdClient : IDisposable
 {
     private const string Namespace = "skiff-it";
 
-    // The shim's socket directory is fixed in containerd 1.6; removed again if this client made it.
-    private const string ShimSockets = "/run/containerd/s";
-
     private readonly string _dir;
     private readonly Process _daemon;
-    private readonly List<string> _madeDirectories = [];
+    // The shim's socket directory is fixed in containerd 1.6.
+    private readonly FixedHostDirectories _fixed = new("/run/containerd", "/run/containerd/s");
 
     public ContainerdClient(Suite suite)
     {
@@ -26,11 +24,6 @@ public sealed class ContainerdClient : IDisposable
         _dir = Path.Combine(suite.RunDir, $"containerd-{token}");
         Directory.CreateDirectory(_dir);
         CgroupParent = $"/{suite.CgroupParent}/containerd-{token}";
-        foreach (var dir in new[] { "/run/containerd", ShimSockets })
-        {
-            if (!Directory.Exists(dir))
-                _madeDirectories.Insert(0, dir);
-        }
         var config = Path.Combine(_dir, "config.toml");
         // The CRI plugin is off (it would start a CNI watcher and a kubelet-facing server); the opt
         // plugin would otherwise make /opt/containerd.
@@ -92,6 +85,9 @@ public sealed class ContainerdClient : IDisposable
         ]);
     }
 
+    /// <summary>`ctr task exec --fifo-dir PRIVATE args...` (its FIFOs would otherwise go to /run/containerd/fifo).</summary>
+    public HostResult Exec(params string[] args) => Invoke(["task", "exec", "--fifo-dir", Path.Combine(_dir, "fifo"), .. args]);
+
     public string CgroupOf(string id) => $"{CgroupParent}/{id}";
 
     public string DaemonLog => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
@@ -109,11 +105,7 @@ public sealed class ContainerdClient : IDisposable
         foreach (var mount in MountInfo.Under(_dir))
             Native.Umount2(mount.MountPoint, Native.MNT_DETACH);
         problems.AddRange(CgroupFs.Remove(CgroupParent));
-        foreach (var dir in _madeDirectories)
-        {
-            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
-        }
+        _fixed.RemoveMade();
         Directory.Delete(_dir, recursive: true);
         if (problems.Count > 0)
             throw new InvalidOperationException("containerd left state behind:\n" + string.Join('\n', problems));

@@ -15,6 +15,9 @@ public sealed class PodmanClient : IDisposable
     private readonly string _runRoot;
     private readonly Dictionary<string, string> _environment;
 
+    // Podman 4.3 keeps its network run directory there whatever it is told.
+    private readonly FixedHostDirectories _fixed = new("/run/containers", "/run/containers/networks");
+
     /// <summary>The --cgroup-parent of every container run here, under the suite's private parent.</summary>
     public string CgroupParent { get; }
 
@@ -95,6 +98,7 @@ public sealed class PodmanClient : IDisposable
         foreach (var dir in new[] { _dir, _runRoot })
             if (Directory.Exists(dir))
                 Directory.Delete(dir, recursive: true);
+        _fixed.RemoveMade();
         if (problems.Count > 0)
             throw new InvalidOperationException("podman left state behind:\n" + string.Join('\n', problems));
     }

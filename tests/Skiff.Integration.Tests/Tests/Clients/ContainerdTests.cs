@@ -30,7 +30,7 @@ public sealed class ContainerdTests(Suite suite)
         string cgroup = containerd.CgroupOf("c2");
         Assert.Equal("67108864", CgroupFs.Read(cgroup, "memory.limit_in_bytes"));
 
-        var exec = containerd.Invoke("task", "exec", "--exec-id", "e1", "c2", "/bin/sh", "-c", "echo from exec; exit 6");
+        var exec = containerd.Exec("--exec-id", "e1", "c2", "/bin/sh", "-c", "echo from exec; exit 6");
         Assert.True(exec.ExitCode == 6, exec.ToString());
         Assert.Equal("from exec", exec.Stdout.Trim());
 
