@@ -42,7 +42,7 @@ cp "$probe" "$root/bin/"
 # skiff-runc and a busybox rootfs with the container scripts, for runtime/guest.sh.
 mkdir -p "$root/skiff"
 cp "$runtime" "$root/skiff/skiff-runc"
-cp "$here/runtime/guest.sh" "$root/skiff/"
+cp "$here/runtime/guest.sh" "$here/runtime/tap.sh" "$root/skiff/"
 bash "$repo/scripts/make-busybox-bundle.sh" "$work/bundle" >/dev/null || die "making the busybox bundle failed"
 mv "$work/bundle/rootfs" "$root/skiff/rootfs"
 mkdir -p "$root/skiff/rootfs/scripts" "$root/skiff/rootfs/out"

@@ -7,22 +7,8 @@
 here=$(pwd)
 runc="timeout 60 $here/skiff-runc --root /tmp/skiff-lsm-state"
 n=0
-pass=0
-fail=0
-
-check() {
-    name=$1; shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        pass=$((pass + 1)); echo "ok $n - apparmor: $name"
-    else
-        fail=$((fail + 1)); echo "not ok $n - apparmor: $name: $(echo "$out" | tr '\n' ' ' | cut -c1-400)"
-    fi
-}
-
-equals() { [ "$2" = "$3" ] || { echo "$1 is '$2', expected '$3'"; return 1; }; }
-
-contains() { case "$2" in *"$3"*) return 0 ;; esac; echo "$1 '$2' does not mention '$3'"; return 1; }
+tap_label=apparmor
+. /skiff/tap.sh
 
 # bundle NAME PROFILE PROC_TYPE SCRIPT [MOUNT]: a bundle running sh -c SCRIPT under apparmorProfile
 # PROFILE ("" for none), /proc of type PROC_TYPE, and MOUNT (JSON) mounted last.

@@ -9,37 +9,10 @@ runc="timeout 60 $here/skiff-runc --root /tmp/skiff-state"
 parent=/skiff-guest
 cg=/sys/fs/cgroup$parent
 n=${TAP_OFFSET:-0}
-pass=0
-fail=0
-
-# check NAME COMMAND...: one TAP line; a failing command's output becomes the reason.
-check() {
-    name=$1; shift
-    n=$((n + 1))
-    if out=$("$@" 2>&1); then
-        pass=$((pass + 1)); echo "ok $n - skiff-runc: $name"
-    else
-        fail=$((fail + 1)); echo "not ok $n - skiff-runc: $name: $(echo "$out" | tr '\n' ' ' | cut -c1-400)"
-    fi
-}
-
-# equals WHAT ACTUAL EXPECTED
-equals() {
-    [ "$2" = "$3" ] || { echo "$1 is '$2', expected '$3'"; return 1; }
-}
+tap_label=skiff-runc
+. $here/tap.sh
 
 file_is() { equals "$1/$2" "$(cat "$1/$2" 2>&1)" "$3"; }
-
-# until SECONDS COMMAND...: polls until the command succeeds.
-until_ok() {
-    limit=$(($1 * 10)); shift
-    i=0
-    while ! "$@" >/dev/null 2>&1; do
-        i=$((i + 1))
-        [ $i -ge $limit ] && { echo "timed out waiting for: $*"; return 1; }
-        sleep 0.1
-    done
-}
 
 # quiet NAME ARGS...: skiff-runc ARGS with the container's stdio in /tmp/out/NAME.stdio (a container
 # process holds what it inherits open, and a $(...) around it would wait for the container's end).
