@@ -7,11 +7,17 @@ namespace Skiff.Cgroups;
 public static class Cgroup
 {
     /// <summary>
-    /// cgroupsPath as runc reads it with its cgroupfs driver: absolute ("/skiff/abc": under each
-    /// hierarchy's mount point), relative ("skiff/abc": under this process's own cgroup in each
-    /// hierarchy), or empty (the container id, relative). The systemd form "slice:prefix:name" (or
-    /// systemd = true, from --systemd-cgroup) is refused: skiff has no systemd driver.
+    /// cgroupsPath as runc reads it with its cgroupfs drivers: absolute ("/skiff/abc": under each
+    /// hierarchy's mount point), relative ("skiff/abc": placed from this process's own cgroup, see
+    /// <see cref="CgroupsPath"/>), or empty (the container id, relative). The systemd form
+    /// "slice:prefix:name" (or systemd = true, from --systemd-cgroup) is refused: skiff has no systemd driver.
     /// </summary>
+    /// <summary>
+    /// Whether the cgroup of <paramref name="cgroupsPath"/> depends on the cgroup of the process that
+    /// resolves it (a relative or empty path), so the resolver's own cgroup must be kept with it.
+    /// </summary>
+    public static bool IsRelative(string? cgroupsPath) => !(cgroupsPath?.StartsWith('/') ?? false);
+
     public static ICgroup Open(CgroupLayout layout, string? cgroupsPath, string containerId, bool systemd = false)
     {
         var path = CgroupsPath.Resolve(cgroupsPath, containerId, systemd);

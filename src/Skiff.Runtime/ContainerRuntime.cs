@@ -216,7 +216,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         {
             Id = o.Id, Bundle = bundle.Directory, Rootfs = bundle.RootfsPath, Created = DateTimeOffset.UtcNow,
             Owner = "root", CgroupsPath = spec.Linux?.CgroupsPath ?? "",
-            CreatorCgroup = spec.Linux?.CgroupsPath?.StartsWith('/') == true ? null : Layout.SelfCgroup,
+            CreatorCgroup = Cgroup.IsRelative(spec.Linux?.CgroupsPath) ? Layout.SelfCgroup : null,
             NoNewKeyring = o.NoNewKeyring, Annotations = spec.Annotations, Hooks = spec.Hooks,
         };
         var launched = new Launched(record);

@@ -31,7 +31,7 @@ internal sealed class UnifiedCgroup : ICgroup
         _enableAll = enableAllControllers;
         _servedElsewhere = servedElsewhere ?? (_ => false);
         Path = path.Value;
-        string parent = path.IsAbsolute ? _mountPoint : CgroupLayout.Below(_mountPoint, layout.UnifiedRoot, RelativeBase(layout, enableAllControllers));
+        string parent = path.IsAbsolute ? _mountPoint : CgroupLayout.Below(_mountPoint, layout.UnifiedRoot, RelativeBase(layout));
         Directory = parent.TrimEnd('/') + (path.IsAbsolute ? path.Value : "/" + path.Value);
     }
 
@@ -43,10 +43,10 @@ internal sealed class UnifiedCgroup : ICgroup
     /// internal processes" rule would refuse to enable controllers for a child of it. On a hybrid host
     /// the unified tree follows the v1 hierarchies (the own cgroup), so the two stay side by side.
     /// </summary>
-    private static string RelativeBase(CgroupLayout layout, bool pureV2)
+    private static string RelativeBase(CgroupLayout layout)
     {
         string own = layout.UnifiedOwnCgroup;
-        if (!pureV2 || own == "/") return own;
+        if (layout.Mode != CgroupMode.Unified || own == "/") return own;
         int slash = own.TrimEnd('/').LastIndexOf('/');
         return slash <= 0 ? "/" : own[..slash];
     }
