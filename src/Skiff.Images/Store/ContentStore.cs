@@ -50,7 +50,7 @@ public sealed class ContentStore(StoreLayout layout)
                 file.Write(content);
                 file.Flush(flushToDisk: true);
             }
-            File.Move(temporary, layout.Blob(digest), overwrite: true);
+            Adopt(temporary, digest);
         }
         finally
         {
