@@ -53,7 +53,7 @@ exec_once() { # INDEX -> appends ms to $work/times-NAME
     "${bins[$i]}" --root "$work/root-$n" exec "c-$token" /bin/true </dev/null >/dev/null 2>>"$work/err-$n" ||
         die "$n exec failed: $(tail -1 "$work/err-$n")"
     t1=$EPOCHREALTIME
-    echo "$t0 $t1" | awk '{printf "%.3f\n", ($2 - $1) * 1000}' >>"$work/times-$n"
+    elapsed_ms "$t0" "$t1" >>"$work/times-$n"
 }
 
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)

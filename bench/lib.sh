@@ -64,6 +64,13 @@ bundle_for() {
     sed "s|\"linux\": {|\"linux\": {\n\t\t\"cgroupsPath\": \"/$cgroup_parent/$1\",|" "$work/bundle/config.json" > "$work/$1/config.json"
 }
 
+# crun 1.8.1 refuses hybrid cgroup hosts; in a private mount namespace whose cgroup2 mount is covered
+# by a tmpfs it sees a v1 host and runs: `unshare -m sh -c "$crun_wrapper" sh crun ...`.
+crun_wrapper='mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"'
+
+# elapsed_ms T0 T1: milliseconds between two $EPOCHREALTIME readings.
+elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f\n", (b - a) * 1000}'; }
+
 # median FILE and pct FILE P: of the numbers in FILE, one a line.
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }

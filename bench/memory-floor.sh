@@ -55,7 +55,7 @@ passes() {
         count=$((count + 1))
         local cmd=(timeout 30 "$bin" --root "$work/root-$n" run --bundle "$work/$n" "f$count-$token")
         if [ "$n" = crun ]; then
-            unshare -m sh -c 'mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"' sh "${cmd[@]}" </dev/null >"$work/out" 2>&1 || return 1
+            unshare -m sh -c "$crun_wrapper" sh "${cmd[@]}" </dev/null >"$work/out" 2>&1 || return 1
         else
             "${cmd[@]}" </dev/null >"$work/out" 2>&1 || return 1
         fi

@@ -61,12 +61,10 @@ if [ "$limits" -eq 1 ]; then
 fi
 for n in "${names[@]}"; do bundle_for "$n"; done
 
-# crun 1.8.1 refuses hybrid cgroup hosts; in a private mount namespace whose cgroup2 mount is
-# covered by a tmpfs it sees a v1 host and runs. So that the race is fair, the others run in the
+# crun runs in lib.sh's $crun_wrapper (it refuses hybrid hosts). So that the race is fair, the others run in the
 # same wrapper less the mount (they handle the hybrid host, and must see it as it is): unshare and
 # sh cost every contestant the same. --bare runs runc and skiff-runc without any wrapper. The
 # wrapper's own cost, with and without the mount, is measured below and reported.
-crun_wrapper='mount -t tmpfs none /sys/fs/cgroup/unified && exec "$@"'
 plain_wrapper='exec "$@"'
 
 invoke() { # INDEX ID [PREFIX...]: one `run` of contestant INDEX, with optional command prefix (time)
@@ -90,7 +88,7 @@ run_once() { # INDEX ID -> appends ms to $work/times-NAME
     t0=$EPOCHREALTIME
     if invoke "$i" "$id" </dev/null >>"$work/out-$n.log" 2>&1; then
         t1=$EPOCHREALTIME
-        echo "$t0 $t1" | awk '{printf "%.3f\n", ($2 - $1) * 1000}' >>"$work/times-$n"
+        elapsed_ms "$t0" "$t1" >>"$work/times-$n"
     else
         failures[$n]=$((failures[$n] + 1))
         if [ "${failures[$n]}" -ge 3 ]; then
