@@ -70,7 +70,8 @@ public sealed partial class ContainerRuntime
                 fds.Remove(childSocket);
                 session.Start(childSocket, _ => { });
                 int master = consoleReceiver >= 0 ? ConsoleRelay.ReceiveMaster(consoleReceiver) : -1;
-                if (master >= 0) fds.Add(master);
+                // A relay owns the master and closes it; closing it again below could hit a reused fd number.
+                if (master >= 0 && o.Detach) fds.Add(master);
                 using ConsoleRelay? relay = master >= 0 && !o.Detach ? new ConsoleRelay(master) : null;
                 session.Release();
                 if (o.PidFile is not null) WritePidFile(o.PidFile, session.Pid);
@@ -113,9 +114,8 @@ public sealed partial class ContainerRuntime
             return process;
         }
         if (o.Args.Count == 0) throw new RuntimeException("exec: no command given: pass the arguments after the container id, or --process");
-        // A deep copy: the stored config stays as it is for the container's own use.
-        process = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(spec.Process!, OciJsonContext.Default.Process),
-            OciJsonContext.Default.Process)!;
+        // The spec is this call's own copy of the stored config, never saved back: change it in place.
+        process = spec.Process!;
         process.Args = [.. o.Args];
         process.Terminal = o.Tty;
         process.ConsoleSize = null;
@@ -124,10 +124,11 @@ public sealed partial class ContainerRuntime
         if (o.User is { } user)
         {
             string[] parts = user.Split(':');
-            if (parts.Length > 2 || !uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out _)))
+            uint gid = 0;
+            if (parts.Length > 2 || !uint.TryParse(parts[0], out uint uid) || (parts.Length == 2 && !uint.TryParse(parts[1], out gid)))
                 throw new RuntimeException($"--user \"{user}\": expected uid[:gid] as numbers");
             process.User.Uid = uid;
-            if (parts.Length == 2) process.User.Gid = uint.Parse(parts[1]);
+            if (parts.Length == 2) process.User.Gid = gid;
         }
         if (o.AdditionalGids.Count > 0) process.User.AdditionalGids = [.. process.User.AdditionalGids ?? [], .. o.AdditionalGids];
         if (o.Caps.Count > 0)
