@@ -9,8 +9,8 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, boo
     /// <summary>An exec's execCPUAffinity (the process file's, else the container's); null for the init process, which it does not apply to.</summary>
     public CpuAffinity? ExecAffinity { get; init; }
 
-    /// <summary>The LSMs the labels are checked against.</summary>
-    public HostSecurityModules Lsm { get; init; } = HostSecurityModules.Current;
+    /// <summary>The LSMs the labels are checked against; null probes the host's, and only when a label is asked for.</summary>
+    public HostSecurityModules? Lsm { get; init; }
 
     /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
     public string? ContainerId { get; init; }
@@ -104,12 +104,12 @@ public static partial class LaunchPlanner
     /// (paths relative to it, checked to be procfs) before the identity changes, as runc does. A label
     /// the host cannot honour is an error.
     /// </summary>
-    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules lsm)
+    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules? lsm)
     {
         var steps = new List<Step>();
         if (!string.IsNullOrEmpty(process.ApparmorProfile))
         {
-            if (!lsm.AppArmor)
+            if (!(lsm ?? HostSecurityModules.Current).AppArmor)
                 throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
             string value = "exec " + process.ApparmorProfile;
             steps.Add(new Step(StepKind.ExecLabel, $"apply AppArmor profile {process.ApparmorProfile}")
@@ -118,7 +118,7 @@ public static partial class LaunchPlanner
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
         {
             // runc refuses a process label where SELinux is off rather than run the process unconfined.
-            if (!lsm.Selinux)
+            if (!(lsm ?? HostSecurityModules.Current).Selinux)
                 throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
             steps.Add(new Step(StepKind.ExecLabel, $"set SELinux process label {process.SelinuxLabel}")
                 { S1 = "thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });

@@ -285,7 +285,7 @@ public static partial class LaunchPlanner
         yield return new Step(StepKind.MountInRoot, what)
         {
             S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
-            S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel, HostSecurityModules.Current),
+            S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
             A = options.Flags & ~MS_REC, B = 1, D = options.RecursiveAttrSet, E = options.Propagation,
         };
     }

@@ -8,9 +8,11 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 public static class SelinuxMountLabel
 {
-    public static string? Apply(string? type, string? data, string? mountLabel, HostSecurityModules lsm)
+    /// <param name="lsm">the host's modules; null probes them, and only when a label is to be applied.</param>
+    public static string? Apply(string? type, string? data, string? mountLabel, HostSecurityModules? lsm = null)
     {
-        if (!lsm.Selinux || string.IsNullOrEmpty(mountLabel) || type is "proc" or "sysfs" or "bind" or "cgroup" or "cgroup2" or "mqueue")
+        if (string.IsNullOrEmpty(mountLabel) || type is "proc" or "sysfs" or "bind" or "cgroup" or "cgroup2" or "mqueue"
+            || !(lsm ?? HostSecurityModules.Current).Selinux)
             return data;
         string context = $"context=\"{mountLabel}\"";
         return string.IsNullOrEmpty(data) ? context : data + "," + context;
