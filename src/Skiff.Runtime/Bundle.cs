@@ -3,8 +3,11 @@ using Skiff.Oci.Runtime;
 
 namespace Skiff.Runtime;
 
-/// <summary>An OCI bundle on disk: its directory, its parsed config.json and its rootfs.</summary>
-public sealed record Bundle(string Directory, Spec Spec, string RootfsPath)
+/// <summary>
+/// An OCI bundle on disk: its directory, its parsed config.json (and the bytes it was parsed from,
+/// which create keeps as they are) and its rootfs.
+/// </summary>
+public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte[] ConfigBytes)
 {
     public static Bundle Load(string path)
     {
@@ -36,6 +39,6 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath)
         string rootfs = Path.GetFullPath(Path.Combine(directory, spec.Root.Path));
         if (!System.IO.Directory.Exists(rootfs))
             throw new RuntimeException($"rootfs {rootfs}: stat {rootfs}: no such file or directory");
-        return new Bundle(directory, spec, rootfs);
+        return new Bundle(directory, spec, rootfs, bytes);
     }
 }

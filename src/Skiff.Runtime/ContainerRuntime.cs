@@ -224,7 +224,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         try
         {
             _store.Save(record);
-            _store.SaveConfig(o.Id, spec);
+            _store.SaveConfig(o.Id, bundle.ConfigBytes);
             cgroup = Cgroup.Open(Layout, spec.Linux?.CgroupsPath, o.Id, options.SystemdCgroup);
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);

@@ -57,7 +57,10 @@ public sealed class ContainerStore(string root)
     /// The config the container was created with (and `update` changed since): exec and update read
     /// it from here, as the bundle may have changed or gone since create.
     /// </summary>
-    public void SaveConfig(string id, Spec spec) => Write(id, "config.json", spec, OciJsonContext.Default.Spec);
+    public void SaveConfig(string id, Spec spec) => Write(id, "config.json", JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
+
+    /// <summary>The bundle's config.json as it was read: nothing to serialize on the way to start.</summary>
+    public void SaveConfig(string id, byte[] config) => Write(id, "config.json", config);
 
     public Spec LoadConfig(string id) =>
         Read(id, "config.json", OciJsonContext.Default.Spec, $"container \"{id}\" has no stored config.json (created by an older skiff-runc?)");
@@ -76,11 +79,13 @@ public sealed class ContainerStore(string root)
     }
 
     /// <summary>Written beside and renamed over, so a reader sees the old file or the new one, never half.</summary>
-    private void Write<T>(string id, string name, T value, JsonTypeInfo<T> type)
+    private void Write<T>(string id, string name, T value, JsonTypeInfo<T> type) => Write(id, name, JsonSerializer.SerializeToUtf8Bytes(value, type));
+
+    private void Write(string id, string name, byte[] content)
     {
         string dir = DirectoryOf(id);
         string temp = Path.Combine(dir, name + ".tmp");
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(value, type));
+        File.WriteAllBytes(temp, content);
         File.Move(temp, Path.Combine(dir, name), overwrite: true);
     }
 
