@@ -8,10 +8,12 @@ packages=(
     runc crun                   # the runtimes skiff-runc is compared with and validated against
     hyperfine time              # benchmarks: timing and peak RSS (/usr/bin/time)
     clang zlib1g-dev libzstd-dev  # NativeAOT links with clang against zlib/zstd
+    libsqlite3-dev              # the engine's state database (linked into skiff)
     linux-libc-dev              # the seccomp syscall tables are checked against its headers
     iproute2 util-linux procps  # ip netns, unshare, nsenter, mount; ps for `skiff-runc ps`
     e2fsprogs                   # chattr: the installed skiff-runc is immutable (scripts/install.sh)
-    podman conmon catatonit     # real clients that drive an OCI runtime
+    podman conmon catatonit     # real clients that drive an OCI runtime; the engine's monitor and --init
+    golang-github-containers-common  # the default seccomp profile the engine applies
     containerd                  # ctr run --runc-binary
     skopeo umoci docker-registry  # local images and a local registry, no internet
     libzstd1 zstd apache2-utils libcap2-bin curl python3  # zstd layers; registry auth, file caps and pull bench in the image tests

@@ -21,6 +21,14 @@ public sealed class CliContext
         Recursive = true,
     };
 
+    public Option<string?> EngineConfig { get; } = new("--engine-config")
+    {
+        Description = "Engine configuration file (default /etc/skiff/engine.json, or $SKIFF_ENGINE_CONFIG)",
+        Recursive = true,
+    };
+
+    public EngineSession Engine(ParseResult parse) => new(this, parse);
+
     public TextWriter Out { get; init; } = Console.Out;
     public TextWriter Error { get; init; } = Console.Error;
     public TextReader In { get; init; } = Console.In;

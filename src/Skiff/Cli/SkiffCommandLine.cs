@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Skiff.Commands;
+using Skiff.Commands.Containers;
+using Skiff.Engine;
 using Skiff.Images;
 
 namespace Skiff.Cli;
@@ -15,6 +17,7 @@ public static class SkiffCommandLine
         RootCommand root = new("skiff: a daemonless, Docker-compatible container engine");
         root.Options.Add(cli.Root);
         root.Options.Add(cli.RegistriesConfig);
+        root.Options.Add(cli.EngineConfig);
 
         Command image = new("image", "Manage images");
         foreach ((Func<CliContext, string, Command> verb, string name, string? alias) in (ReadOnlySpan<(Func<CliContext, string, Command>, string, string?)>)[
@@ -28,6 +31,13 @@ public static class SkiffCommandLine
             image.Subcommands.Add(command);
         }
         root.Subcommands.Add(image);
+
+        Command container = new("container", "Manage containers");
+        foreach (Command verb in ContainerVerbs(cli, longForm: true)) container.Subcommands.Add(verb);
+        container.Subcommands.Add(LifecycleCommands.Cleanup(cli, "cleanup"));
+        root.Subcommands.Add(container);
+        foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
+        root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
         root.Subcommands.Add(PushCommand.Create(cli, "push"));
@@ -43,9 +53,40 @@ public static class SkiffCommandLine
         return root;
     }
 
+    /// <summary>The container verbs, as `skiff VERB` and as `skiff container VERB` (where ls and rm are the names).</summary>
+    private static IEnumerable<Command> ContainerVerbs(CliContext cli, bool longForm)
+    {
+        yield return RunCommand.Create(cli, "run", start: true);
+        yield return RunCommand.Create(cli, "create", start: false);
+        yield return LifecycleCommands.Start(cli, "start");
+        yield return LifecycleCommands.Stop(cli, "stop", restart: false);
+        yield return LifecycleCommands.Stop(cli, "restart", restart: true);
+        yield return LifecycleCommands.Kill(cli, "kill");
+        yield return LifecycleCommands.Wait(cli, "wait");
+        yield return LifecycleCommands.Pause(cli, "pause", pause: true);
+        yield return LifecycleCommands.Pause(cli, "unpause", pause: false);
+        yield return LogsCommand.Create(cli, "logs");
+        yield return ExecCommand.Create(cli, "exec");
+        if (longForm)
+        {
+            Command ps = PsCommand.Create(cli, "ls");
+            ps.Aliases.Add("ps");
+            ps.Aliases.Add("list");
+            yield return ps;
+            yield return LifecycleCommands.Remove(cli, "rm");
+            yield return ContainerInspectCommand.Create(cli, "inspect", "container");
+        }
+        else
+        {
+            yield return PsCommand.Create(cli, "ps");
+            yield return LifecycleCommands.Remove(cli, "rm");
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args, CliContext cli)
     {
-        ParseResult parse = Build(cli).Parse(args);
+        RootCommand rootCommand = Build(cli);
+        ParseResult parse = rootCommand.Parse(CommandSplitter.Split(rootCommand, args));
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) cli.Error.WriteLine($"Error: {error.Message}");
@@ -55,6 +96,11 @@ public static class SkiffCommandLine
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (EngineException e)
+        {
+            cli.Error.WriteLine($"Error: {e.Message}");
+            return e.ExitCode;
         }
         catch (ImageException e)
         {

@@ -1,0 +1,372 @@
+using System.Text.Json;
+using Skiff.Engine.Config;
+using Skiff.Engine.Containers;
+using Skiff.Engine.Monitor;
+using Skiff.Engine.Naming;
+using Skiff.Engine.Runtime;
+using Skiff.Engine.Spec;
+using Skiff.Engine.Store;
+using Skiff.Images;
+using Skiff.Images.Fs;
+using Skiff.Images.Mounts;
+using Skiff.Images.Store;
+using Skiff.Linux;
+using OciJsonContext = Skiff.Oci.Runtime.OciJsonContext;
+
+namespace Skiff.Engine;
+
+public sealed class EngineOptions
+{
+    public string Root { get; init; } = StoreLayout.DefaultRoot;
+    public string? ConfigPath { get; init; }
+    /// <summary>This program, which conmon calls back as the exit command; null: the running executable.</summary>
+    public string? SelfPath { get; init; }
+}
+
+/// <summary>
+/// The container engine: every container verb over the database, the image store, conmon and the
+/// OCI runtime. Each mutating verb holds the container's lock (an flock, so a killed skiff never
+/// leaves it held) and leaves the record consistent with what exists at every step.
+/// </summary>
+public sealed partial class ContainerEngine : IDisposable
+{
+    private readonly EngineOptions _options;
+
+    public ContainerEngine(EngineOptions options, ImageService images)
+    {
+        _options = options;
+        Images = images;
+        Layout = new EngineLayout(options.Root);
+        Layout.EnsureCreated();
+        Config = EngineConfig.Load(options.ConfigPath);
+        Database = new EngineDatabase(Layout.Database);
+    }
+
+    public ImageService Images { get; }
+    public EngineLayout Layout { get; }
+    public EngineConfig Config { get; }
+    public EngineDatabase Database { get; }
+
+    public ContainerRecord Resolve(string reference) => Refresh(Database.Resolve(reference));
+
+    public List<ContainerRecord> List() => [.. Database.List().Select(Refresh)];
+
+    /// <summary>Creates a container (its record, writable layer and bundle directory) without starting it.</summary>
+    public ContainerRecord Create(ContainerRequest request, string? name)
+    {
+        ImageRootfs image = Images.GetRootfs(request.Image);
+        SpecGenerator.Command(request, image.Config.Config);
+        foreach (MountRequest mount in request.Mounts.Where(m => m.Type == "bind"))
+            if (!Path.Exists(mount.Source))
+                throw new EngineException($"invalid mount config for type \"bind\": bind source path does not exist: {mount.Source}");
+        string runtime = Config.ResolveRuntime(request.Runtime);
+        if (name is not null && !NamePattern().IsMatch(name))
+            throw new EngineException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+
+        ContainerRecord record = new()
+        {
+            Id = NameGenerator.NewId(),
+            ImageId = image.Image.Id,
+            Created = DateTimeOffset.UtcNow,
+            Request = request,
+            RuntimePath = runtime,
+        };
+        for (int attempt = 0; ; attempt++)
+        {
+            record.Name = name ?? NameGenerator.Next(attempt);
+            try
+            {
+                Database.Insert(record);
+                break;
+            }
+            catch (EngineException) when (name is null && attempt < 10) { }
+        }
+        try
+        {
+            Directory.CreateDirectory(Layout.Bundle(record.Id), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Images.PrepareContainer(record.Id, image.Image.Id);
+        }
+        catch
+        {
+            RemoveFiles(record);
+            Database.Delete(record.Id);
+            throw;
+        }
+        return record;
+    }
+
+    /// <summary>
+    /// Starts a created or exited container: mounts its rootfs, writes its config, has conmon create
+    /// it, lets <paramref name="beforeStart"/> attach, then starts it. A failure leaves it exited with
+    /// the error recorded and nothing mounted.
+    /// </summary>
+    public ContainerRecord Start(string reference, Action<ContainerRecord>? beforeStart = null)
+    {
+        ContainerRecord record = Database.Resolve(reference);
+        using FileLock guard = LockOf(record.Id);
+        record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused) return record;
+        return StartLocked(record, beforeStart);
+    }
+
+    private ContainerRecord StartLocked(ContainerRecord record, Action<ContainerRecord>? beforeStart)
+    {
+        OciRuntimeClient runtime = Runtime(record);
+        try
+        {
+            TearDown(record, runtime);
+            ImageRootfs image = Images.GetRootfs(record.ImageId);
+            string rootfs = Layout.Rootfs(record.Id);
+            Directory.CreateDirectory(rootfs);
+            OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
+            overlay.Mount(rootfs);
+            record.State.Mounted = true;
+            Database.UpdateState(record);
+
+            ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
+            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config).Generate(record, image.Config.Config, rootfs, files);
+            WriteConfig(record, spec);
+            File.Delete(Layout.ExitFile(record.Id));
+            File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
+
+            Conmon conmon = new(Config, Layout, ExitCommand(record));
+            record.State.Pid = conmon.Create(record, runtime);
+            record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
+            beforeStart?.Invoke(record);
+            runtime.Start(record.Id);
+            record.State.Status = ContainerStatus.Running;
+            record.State.StartedAt = DateTimeOffset.UtcNow;
+            record.State.FinishedAt = null;
+            record.State.ExitCode = 0;
+            record.State.OomKilled = false;
+            record.State.Error = "";
+            Database.UpdateState(record);
+            return record;
+        }
+        catch (EngineException e)
+        {
+            TearDown(record, runtime);
+            record.State.Status = ContainerStatus.Exited;
+            record.State.ExitCode = e.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? e.ExitCode : 128;
+            record.State.Error = e.Message;
+            record.State.Pid = 0;
+            record.State.FinishedAt = DateTimeOffset.UtcNow;
+            Database.UpdateState(record);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// What conmon's exit command runs once the container's process has exited: record the exit
+    /// code, delete the runtime's container, unmount, then apply the restart policy or --rm.
+    /// Idempotent, and harmless when the container still runs.
+    /// </summary>
+    public void Cleanup(string id)
+    {
+        ContainerRecord? record = Database.Find(id);
+        if (record is null) return;
+        bool remove;
+        using (FileLock guard = LockOf(id))
+        {
+            record = Database.Find(id);
+            if (record is null) return;
+            OciRuntimeClient runtime = Runtime(record);
+            bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
+            if (!exited) return;
+            RecordExit(record);
+            TearDown(record, runtime);
+            Database.UpdateState(record);
+            if (RestartPolicyApplies(record))
+            {
+                Thread.Sleep(RestartDelay(record.State.RestartCount));
+                record.State.RestartCount++;
+                Database.UpdateState(record);
+                try
+                {
+                    StartLocked(record, null);
+                    return;
+                }
+                catch (EngineException) { }
+            }
+            remove = record.Request.AutoRemove;
+        }
+        if (remove) Remove(id, force: true, volumes: true);
+    }
+
+    /// <summary>Signals the container's process; SIGKILL through runc's kill so it also reaches a paused container.</summary>
+    public void Kill(string reference, string signal)
+    {
+        ContainerRecord record = Resolve(reference);
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused))
+            throw new EngineException($"cannot kill container: {reference}: container {record.Id} is not running", 1);
+        record.State.StoppedByUser = true;
+        Database.UpdateState(record);
+        OciRuntimeClient runtime = Runtime(record);
+        if (!runtime.Kill(record.Id, signal))
+            throw new EngineException($"cannot kill container: {reference}: the runtime could not send {signal}", 1);
+    }
+
+    /// <summary>Docker's stop: the stop signal, up to <paramref name="timeout"/> seconds of grace, then SIGKILL.</summary>
+    public ContainerRecord Stop(string reference, int? timeout)
+    {
+        ContainerRecord record = Resolve(reference);
+        record.State.StoppedByUser = true;
+        Database.UpdateState(record);
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
+        OciRuntimeClient runtime = Runtime(record);
+        int grace = timeout ?? record.Request.StopTimeout ?? 10;
+        string signal = record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
+        if (record.State.Status == ContainerStatus.Paused) runtime.Kill(record.Id, "KILL", all: true);
+        else if (grace > 0 && runtime.Kill(record.Id, signal) && WaitForExit(record, TimeSpan.FromSeconds(grace))) { }
+        else runtime.Kill(record.Id, "KILL", all: true);
+        WaitForExit(record, Timeout.InfiniteTimeSpan);
+        Cleanup(record.Id);
+        return Database.Find(record.Id) ?? record;
+    }
+
+    /// <summary>Removes a container: a running one only with <paramref name="force"/> (SIGKILL first).</summary>
+    public void Remove(string reference, bool force, bool volumes)
+    {
+        ContainerRecord record = Database.Resolve(reference);
+        using FileLock guard = LockOf(record.Id);
+        if (Database.Find(record.Id) is not { } current) return;
+        record = Refresh(current);
+        OciRuntimeClient runtime = Runtime(record);
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
+        {
+            if (!force)
+                throw new EngineException($"cannot remove container \"/{record.Name}\": container is {record.State.Status.ToString().ToLowerInvariant()}: stop the container before removing or force remove", 1);
+            record.State.StoppedByUser = true;
+            runtime.Kill(record.Id, "KILL", all: true);
+            WaitForExit(record, TimeSpan.FromSeconds(10));
+        }
+        record.State.Status = ContainerStatus.Removing;
+        Database.UpdateState(record);
+        TearDown(record, runtime);
+        RemoveFiles(record);
+        Database.Delete(record.Id);
+        File.Delete(Layout.Lock(record.Id));
+    }
+
+    /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
+    public int Wait(string reference)
+    {
+        ContainerRecord record = Resolve(reference);
+        while (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
+        {
+            WaitForExit(record, Timeout.InfiniteTimeSpan);
+            Cleanup(record.Id);
+            record = Database.Find(record.Id) is { } now ? Refresh(now) : record;
+            if (Database.Find(record.Id) is null) return ReadExitFile(record.Id) ?? record.State.ExitCode;
+        }
+        return record.State.ExitCode;
+    }
+
+    /// <summary>The exit file conmon writes once the container's process has exited, if it has.</summary>
+    public int? ReadExitFile(string id) =>
+        File.Exists(Layout.ExitFile(id)) && int.TryParse(File.ReadAllText(Layout.ExitFile(id)).Trim(), out int code) ? code : null;
+
+    /// <summary>Waits for conmon's exit file (the container's process is gone and its output drained).</summary>
+    public bool WaitForExit(ContainerRecord record, TimeSpan timeout)
+    {
+        DateTime deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        string exitFile = Layout.ExitFile(record.Id);
+        int delay = 5;
+        while (!File.Exists(exitFile))
+        {
+            // A monitor that died without writing the exit file leaves nobody to write it.
+            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !Alive(record.State.Pid);
+            if (DateTime.UtcNow >= deadline) return false;
+            Thread.Sleep(delay);
+            delay = Math.Min(delay * 2, 100);
+        }
+        return true;
+    }
+
+    public OciRuntimeClient Runtime(ContainerRecord record) => new(record.RuntimePath, Layout.RuntimeRoot);
+
+    /// <summary>
+    /// A record that says running while its monitor and process are gone (a killed conmon, a
+    /// reboot) is reported as exited; the next mutating verb cleans what is left.
+    /// </summary>
+    private ContainerRecord Refresh(ContainerRecord record)
+    {
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
+        if (File.Exists(Layout.ExitFile(record.Id)) || (!Alive(record.State.Pid) && !Alive(record.State.ConmonPid)))
+        {
+            RecordExit(record);
+        }
+        return record;
+    }
+
+    private void RecordExit(ContainerRecord record)
+    {
+        if (record.State.Status is ContainerStatus.Exited or ContainerStatus.Created) return;
+        record.State.Status = ContainerStatus.Exited;
+        record.State.ExitCode = ReadExitFile(record.Id) ?? 137;
+        record.State.OomKilled = File.Exists(Path.Combine(Layout.Bundle(record.Id), "oom"));
+        record.State.FinishedAt = File.Exists(Layout.ExitFile(record.Id)) ? File.GetLastWriteTimeUtc(Layout.ExitFile(record.Id)) : DateTimeOffset.UtcNow;
+        record.State.Pid = 0;
+        if (!File.Exists(Layout.ExitFile(record.Id))) record.State.Error = "the container's monitor exited without recording an exit code";
+    }
+
+    private static bool RestartPolicyApplies(ContainerRecord record)
+    {
+        if (record.State.StoppedByUser || record.Request.AutoRemove) return false;
+        RestartPolicy policy = record.Request.RestartPolicy;
+        return policy.Name switch
+        {
+            "always" or "unless-stopped" => true,
+            "on-failure" => record.State.ExitCode != 0 && (policy.MaximumRetryCount == 0 || record.State.RestartCount < policy.MaximumRetryCount),
+            _ => false,
+        };
+    }
+
+    /// <summary>Docker's backoff: 100 ms, doubling with each restart, at most a minute.</summary>
+    private static TimeSpan RestartDelay(int restarts) => TimeSpan.FromMilliseconds(Math.Min(100 * Math.Pow(2, Math.Min(restarts, 10)), 60_000));
+
+    /// <summary>Removes the runtime's container and unmounts the rootfs, whatever of them exists.</summary>
+    private void TearDown(ContainerRecord record, OciRuntimeClient runtime)
+    {
+        runtime.Delete(record.Id);
+        string rootfs = Layout.Rootfs(record.Id);
+        if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
+        record.State.Mounted = false;
+    }
+
+    private void RemoveFiles(ContainerRecord record)
+    {
+        string rootfs = Layout.Rootfs(record.Id);
+        if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
+        if (Directory.Exists(Layout.Bundle(record.Id))) ScopedFs.RemoveTree(Layout.Bundle(record.Id));
+        Images.RemoveContainer(record.Id);
+        File.Delete(Layout.ExitFile(record.Id));
+    }
+
+    private void WriteConfig(ContainerRecord record, Skiff.Oci.Runtime.Spec spec)
+    {
+        string path = Path.Combine(Layout.Bundle(record.Id), "config.json");
+        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private List<string> ExitCommand(ContainerRecord record)
+    {
+        string self = _options.SelfPath ?? Environment.ProcessPath ?? throw new EngineException("cannot tell where the skiff executable is");
+        List<string> command = [self, "--root", Layout.Root];
+        if (_options.ConfigPath is not null) command.AddRange(["--engine-config", _options.ConfigPath]);
+        command.AddRange(["container", "cleanup", record.Id]);
+        return command;
+    }
+
+    private FileLock LockOf(string id) => FileLock.Exclusive(Layout.Lock(id));
+
+    private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
+
+    public static bool Alive(int pid) => pid > 0 && (Interop.Libc.Kill(pid, 0) == 0 || Errno.Last == Errno.EPERM);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
+
+    public void Dispose() => Database.Dispose();
+}

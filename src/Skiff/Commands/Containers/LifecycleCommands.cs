@@ -1,0 +1,174 @@
+using System.CommandLine;
+using Skiff.Cli;
+using Skiff.Engine;
+using Skiff.Engine.Containers;
+using Skiff.Engine.Monitor;
+
+namespace Skiff.Commands.Containers;
+
+/// <summary>start, stop, restart, kill, rm, wait, pause, unpause, and the monitor's cleanup callback.</summary>
+public static class LifecycleCommands
+{
+    private static Argument<string[]> Containers() => new("CONTAINER") { Arity = ArgumentArity.OneOrMore, Description = "Containers (names or ids)" };
+
+    /// <summary>Runs <paramref name="verb"/> on each container; errors are printed and make the exit 1, as Docker does.</summary>
+    private static int ForEach(CliContext cli, IEnumerable<string> references, Action<string> verb, bool echo = true)
+    {
+        int exit = 0;
+        foreach (string reference in references)
+        {
+            try
+            {
+                verb(reference);
+                if (echo) cli.Out.WriteLine(reference);
+            }
+            catch (EngineException e)
+            {
+                cli.Error.WriteLine($"Error response from daemon: {e.Message}");
+                exit = 1;
+            }
+        }
+        return exit;
+    }
+
+    public static Command Start(CliContext cli, string name)
+    {
+        Argument<string[]> containers = Containers();
+        Option<bool> attach = new("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
+        Option<bool> interactive = new("--interactive", "-i") { Description = "Attach container's STDIN" };
+        Command command = new(name, "Start one or more stopped containers") { containers, attach, interactive };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            string[] references = parse.GetValue(containers)!;
+            if (!parse.GetValue(attach) && !parse.GetValue(interactive))
+                return ForEach(cli, references, r => session.Engine.Start(r));
+            if (references.Length > 1) throw new EngineException("you cannot start and attach multiple containers at once");
+            AttachSession? socket = null;
+            try
+            {
+                ContainerRecord record = session.Engine.Start(references[0], r => socket = AttachSession.Connect(session.Engine.Layout.Bundle(r.Id)));
+                if (socket is null) throw new EngineException($"container {references[0]} is already running");
+                int? exit = new AttachedRun(cli, session.Engine).Run(record, socket);
+                if (exit is null) return 0;
+                session.Engine.Cleanup(record.Id);
+                return exit.Value;
+            }
+            finally
+            {
+                socket?.Dispose();
+            }
+        });
+        return command;
+    }
+
+    public static Command Stop(CliContext cli, string name, bool restart)
+    {
+        Argument<string[]> containers = Containers();
+        Option<int?> time = new("--time", "-t") { Description = "Seconds to wait before killing the container" };
+        Option<string?> signal = new("--signal", "-s") { Description = "Signal to send to the container" };
+        Command command = new(name, restart ? "Restart one or more containers" : "Stop one or more running containers") { containers, time, signal };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            return ForEach(cli, parse.GetValue(containers)!, r =>
+            {
+                session.Engine.Stop(r, parse.GetValue(time));
+                if (restart) session.Engine.Start(r);
+            });
+        });
+        return command;
+    }
+
+    public static Command Kill(CliContext cli, string name)
+    {
+        Argument<string[]> containers = Containers();
+        Option<string> signal = new("--signal", "-s") { Description = "Signal to send to the container", DefaultValueFactory = _ => "KILL" };
+        Command command = new(name, "Kill one or more running containers") { containers, signal };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            string sig = parse.GetValue(signal)!;
+            string normalized = sig.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? sig[3..] : sig;
+            return ForEach(cli, parse.GetValue(containers)!, r => session.Engine.Kill(r, normalized.ToUpperInvariant()));
+        });
+        return command;
+    }
+
+    public static Command Remove(CliContext cli, string name)
+    {
+        Argument<string[]> containers = Containers();
+        Option<bool> force = new("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
+        Option<bool> volumes = new("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
+        Command command = new(name, "Remove one or more containers") { containers, force, volumes };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            return ForEach(cli, parse.GetValue(containers)!, r =>
+            {
+                try
+                {
+                    session.Engine.Remove(r, parse.GetValue(force), parse.GetValue(volumes));
+                }
+                catch (NoSuchContainerException) when (parse.GetValue(force)) { }
+            });
+        });
+        return command;
+    }
+
+    public static Command Wait(CliContext cli, string name)
+    {
+        Argument<string[]> containers = Containers();
+        Command command = new(name, "Block until one or more containers stop, then print their exit codes") { containers };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            int exit = 0;
+            foreach (string reference in parse.GetValue(containers)!)
+            {
+                try
+                {
+                    cli.Out.WriteLine(session.Engine.Wait(reference));
+                }
+                catch (EngineException e)
+                {
+                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
+                    exit = 1;
+                }
+            }
+            return exit;
+        });
+        return command;
+    }
+
+    public static Command Pause(CliContext cli, string name, bool pause)
+    {
+        Argument<string[]> containers = Containers();
+        Command command = new(name, pause ? "Pause all processes within one or more containers" : "Unpause all processes within one or more containers") { containers };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            return ForEach(cli, parse.GetValue(containers)!, r =>
+            {
+                if (pause) session.Engine.Pause(r);
+                else session.Engine.Unpause(r);
+            });
+        });
+        return command;
+    }
+
+    /// <summary>What conmon runs when a container exits (hidden, like podman's container cleanup).</summary>
+    public static Command Cleanup(CliContext cli, string name)
+    {
+        Argument<string> container = new("CONTAINER");
+        Command command = new(name, "Clean up an exited container (called by its monitor)") { container };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            session.Engine.Cleanup(parse.GetValue(container)!);
+            return 0;
+        });
+        return command;
+    }
+}
