@@ -139,6 +139,7 @@ public sealed partial class ContainerEngine : IDisposable
             record.State.FinishedAt = null;
             record.State.ExitCode = 0;
             record.State.OomKilled = false;
+            record.State.StoppedByUser = false;
             record.State.Error = "";
             Database.UpdateState(record);
             return record;
@@ -196,22 +197,17 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Signals the container's process; SIGKILL through runc's kill so it also reaches a paused container.</summary>
     public void Kill(string reference, string signal)
     {
-        ContainerRecord record = Resolve(reference);
+        ContainerRecord record = MarkStoppedByUser(reference);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused))
             throw new EngineException($"cannot kill container: {reference}: container {record.Id} is not running", 1);
-        record.State.StoppedByUser = true;
-        Database.UpdateState(record);
-        OciRuntimeClient runtime = Runtime(record);
-        if (!runtime.Kill(record.Id, signal))
+        if (!Runtime(record).Kill(record.Id, signal))
             throw new EngineException($"cannot kill container: {reference}: the runtime could not send {signal}", 1);
     }
 
     /// <summary>Docker's stop: the stop signal, up to <paramref name="timeout"/> seconds of grace, then SIGKILL.</summary>
     public ContainerRecord Stop(string reference, int? timeout)
     {
-        ContainerRecord record = Resolve(reference);
-        record.State.StoppedByUser = true;
-        Database.UpdateState(record);
+        ContainerRecord record = MarkStoppedByUser(reference);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
         OciRuntimeClient runtime = Runtime(record);
         int grace = timeout ?? record.Request.StopTimeout ?? 10;
@@ -222,6 +218,20 @@ public sealed partial class ContainerEngine : IDisposable
         WaitForExit(record, Timeout.InfiniteTimeSpan);
         Cleanup(record.Id);
         return Database.Find(record.Id) ?? record;
+    }
+
+    /// <summary>
+    /// Records that the user ended this run, under the container's lock: a cleanup restarting the
+    /// container at the same moment either finishes first (and this sees the new run) or sees the mark.
+    /// </summary>
+    private ContainerRecord MarkStoppedByUser(string reference)
+    {
+        ContainerRecord record = Database.Resolve(reference);
+        using FileLock guard = LockOf(record.Id);
+        record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
+        record.State.StoppedByUser = true;
+        Database.UpdateState(record);
+        return record;
     }
 
     /// <summary>Removes a container: a running one only with <paramref name="force"/> (SIGKILL first).</summary>
@@ -363,7 +373,20 @@ public sealed partial class ContainerEngine : IDisposable
 
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 
-    public static bool Alive(int pid) => pid > 0 && (Interop.Libc.Kill(pid, 0) == 0 || Errno.Last == Errno.EPERM);
+    /// <summary>Whether a process exists and is not a zombie (an orphaned container process may never be reaped).</summary>
+    public static bool Alive(int pid)
+    {
+        if (pid <= 0) return false;
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial System.Text.RegularExpressions.Regex NamePattern();

@@ -1,3 +1,4 @@
 using Skiff.Cli;
 
+ProcessSignals.UnblockAll();
 return await SkiffCommandLine.RunAsync(args, new CliContext());

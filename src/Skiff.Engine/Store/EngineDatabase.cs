@@ -57,7 +57,7 @@ public sealed class EngineDatabase : IDisposable
         catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
         {
             string holder = FindByName(record.Name)?.Id ?? "another container";
-            throw new EngineException($"the container name \"/{record.Name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
+            throw new EngineException($"Conflict. The container name \"/{record.Name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
         }
     }
 

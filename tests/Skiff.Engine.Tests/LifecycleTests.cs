@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Skiff.Engine.Tests.Infrastructure;
+using Skiff.Integration.Tests.Infrastructure;
+
+namespace Skiff.Engine.Tests;
+
+/// <summary>Detached containers: they outlive the CLI, and stop, kill, restart, wait, pause and rm act on them.</summary>
+[Collection(EngineCollection.Name)]
+public sealed class LifecycleTests(EngineSuite suite)
+{
+    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public void A_detached_container_outlives_the_cli_and_its_logs_follow()
+    {
+        string name = Unique("ticker");
+        string id = suite.Ok("run", "-d", "--name", name, "busybox", "sh", "-c", "for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2").Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Assert.Contains(name, suite.Ok("ps"));
+        // Follows the live container until it exits: every line, in order, then returns.
+        SkiffResult follow = suite.Run("logs", "-f", name);
+        Assert.Equal("tick 1\ntick 2\ntick 3\n", follow.Out);
+        Assert.Equal("done\n", follow.Error);
+        Assert.Equal("0\n", suite.Ok("wait", name));
+        SkiffResult tail = suite.Run("logs", "--tail", "2", name);
+        Assert.Equal(("tick 3\n", "done\n"), (tail.Out, tail.Error));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick 1\n", suite.Ok("logs", "-t", name));
+        Assert.Equal("exited 0\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", name));
+        Assert.DoesNotContain(name, suite.Ok("ps"));
+        Assert.Contains(name, suite.Ok("ps", "-a"));
+        Assert.Empty(MountInfo.Under(suite.Root));
+        suite.Ok("rm", name);
+    }
+
+    [Fact]
+    public void Stop_sends_the_stop_signal_and_kills_after_the_timeout()
+    {
+        string graceful = suite.Ok("run", "-d", "busybox", "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.1; done").Trim();
+        string stubborn = suite.Ok("run", "-d", "--stop-signal", "USR1", "busybox", "sh", "-c", "trap '' USR1 TERM; while true; do sleep 0.1; done").Trim();
+        try
+        {
+            Thread.Sleep(300);
+            suite.Ok("stop", graceful);
+            Assert.Equal("exited 7\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", graceful));
+            suite.Ok("stop", "-t", "1", stubborn);
+            Assert.Equal("exited 137\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", stubborn));
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(stubborn)));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", graceful, stubborn);
+        }
+    }
+
+    [Fact]
+    public void Kill_sends_the_named_signal()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sh", "-c", "trap 'exit 9' USR2; while true; do sleep 0.1; done").Trim();
+        try
+        {
+            Thread.Sleep(300);
+            suite.Ok("kill", "-s", "USR2", id);
+            Assert.Equal("9\n", suite.Ok("wait", id));
+            SkiffResult again = suite.Run("kill", id);
+            Assert.Equal(1, again.Exit);
+            Assert.Contains("is not running", again.Error);
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public void Rm_refuses_a_running_container_and_rm_f_removes_everything()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        SkiffResult refused = suite.Run("rm", id);
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("container is running: stop the container before removing or force remove", refused.Error);
+        int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+        Assert.True(HostProcesses.IsAlive(pid));
+        suite.Ok("rm", "-f", id);
+        Assert.False(HostProcesses.IsAlive(pid));
+        Assert.Equal("", suite.Ok("ps", "-aq"));
+        Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+        Assert.Empty(MountInfo.Under(suite.Root));
+        Assert.Empty(suite.MonitorsOfThisRun());
+        Assert.Equal(1, suite.Run("rm", id).Exit);
+        Assert.Equal(0, suite.Run("rm", "-f", id).Exit);
+    }
+
+    [Fact]
+    public void A_stopped_container_starts_again_with_its_writable_layer()
+    {
+        string id = suite.Ok("create", "busybox", "sh", "-c", "echo x >> /count; wc -l < /count").Trim();
+        Assert.Equal("created\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+        Assert.Equal("1\n", suite.Ok("start", "-a", id));
+        Assert.Equal("2\n", suite.Ok("start", "-a", id));
+        suite.Ok("rm", id);
+    }
+
+    [Fact]
+    public void Pause_freezes_and_unpause_thaws()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            suite.Ok("pause", id);
+            Assert.Equal("paused\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+            Assert.Equal("FROZEN", CgroupFs.Read(suite.CgroupPath(id), "freezer.state"));
+            Assert.Contains("(Paused)", suite.Ok("ps"));
+            suite.Ok("unpause", id);
+            Assert.Equal("THAWED", CgroupFs.Read(suite.CgroupPath(id), "freezer.state"));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public void On_failure_restarts_up_to_its_limit_and_always_is_stopped_by_stop()
+    {
+        string failing = suite.Ok("run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3").Trim();
+        string always = suite.Ok("run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2; exit 0").Trim();
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            // Three runs (the first and two restarts), then it stays exited.
+            while (suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", failing) != "2 exited\n" && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            Thread.Sleep(2000);
+            Assert.Equal("2 exited 3\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", failing));
+            Assert.Equal(3, suite.Ok("logs", failing).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+            while (int.Parse(suite.Ok("inspect", "-f", "{{.RestartCount}}", always).Trim()) < 2 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            suite.Ok("stop", always);
+            string stopped = suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", always);
+            Thread.Sleep(1500);
+            Assert.Equal(stopped, suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", always));
+            Assert.EndsWith(" exited\n", stopped);
+        }
+        finally
+        {
+            suite.Run("rm", "-f", failing, always);
+        }
+    }
+
+    [Fact]
+    public void A_killed_monitor_shows_the_container_exited_and_rm_cleans_it()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            Process.GetProcessById(conmon).Kill();
+            Process.GetProcessById(pid).Kill();
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((HostProcesses.IsAlive(conmon) || HostProcesses.IsAlive(pid)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.Contains("Exited (137)", suite.Ok("ps", "-a", "--filter", "id=" + id));
+            suite.Ok("rm", id);
+            Assert.Empty(MountInfo.Under(suite.Root));
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public void Run_rm_cleans_up_even_when_the_cli_is_killed()
+    {
+        string name = Unique("orphan");
+        using Process cli = suite.Start("run", "--rm", "--name", name, "busybox", "sh", "-c", "sleep 1; echo bye");
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!suite.Ok("ps", "--format", "{{.Names}}").Contains(name) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        cli.Kill();
+        cli.WaitForExit();
+        while (suite.Ok("ps", "-a", "--format", "{{.Names}}").Contains(name) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.DoesNotContain(name, suite.Ok("ps", "-a", "--format", "{{.Names}}"));
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    [Fact]
+    public void Twenty_containers_created_in_parallel_get_unique_names_and_leave_nothing()
+    {
+        string[] ids = new string[20];
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 10 }, i => ids[i] = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim());
+        try
+        {
+            Assert.Equal(ids.Length, ids.Distinct().Count());
+            string[] names = suite.Ok("ps", "--format", "{{.Names}}").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(ids.Length, names.Distinct().Count());
+            Assert.All(names, n => Assert.Matches("^[a-z]+_[a-z]+[0-9]?$", n));
+        }
+        finally
+        {
+            Parallel.ForEach(ids, new ParallelOptions { MaxDegreeOfParallelism = 10 }, id => suite.Run("rm", "-f", id));
+        }
+        Assert.Equal("", suite.Ok("ps", "-aq"));
+        Assert.Empty(MountInfo.Under(suite.Root));
+        Assert.Empty(suite.MonitorsOfThisRun());
+        foreach (string id in ids) Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+    }
+}
