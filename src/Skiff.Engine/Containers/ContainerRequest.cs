@@ -22,6 +22,8 @@ public sealed class ContainerRequest
     public Dictionary<string, string> Labels { get; set; } = [];
     public bool Tty { get; set; }
     public bool OpenStdin { get; set; }
+    /// <summary>Docker's StdinOnce (an attached run -i): the container's stdin closes when the client's does; otherwise it stays open across detach and attach.</summary>
+    public bool StdinOnce { get; set; }
     public bool AutoRemove { get; set; }
     public bool ReadOnlyRootfs { get; set; }
     public bool Privileged { get; set; }

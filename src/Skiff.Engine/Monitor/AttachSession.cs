@@ -98,6 +98,20 @@ public sealed class AttachSession : IDisposable
         catch (SocketException) { }
     }
 
+    /// <summary>
+    /// Leaves the container running: shutdown(SHUT_RD) wakes the thread blocked reading output
+    /// (close would not), and, unlike shutting the write half, sends conmon no end of input, so the
+    /// container's stdin stays open for the next attach.
+    /// </summary>
+    public void Detach()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Receive);
+        }
+        catch (SocketException) { }
+    }
+
     public void Dispose()
     {
         _socket.Dispose();

@@ -46,6 +46,7 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
         if (record.Request.LogOptions.TryGetValue("max-size", out string? maxSize)) args.AddRange(["--log-size-max", ByteSize.Parse(maxSize, "--log-opt max-size").ToString()]);
         if (record.Request.Tty) args.Add("-t");
         if (record.Request.OpenStdin) args.Add("-i");
+        if (record.Request.OpenStdin && !record.Request.StdinOnce) args.Add("--leave-stdin-open");
 
         string[] environment = [.. System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => !k.StartsWith("_OCI_", StringComparison.Ordinal))

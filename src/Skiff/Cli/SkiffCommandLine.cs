@@ -59,6 +59,7 @@ public static class SkiffCommandLine
         yield return RunCommand.Create(cli, "run", start: true);
         yield return RunCommand.Create(cli, "create", start: false);
         yield return LifecycleCommands.Start(cli, "start");
+        yield return LifecycleCommands.Attach(cli, "attach");
         yield return LifecycleCommands.Stop(cli, "stop", restart: false);
         yield return LifecycleCommands.Stop(cli, "restart", restart: true);
         yield return LifecycleCommands.Kill(cli, "kill");

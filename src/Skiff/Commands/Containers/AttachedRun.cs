@@ -11,14 +11,22 @@ namespace Skiff.Commands.Containers;
 /// from conmon's attach socket, our stdin to it with -i, raw mode and detach keys with -t, and
 /// signals proxied to the container. Returns the container's exit code, or null after a detach.
 /// </summary>
-public sealed class AttachedRun(CliContext cli, ContainerEngine engine)
+public sealed class AttachedRun(ContainerEngine engine)
 {
     public bool ProxySignals { get; init; } = true;
+
+    /// <summary>Whether our stdin goes to the container (it must have been created with -i); attach --no-stdin says no.</summary>
+    public bool AttachStdin { get; init; } = true;
+
+    /// <summary>attach --detach-keys overrides the container's own.</summary>
+    public string? DetachKeys { get; init; }
 
     public int? Run(ContainerRecord record, AttachSession session)
     {
         ContainerRequest request = record.Request;
-        using TerminalMode? terminal = request.Tty && cli.InputIsTerminal ? TerminalMode.Raw() : null;
+        // TerminalMode checks isatty itself: raw mode is a property of the terminal, whatever .NET's
+        // Console concluded from the environment (without TERM it treats the terminal differently).
+        using TerminalMode? terminal = request.Tty && AttachStdin && request.OpenStdin ? TerminalMode.Raw() : null;
         if (request.Tty && TerminalMode.Size() is { } size) Resize(record, size.Rows, size.Columns);
         bool detached = false;
         List<PosixSignalRegistration> signals = [];
@@ -38,16 +46,15 @@ public sealed class AttachedRun(CliContext cli, ContainerEngine engine)
         {
             Thread output = new(() => session.CopyOutput(Console.OpenStandardOutput(), Console.OpenStandardError())) { IsBackground = true, Name = "attach-out" };
             output.Start();
-            if (request.OpenStdin)
+            if (request.OpenStdin && AttachStdin)
             {
-                DetachKeys keys = DetachKeys.Parse(request.DetachKeys);
+                DetachKeys keys = Containers.DetachKeys.Parse(DetachKeys ?? request.DetachKeys);
                 Thread input = new(() =>
                 {
-                    using Stream stdin = Console.OpenStandardInput();
                     byte[] buffer = new byte[8192];
                     while (true)
                     {
-                        int n = stdin.Read(buffer, 0, buffer.Length);
+                        int n = StandardInput.Read(buffer);
                         if (n <= 0)
                         {
                             session.CloseInput();
@@ -61,7 +68,7 @@ public sealed class AttachedRun(CliContext cli, ContainerEngine engine)
                             if (detach)
                             {
                                 detached = true;
-                                session.Dispose();
+                                session.Detach();
                                 return;
                             }
                         }
@@ -79,6 +86,23 @@ public sealed class AttachedRun(CliContext cli, ContainerEngine engine)
         if (detached) return null;
         engine.WaitForExit(record, Timeout.InfiniteTimeSpan);
         return engine.ReadExitFile(record.Id) ?? engine.Resolve(record.Id).State.ExitCode;
+    }
+
+    /// <summary>read(2) on fd 0: .NET's Console stream would put the terminal back into its own mode.</summary>
+    private static class StandardInput
+    {
+        public static unsafe int Read(byte[] buffer)
+        {
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    nint n = Skiff.Linux.Interop.Libc.Read(0, p, buffer.Length);
+                    if (n < 0 && Skiff.Linux.Errno.Last == Skiff.Linux.Errno.EINTR) continue;
+                    return (int)n;
+                }
+            }
+        }
     }
 
     /// <summary>conmon's control fifo: "1 ROWS COLS" resizes the container's pty.</summary>

@@ -49,7 +49,7 @@ public static class LifecycleCommands
             {
                 ContainerRecord record = session.Engine.Start(references[0], r => socket = AttachSession.Connect(session.Engine.Layout.Bundle(r.Id)));
                 if (socket is null) throw new EngineException($"container {references[0]} is already running");
-                int? exit = new AttachedRun(cli, session.Engine).Run(record, socket);
+                int? exit = new AttachedRun(session.Engine).Run(record, socket);
                 if (exit is null) return 0;
                 session.Engine.Cleanup(record.Id);
                 return exit.Value;
@@ -58,6 +58,33 @@ public static class LifecycleCommands
             {
                 socket?.Dispose();
             }
+        });
+        return command;
+    }
+
+    public static Command Attach(CliContext cli, string name)
+    {
+        Argument<string> container = new("CONTAINER");
+        Option<bool> noStdin = new("--no-stdin") { Description = "Do not attach STDIN" };
+        Option<bool> sigProxy = new("--sig-proxy") { Description = "Proxy all received signals to the process", DefaultValueFactory = _ => true };
+        Option<string?> detachKeys = new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+        Command command = new(name, "Attach local standard input, output, and error streams to a running container") { container, noStdin, sigProxy, detachKeys };
+        command.SetAction(parse =>
+        {
+            using EngineSession session = cli.Engine(parse);
+            ContainerRecord record = session.Engine.Resolve(parse.GetValue(container)!);
+            if (record.State.Status != ContainerStatus.Running)
+                throw new EngineException("You cannot attach to a stopped container, start it first", 1);
+            using AttachSession socket = AttachSession.Connect(session.Engine.Layout.Bundle(record.Id));
+            int? exit = new AttachedRun(session.Engine)
+            {
+                ProxySignals = parse.GetValue(sigProxy),
+                AttachStdin = !parse.GetValue(noStdin),
+                DetachKeys = parse.GetValue(detachKeys),
+            }.Run(record, socket);
+            if (exit is null) return 0;
+            session.Engine.Cleanup(record.Id);
+            return exit.Value;
         });
         return command;
     }

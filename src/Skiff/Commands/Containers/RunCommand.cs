@@ -25,6 +25,7 @@ public static class RunCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             ContainerRequest request = flags.Request(parse);
+            request.StdinOnce = start && request.OpenStdin && !parse.GetValue(detach);
             using EngineSession session = cli.Engine(parse);
             ContainerRecord record;
             try
@@ -53,7 +54,7 @@ public static class RunCommand
             try
             {
                 record = StartOrRemove(session.Engine, record, r => attach = AttachSession.Connect(session.Engine.Layout.Bundle(r.Id)));
-                int? exit = new AttachedRun(cli, session.Engine) { ProxySignals = parse.GetValue(sigProxy) }.Run(record, attach!);
+                int? exit = new AttachedRun(session.Engine) { ProxySignals = parse.GetValue(sigProxy) }.Run(record, attach!);
                 if (exit is null) return 0;
                 // The monitor's exit command settles the record (and removes a --rm container); doing
                 // it here too means the container is in its final state when run returns.
