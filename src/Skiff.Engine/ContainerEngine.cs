@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skiff.Engine.Config;
 using Skiff.Engine.Containers;
+using Skiff.Engine.Health;
 using Skiff.Engine.Monitor;
 using Skiff.Engine.Naming;
 using Skiff.Engine.Runtime;
@@ -141,7 +142,10 @@ public sealed partial class ContainerEngine : IDisposable
             record.State.OomKilled = false;
             record.State.StoppedByUser = false;
             record.State.Error = "";
+            HealthCheckConfig? health = HealthChecker.ConfigOf(record.Request, image.Config.Config?.Healthcheck);
+            record.State.Health = health is null ? null : new HealthState();
             Database.UpdateState(record);
+            if (health is not null) StartHealthMonitor(record);
             return record;
         }
         catch (EngineException e)
@@ -155,6 +159,37 @@ public sealed partial class ContainerEngine : IDisposable
             Database.UpdateState(record);
             throw;
         }
+    }
+
+    /// <summary>The image's HEALTHCHECK, if the image is still there.</summary>
+    public Skiff.Images.Oci.HealthConfig? ImageHealthcheck(ContainerRecord record)
+    {
+        try
+        {
+            return Images.GetRootfs(record.ImageId).Config.Config?.Healthcheck;
+        }
+        catch (ImageException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Changes the health record under the container's lock (checks and verbs write the same row).</summary>
+    public void UpdateHealth(string id, Action<HealthState> change)
+    {
+        using FileLock guard = LockOf(id);
+        if (Database.Find(id) is not { } record) return;
+        record.State.Health ??= new HealthState();
+        change(record.State.Health);
+        Database.UpdateState(record);
+    }
+
+    private void StartHealthMonitor(ContainerRecord record)
+    {
+        List<string> command = SelfCommand();
+        command.AddRange(["container", "healthcheck-monitor", record.Id]);
+        string[] environment = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")];
+        ProcessSpawner.Spawn(command[0], command, environment, [], "/dev/null", newSession: true);
     }
 
     /// <summary>
@@ -362,10 +397,17 @@ public sealed partial class ContainerEngine : IDisposable
 
     private List<string> ExitCommand(ContainerRecord record)
     {
+        List<string> command = SelfCommand();
+        command.AddRange(["container", "cleanup", record.Id]);
+        return command;
+    }
+
+    /// <summary>This skiff with this engine's root and config, for the commands it leaves behind.</summary>
+    private List<string> SelfCommand()
+    {
         string self = _options.SelfPath ?? Environment.ProcessPath ?? throw new EngineException("cannot tell where the skiff executable is");
         List<string> command = [self, "--root", Layout.Root];
         if (_options.ConfigPath is not null) command.AddRange(["--engine-config", _options.ConfigPath]);
-        command.AddRange(["container", "cleanup", record.Id]);
         return command;
     }
 

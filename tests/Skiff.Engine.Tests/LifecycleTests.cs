@@ -86,7 +86,7 @@ public sealed class LifecycleTests(EngineSuite suite)
         Assert.Equal("", suite.Ok("ps", "-aq"));
         Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
         Assert.Empty(MountInfo.Under(suite.Root));
-        Assert.Empty(suite.MonitorsOfThisRun());
+        Assert.Empty(suite.LingeringProcesses());
         Assert.Equal(1, suite.Run("rm", id).Exit);
         Assert.Equal(0, suite.Run("rm", "-f", id).Exit);
     }
@@ -202,7 +202,7 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
         Assert.Equal("", suite.Ok("ps", "-aq"));
         Assert.Empty(MountInfo.Under(suite.Root));
-        Assert.Empty(suite.MonitorsOfThisRun());
+        Assert.Empty(suite.LingeringProcesses());
         foreach (string id in ids) Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Skiff.Engine.Health;
 
 namespace Skiff.Engine.Containers;
 
@@ -48,6 +49,9 @@ public sealed class ContainerRequest
     public string? IpcMode { get; set; }
     public string? UtsMode { get; set; }
     public string? DetachKeys { get; set; }
+    /// <summary>--health-* flags, laid over the image's HEALTHCHECK.</summary>
+    public HealthCheckConfig? Healthcheck { get; set; }
+    public bool NoHealthcheck { get; set; }
     /// <summary>The cgroup the container's cgroup is made under; null: the engine config's.</summary>
     public string? CgroupParent { get; set; }
 }
@@ -114,6 +118,8 @@ public sealed class ContainerState
     /// <summary>Set by <c>stop</c>/<c>kill</c>: a restart policy does not bring the container back (Docker's rule).</summary>
     public bool StoppedByUser { get; set; }
     public int RestartCount { get; set; }
+    /// <summary>The health of this run, when the container has a health check.</summary>
+    public HealthState? Health { get; set; }
     /// <summary>Whether the rootfs overlay is mounted and the runtime holds a container of this id.</summary>
     public bool Mounted { get; set; }
 }

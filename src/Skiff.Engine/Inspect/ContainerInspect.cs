@@ -39,6 +39,7 @@ public sealed class InspectState
     public string Error { get; set; } = "";
     public string StartedAt { get; set; } = "0001-01-01T00:00:00Z";
     public string FinishedAt { get; set; } = "0001-01-01T00:00:00Z";
+    public Skiff.Engine.Health.HealthState? Health { get; set; }
 }
 
 public sealed class InspectConfig
@@ -130,7 +131,7 @@ public sealed class ContainerListRow
     public string Networks { get; set; } = "";
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ContainerInspect>))]
 [JsonSerializable(typeof(ContainerListRow))]
 [JsonSerializable(typeof(ContainerInspect))]

@@ -44,6 +44,7 @@ public static class ContainerInspector
                 Error = state.Error,
                 StartedAt = Time(state.StartedAt),
                 FinishedAt = Time(state.FinishedAt),
+                Health = state.Health,
             },
             Image = record.ImageId,
             ResolvConfPath = Path.Combine(bundle, "resolv.conf"),

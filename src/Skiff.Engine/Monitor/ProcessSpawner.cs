@@ -10,11 +10,11 @@ namespace Skiff.Engine.Monitor;
 /// </summary>
 internal static unsafe class ProcessSpawner
 {
-    private const short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
+    private const short POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSID = 0x80;
 
     /// <summary>Starts <paramref name="program"/>; <paramref name="descriptors"/> maps our fds to the child's numbers.</summary>
     public static int Spawn(string program, IReadOnlyList<string> args, IReadOnlyList<string> env,
-        IReadOnlyList<(int Ours, int Theirs)> descriptors, string stdio)
+        IReadOnlyList<(int Ours, int Theirs)> descriptors, string stdio, bool newSession = false)
     {
         List<nint> allocations = [];
         try
@@ -42,7 +42,9 @@ internal static unsafe class ProcessSpawner
                 ulong none = 0, all = ~0UL;
                 Interop.Libc.PosixSpawnAttrSetSigmask(attributes, &none);
                 Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, &all);
-                Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+                // A new session keeps a background helper out of the terminal's job control (a ^C
+                // meant for an attached run).
+                Interop.Libc.PosixSpawnAttrSetFlags(attributes, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0)));
                 int pid;
                 int rc = Interop.Libc.PosixSpawn(&pid, path, actions, attributes, argv, envp);
                 if (rc != 0) throw new EngineException($"starting {program}: {Errno.Describe(rc)}");

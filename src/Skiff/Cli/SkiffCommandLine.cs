@@ -35,9 +35,11 @@ public static class SkiffCommandLine
         Command container = new("container", "Manage containers");
         foreach (Command verb in ContainerVerbs(cli, longForm: true)) container.Subcommands.Add(verb);
         container.Subcommands.Add(LifecycleCommands.Cleanup(cli, "cleanup"));
+        container.Subcommands.Add(HealthcheckCommands.Monitor(cli));
         root.Subcommands.Add(container);
         foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
         root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));
+        root.Subcommands.Add(HealthcheckCommands.Group(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
         root.Subcommands.Add(PushCommand.Create(cli, "push"));

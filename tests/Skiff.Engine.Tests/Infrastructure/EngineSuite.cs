@@ -112,7 +112,7 @@ public sealed class EngineSuite : IDisposable
         }
         foreach (MountEntry m in MountInfo.Under(RunDir)) leaks.Add($"mount left behind: {m}");
         foreach (int pid in HostProcesses.Using(RunDir)) leaks.Add($"process left behind: {pid}");
-        foreach (int pid in MonitorsOfThisRun()) leaks.Add($"monitor left behind: {pid}");
+        foreach (int pid in LingeringProcesses()) leaks.Add($"monitor left behind: {pid}");
         foreach (string dir in CgroupFs.ExistingDirectoriesOf(CgroupParent))
             foreach (string child in Directory.EnumerateDirectories(dir)) leaks.Add($"cgroup left behind: {child}");
 
@@ -126,7 +126,20 @@ public sealed class EngineSuite : IDisposable
             throw new InvalidOperationException("engine suite left state behind:\n" + string.Join('\n', leaks.Concat(problems)));
     }
 
-    /// <summary>conmon processes whose command line names this run's root.</summary>
+    /// <summary>Waits for the exit commands conmon runs as containers die (they finish by themselves), then lists what is left.</summary>
+    public List<int> LingeringProcesses()
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        List<int> left = [.. MonitorsOfThisRun()];
+        while (left.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+            left = [.. MonitorsOfThisRun()];
+        }
+        return left;
+    }
+
+    /// <summary>Processes whose command line names this run's root: conmons, health monitors, cleanups.</summary>
     public IEnumerable<int> MonitorsOfThisRun()
     {
         foreach (string entry in Directory.EnumerateDirectories("/proc"))
@@ -145,7 +158,7 @@ public sealed class EngineSuite : IDisposable
             {
                 continue;
             }
-            if (cmdline.StartsWith("/usr/bin/conmon\0", StringComparison.Ordinal) && cmdline.Contains(Root, StringComparison.Ordinal)) yield return pid;
+            if (pid != Environment.ProcessId && cmdline.Contains(Root, StringComparison.Ordinal)) yield return pid;
         }
     }
 }

@@ -56,6 +56,12 @@ public sealed class CreateFlags
     public Option<string?> Pull { get; } = new("--pull") { Description = "Pull image before running (always, missing, never)" };
     public Option<string?> Cidfile { get; } = new("--cidfile") { Description = "Write the container ID to the file" };
     public Option<string?> Platform { get; } = new("--platform") { Description = "Set platform if server is multi-platform capable" };
+    public Option<string?> HealthCmd { get; } = new("--health-cmd") { Description = "Command to run to check health" };
+    public Option<string?> HealthInterval { get; } = new("--health-interval") { Description = "Time between running the check (ms|s|m|h) (default 30s)" };
+    public Option<string?> HealthTimeout { get; } = new("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h) (default 30s)" };
+    public Option<int?> HealthRetries { get; } = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
+    public Option<string?> HealthStartPeriod { get; } = new("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown" };
+    public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
     public Option<string[]> Publish { get; } = new("--publish", "-p") { Description = "Publish a container's port(s) to the host" };
     public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network" };
 
@@ -66,7 +72,8 @@ public sealed class CreateFlags
         foreach (Option option in (Option[])[Name, Interactive, Tty, Remove, Env, EnvFile, Workdir, User, GroupAdd, Hostname, Entrypoint, Label,
             Volume, Mount, Tmpfs, ReadOnly, Memory, MemorySwap, MemoryReservation, Cpus, CpuShares, CpusetCpus, PidsLimit, Ulimit, CapAdd,
             CapDrop, Privileged, SecurityOpt, Init, ShmSize, Sysctl, StopSignal, StopTimeout, Restart, LogDriver, LogOpt, Runtime,
-            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network])
+            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network,
+            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck])
             command.Options.Add(option);
     }
 
@@ -160,8 +167,26 @@ public sealed class CreateFlags
         if (request.AutoRemove && request.RestartPolicy.Name != "no")
             throw new EngineException("Conflicting options: --restart and --rm");
         foreach (string cap in (IEnumerable<string>)[.. request.CapAdd, .. request.CapDrop]) Skiff.Engine.Spec.SpecGenerator.CapabilityName(cap);
+        request.NoHealthcheck = parse.GetValue(NoHealthcheck);
+        if (parse.GetValue(HealthCmd) is not null || parse.GetValue(HealthInterval) is not null || parse.GetValue(HealthTimeout) is not null
+            || parse.GetValue(HealthRetries) is not null || parse.GetValue(HealthStartPeriod) is not null)
+        {
+            if (request.NoHealthcheck) throw new EngineException("--no-healthcheck conflicts with --health-* options");
+            request.Healthcheck = new Skiff.Engine.Health.HealthCheckConfig
+            {
+                Test = parse.GetValue(HealthCmd) is { } check ? ["CMD-SHELL", check] : [],
+                Interval = parse.GetValue(HealthInterval) is { } i ? Positive(GoDuration.Parse(i, "--health-interval"), "--health-interval") : TimeSpan.Zero,
+                Timeout = parse.GetValue(HealthTimeout) is { } t ? Positive(GoDuration.Parse(t, "--health-timeout"), "--health-timeout") : TimeSpan.Zero,
+                StartPeriod = parse.GetValue(HealthStartPeriod) is { } p ? GoDuration.Parse(p, "--health-start-period") : TimeSpan.Zero,
+                Retries = parse.GetValue(HealthRetries) is { } r ? (r >= 0 ? r : throw new EngineException("--health-retries cannot be negative")) : 0,
+            };
+        }
         return request;
     }
+
+    /// <summary>Docker refuses intervals under a millisecond (a check loop that spins).</summary>
+    private static TimeSpan Positive(TimeSpan value, string flag) =>
+        value >= TimeSpan.FromMilliseconds(1) ? value : throw new EngineException($"{flag} cannot be less than 1ms");
 
     private static string? HostOnly(string? mode, string flag) => mode switch
     {

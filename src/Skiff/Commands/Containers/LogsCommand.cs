@@ -63,31 +63,7 @@ public static class LogsCommand
     {
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset time)) return time;
         if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double unix)) return DateTimeOffset.UnixEpoch.AddSeconds(unix);
-        if (ParseDuration(text) is { } ago) return DateTimeOffset.UtcNow - ago;
+        if (GoDuration.TryParse(text) is { } ago) return DateTimeOffset.UtcNow - ago;
         throw new EngineException($"invalid value for \"{flag}\": failed to parse value as time or duration: \"{text}\"");
-    }
-
-    private static TimeSpan? ParseDuration(string text)
-    {
-        TimeSpan total = TimeSpan.Zero;
-        int i = 0;
-        while (i < text.Length)
-        {
-            int start = i;
-            while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.')) i++;
-            if (start == i || !double.TryParse(text[start..i], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value)) return null;
-            int unitStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i])) i++;
-            total += text[unitStart..i] switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "m" => TimeSpan.FromMinutes(value),
-                "h" => TimeSpan.FromHours(value),
-                _ => TimeSpan.MinValue,
-            };
-            if (total < TimeSpan.Zero) return null;
-        }
-        return total;
     }
 }

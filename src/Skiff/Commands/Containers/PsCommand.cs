@@ -94,6 +94,8 @@ public static class PsCommand
     /// <summary>Docker's human status: "Up 3 minutes", "Up 2 seconds (Paused)", "Exited (0) 5 seconds ago", "Created".</summary>
     public static string Status(ContainerState state) => state.Status switch
     {
+        ContainerStatus.Running when state.Health is { } health =>
+            $"Up {Units.HumanDuration(DateTimeOffset.UtcNow - (state.StartedAt ?? DateTimeOffset.UtcNow))} ({(health.Status == "starting" ? "health: starting" : health.Status)})",
         ContainerStatus.Running => $"Up {Units.HumanDuration(DateTimeOffset.UtcNow - (state.StartedAt ?? DateTimeOffset.UtcNow))}",
         ContainerStatus.Paused => $"Up {Units.HumanDuration(DateTimeOffset.UtcNow - (state.StartedAt ?? DateTimeOffset.UtcNow))} (Paused)",
         ContainerStatus.Restarting => $"Restarting ({state.ExitCode}) {Units.Ago(state.FinishedAt)}",
@@ -127,6 +129,7 @@ public static class PsCommand
                 : r.Request.Labels.ContainsKey(value)),
             "ancestor" => records.Where(r => r.Request.Image == value || r.ImageId.StartsWith(value.StartsWith("sha256:", StringComparison.Ordinal) ? value : "sha256:" + value, StringComparison.Ordinal)
                 || (TryImageId(session, value) is { } id && id == r.ImageId)),
+            "health" => records.Where(r => (r.State.Health?.Status ?? "none") == value),
             "exited" => int.TryParse(value, out int code)
                 ? records.Where(r => r.State.Status == ContainerStatus.Exited && r.State.ExitCode == code)
                 : throw new EngineException($"invalid filter 'exited={value}'"),
