@@ -270,13 +270,15 @@ internal static unsafe partial class ChildRoutine
                 case StepKind.ExecLabel:
                     r = ExecLabel(s, stat);
                     break;
-                case StepKind.Exec:
+                case StepKind.UnblockSignals:
                 {
                     ulong none = 0;
-                    Sys(Sc.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8);
-                    r = Sys(Sc.Execve, (long)executable, (long)s->V1, (long)s->V2);
+                    r = Sys(Sc.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8);
                     break;
                 }
+                case StepKind.Exec:
+                    r = Sys(Sc.Execve, (long)executable, (long)s->V1, (long)s->V2);
+                    break;
             }
             if (r < 0) Fail(syncFd, i, (int)-r, 0);
         }

@@ -54,10 +54,10 @@ public static partial class LaunchPlanner
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
-        if (seccomp is not null) steps.Add(seccomp);
+        steps.AddRange(last);
         steps.Add(ExecStep(process));
         return new LaunchPlan(0, steps) { Warnings = warnings, DebugNotes = debug, ExecutableName = process.Args[0] };
     }

@@ -153,12 +153,12 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
-        if (seccomp is not null) steps.Add(seccomp);
+        steps.AddRange(last);
         steps.Add(ExecStep(process));
 
         return new LaunchPlan(cloneFlags, steps)

@@ -50,6 +50,7 @@ public enum StepKind
     Scheduler,           // sched_setattr(self, the sched_attr at S1)
     Affinity,            // sched_setaffinity(self, A bytes of mask at S1)
     ExecLabel,           // write S2 (A bytes) to the attribute S1 (fallback S3) beneath the container's /proc, no mount crossed: the LSM label of the next execve
+    UnblockSignals,      // unblock every signal (blocked since clone), so that nothing but execve follows the seccomp filter
     Exec,                // execve(resolved executable, V1, V2)
 }
 

@@ -130,6 +130,51 @@ public sealed class SeccompTests(Suite suite)
     }
 
     /// <summary>
+    /// A default-deny allowlist sized for the workload runs: the runtime calls nothing after the
+    /// filter but execve. Without no_new_privs the filter needs CAP_SYS_ADMIN, so the capset that
+    /// gives it up is the one call the profile must also allow (runc needs far more there).
+    /// </summary>
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void A_minimal_default_deny_allowlist_runs_the_container_and_an_exec() => RunUnderMinimalProfile(noNewPrivileges: true);
+
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void A_minimal_default_deny_allowlist_runs_without_no_new_privs() => RunUnderMinimalProfile(noNewPrivileges: false);
+
+    private const string RuncCallsAfterTheFilter = "runc 1.1.5 still calls fstatfs, fcntl and more after loading the filter";
+
+    private void RunUnderMinimalProfile(bool noNewPrivileges)
+    {
+        using var c = new TestContainer(suite);
+        c.Process.NoNewPrivileges = noNewPrivileges;
+        c.Linux.Seccomp = noNewPrivileges ? MinimalProfile.Create() : MinimalProfile.Create("capset");
+        c.Shell("echo ran");
+        Assert.Equal("ran\n", c.Output());
+
+        using var e = new TestContainer(suite);
+        e.Process.NoNewPrivileges = noNewPrivileges;
+        e.Linux.Seccomp = noNewPrivileges ? MinimalProfile.Create("nanosleep", "clock_nanosleep") : MinimalProfile.Create("nanosleep", "clock_nanosleep", "capset");
+        e.Shell("sleep 600");
+        e.Create().AssertSuccess();
+        e.Start().AssertSuccess();
+        var exec = e.Cli.Invoke("exec", e.Id, "sh", "-c", "echo exec ran").AssertSuccess();
+        Assert.Equal("exec ran\n", exec.Stdout);
+    }
+
+    /// <summary>Positive control for the tests above: the profile really denies what it leaves out.</summary>
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void The_minimal_profile_denies_what_it_does_not_list()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = MinimalProfile.Create();
+        c.Shell("echo started; mkdir /tmp/d");
+        CliResult result = c.Run();
+        Assert.Equal("started\n", result.Stdout);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains("mkdir: can't create directory '/tmp/d': Operation not permitted", result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(c.Rootfs, "tmp", "d")));
+    }
+
+    /// <summary>
     /// What busybox sh needs to start and run mkdir, so a default-deny profile can be tested, plus
     /// what runc still calls after it loads the filter (fstatfs, close_range).
     /// </summary>
