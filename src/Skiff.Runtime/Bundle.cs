@@ -25,7 +25,7 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte
             spec = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Spec)
                 ?? throw new RuntimeException($"{configPath}: the file holds null, not a config");
         }
-        catch (JsonException e) { throw new RuntimeException($"{configPath}: invalid JSON: {e.Message}"); }
+        catch (JsonException e) { throw new RuntimeException($"{configPath}: {OciJsonError.Describe(e, bytes)}"); }
 
         if (string.IsNullOrEmpty(spec.OciVersion))
             throw new RuntimeException($"{configPath}: ociVersion is missing");

@@ -89,7 +89,7 @@ public sealed partial class ContainerRuntime
         }
         catch (Exception e) when (e is CgroupException or SystemCallException or IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"exec in container {o.Id}: {e.Message}", e);
+            throw new RuntimeException($"exec in container {o.Id}: {ErrorText.Describe(e)}", e);
         }
         finally
         {
@@ -103,13 +103,15 @@ public sealed partial class ContainerRuntime
         Process process;
         if (o.ProcessPath is { } path)
         {
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new RuntimeException($"--process: {ErrorText.Describe(e)}"); }
             try
             {
-                process = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.Process)
+                process = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Process)
                     ?? throw new RuntimeException($"--process {path}: the file holds null, not a process");
             }
-            catch (JsonException e) { throw new RuntimeException($"--process {path}: invalid JSON: {e.Message}"); }
-            catch (IOException e) { throw new RuntimeException($"--process {path}: {e.Message}"); }
+            catch (JsonException e) { throw new RuntimeException($"--process {path}: {OciJsonError.Describe(e, bytes)}"); }
             if (o.Tty) process.Terminal = true;
             return process;
         }
@@ -216,7 +218,7 @@ public sealed partial class ContainerRuntime
             foreach (string dir in targets)
             {
                 try { File.WriteAllText(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
-                catch (IOException e) { throw new RuntimeException($"--cgroup: adding pid {pid} to {dir}: {e.Message}", e); }
+                catch (IOException e) { throw new RuntimeException($"--cgroup: adding pid {pid} to {dir}: {ErrorText.Describe(e)}", e); }
             }
         };
     }

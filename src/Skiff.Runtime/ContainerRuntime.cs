@@ -68,7 +68,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             catch (Exception e) when (e is RuntimeException or SystemCallException)
             {
                 Delete(o.Id, force: true);
-                throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+                throw e as RuntimeException ?? new RuntimeException(ErrorText.Describe(e), e);
             }
         }
         if (!o.Keep) Delete(o.Id, force: true);
@@ -290,7 +290,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             launched.Dispose();
             try { cgroup?.Destroy(); } catch (CgroupException) { }
             _store.Remove(o.Id);
-            throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+            throw e as RuntimeException ?? new RuntimeException(ErrorText.Describe(e), e);
         }
     }
 

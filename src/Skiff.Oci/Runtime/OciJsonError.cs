@@ -29,28 +29,34 @@ public static partial class OciJsonError
 
     private static string? SyntaxError(ReadOnlySpan<byte> document)
     {
-        var reader = new Utf8JsonReader(document, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var options = new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        var reader = new Utf8JsonReader(document, isFinalBlock: true, new JsonReaderState(options));
         try
         {
             while (reader.Read()) { }
-            return reader.BytesConsumed == 0 && document.Trim(" \t\r\n"u8).Length == 0 ? "unexpected end of JSON input" : null;
+            return null;
         }
-        catch (JsonException)
+        catch (JsonException) { }
+        // Read as a block with more to come, a document that was cut short simply runs out.
+        var partial = new Utf8JsonReader(document, isFinalBlock: false, new JsonReaderState(options));
+        try
         {
-            long at = reader.BytesConsumed;
-            int next = (int)at;
-            while (next < document.Length && document[next] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') next++;
-            if (next >= document.Length) return "unexpected end of JSON input";
-            int line = 1, column = 1;
-            for (int i = 0; i < next; i++)
-            {
-                if (document[i] == '\n') { line++; column = 1; }
-                else column++;
-            }
-            byte c = document[next];
-            string shown = c is >= 0x20 and < 0x7f ? ((char)c).ToString() : $"\\x{c:x2}";
-            return $"invalid character '{shown}' at line {line}, column {column}";
+            while (partial.Read()) { }
+            return "unexpected end of JSON input";
         }
+        catch (JsonException) { }
+        int next = (int)partial.BytesConsumed;
+        while (next < document.Length && document[next] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)',' or (byte)':') next++;
+        if (next >= document.Length) return "unexpected end of JSON input";
+        int line = 1, column = 1;
+        for (int i = 0; i < next; i++)
+        {
+            if (document[i] == '\n') { line++; column = 1; }
+            else column++;
+        }
+        byte c = document[next];
+        string shown = c is >= 0x20 and < 0x7f ? ((char)c).ToString() : $"\\x{c:x2}";
+        return $"invalid character '{shown}' at line {line}, column {column}";
     }
 
     private static string FieldOf(string? path)
@@ -65,7 +71,7 @@ public static partial class OciJsonError
     {
         Match m = TypeName().Match(message);
         if (!m.Success) return null;
-        string type = m.Value;
+        string type = m.Value.TrimEnd('.');
         if (type.Contains("List`1", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)) return "array";
         if (type.Contains("Dictionary`2", StringComparison.Ordinal)) return "object";
         if (type.StartsWith("Skiff.", StringComparison.Ordinal)) return "object";

@@ -152,7 +152,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     {
         string path = $"/proc/{pid}/{file}";
         try { File.WriteAllText(path, content); }
-        catch (IOException e) { throw new RuntimeException($"writing {path}: {e.Message}", e); }
+        catch (IOException e) { throw new RuntimeException($"writing {path}: {ErrorText.Describe(e)}", e); }
     }
 
     /// <summary>The state the in-container hooks read on stdin, in the memfd they share.</summary>
