@@ -25,25 +25,41 @@ public sealed class FaultTests(Suite suite)
         });
     }
 
-    [Theory]
-    [MemberData(nameof(Damages))]
-    public void A_corrupt_state_file_never_orphans_a_running_container(string how)
+    private static int StartDamaged(TestContainer c, string how)
     {
-        using var c = new TestContainer(suite);
         c.Shell("sleep 600");
         c.Create().AssertSuccess();
         c.Start().AssertSuccess();
         int pid = c.PidFromFile();
         Damage(StateFile(c), how);
+        return pid;
+    }
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public void A_corrupt_state_file_keeps_the_container_and_its_id(string how)
+    {
+        using var c = new TestContainer(suite);
+        int pid = StartDamaged(c, how);
 
         var delete = c.Delete();
         Assert.True(delete.ExitCode != 0, $"delete of a container whose record is unreadable must refuse\n{delete}");
-        Assert.Contains("state.json is corrupt", delete.Stderr + delete.Log);
+        if (RuntimeUnderTest.IsSkiff) // runc 1.1.5 words it as its JSON decoder does
+            Assert.Contains("state.json is corrupt", delete.Stderr);
         Assert.True(HostProcesses.IsAlive(pid), "the container's process was killed by a refused delete");
-        Assert.Contains(c.Id, c.Cli.Invoke("list").AssertSuccess().Stdout);
+        var list = c.Cli.Invoke("list");
+        Assert.Contains(c.Id, list.Stdout + list.Stderr); // runc names it on stderr, skiff-runc lists it as "unknown"
         var again = c.Create();
         Assert.True(again.ExitCode != 0, $"a create of the same id must not join the running one\n{again}");
         Assert.Contains("already exists", again.Stderr);
+    }
+
+    [SkiffOnlyTheory("runc 1.1.5 refuses delete --force too: the container can then only be removed by hand")]
+    [MemberData(nameof(Damages))]
+    public void Delete_force_of_a_corrupt_record_kills_everything_in_its_cgroup(string how)
+    {
+        using var c = new TestContainer(suite);
+        int pid = StartDamaged(c, how);
 
         c.Delete(force: true).AssertSuccess();
         Assert.False(HostProcesses.IsAlive(pid), $"pid {pid} still runs after delete --force");
