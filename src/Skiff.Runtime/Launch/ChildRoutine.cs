@@ -47,7 +47,7 @@ internal static unsafe partial class ChildRoutine
 
     public static void Run(ChildContext* ctx)
     {
-        byte* path = stackalloc byte[PathMax];
+        byte* path = stackalloc byte[PathMax * 2]; // ResolveParentInRoot: the directory, then ResolveInRoot's copy of it
         byte* fdPath = stackalloc byte[32];
         byte* fdPath2 = stackalloc byte[32];
         byte* stat = stackalloc byte[256];
@@ -431,6 +431,7 @@ internal static unsafe partial class ChildRoutine
 
         int length = 0;
         while (relative[length] != 0 && length < PathMax - 1) { buffer[length] = relative[length]; length++; }
+        if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         buffer[length] = 0;
         long parent = Sys(Sc.Fcntl, root, 1030 /* F_DUPFD_CLOEXEC */, 0);
         if (parent < 0) return parent;
@@ -468,7 +469,11 @@ internal static unsafe partial class ChildRoutine
         return parent;
     }
 
-    /// <summary>Splits "a/b/name": opens the directory "a/b" in root (creating it) and returns where name starts.</summary>
+    /// <summary>
+    /// Splits "a/b/name": opens the directory "a/b" in root (creating it) and returns where name
+    /// starts. buffer holds 2 * PathMax bytes: the directory in the upper half, ResolveInRoot's
+    /// scratch copy in the lower.
+    /// </summary>
     private static long ResolveParentInRoot(int root, byte* relative, byte* buffer, byte** name)
     {
         int length = 0;
@@ -478,9 +483,10 @@ internal static unsafe partial class ChildRoutine
             if (relative[length] == '/') slash = length;
             length++;
         }
+        if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         *name = relative + slash + 1;
         if (slash <= 0) return Sys(Sc.Fcntl, root, 1030, 0);
-        byte* directory = buffer + PathMax / 2;
+        byte* directory = buffer + PathMax;
         for (int i = 0; i < slash; i++) directory[i] = relative[i];
         directory[slash] = 0;
         return ResolveInRoot(root, directory, 1, buffer);

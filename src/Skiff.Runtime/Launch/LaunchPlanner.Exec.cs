@@ -25,7 +25,10 @@ public static partial class LaunchPlanner
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
             throw new RuntimeException("exec: the process must name the program to run (args)");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
-            throw new RuntimeException($"exec: cwd \"{process.Cwd}\" must be an absolute path");
+            throw new RuntimeException($"exec: cwd \"{ErrorText.Bounded(process.Cwd ?? "", 64)}\" must be an absolute path");
+        CheckPath(process.Cwd, "process.cwd");
+        CheckText(process.Args, "process.args");
+        CheckText(process.Env, "process.env");
 
         Oci.Runtime.Linux linux = input.Container.Linux ?? new Oci.Runtime.Linux();
         var steps = new List<Step>();

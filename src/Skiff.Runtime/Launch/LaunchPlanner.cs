@@ -177,7 +177,8 @@ public static partial class LaunchPlanner
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
             throw new RuntimeException("config.json: process.args must name the program to run");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
-            throw new RuntimeException($"config.json: process.cwd \"{process.Cwd}\" must be an absolute path");
+            throw new RuntimeException($"config.json: process.cwd \"{ErrorText.Bounded(process.Cwd ?? "", 64)}\" must be an absolute path");
+        ValidateLimits(spec, linux);
         if (!string.IsNullOrEmpty(spec.Hostname) && !created.Contains("uts"))
             throw new RuntimeException("config.json: unable to set hostname without a private UTS namespace");
         if (!string.IsNullOrEmpty(spec.Domainname) && !created.Contains("uts"))
