@@ -410,12 +410,12 @@ internal static unsafe partial class ChildRoutine
         buffer[n] = 0;
     }
 
-    private static long OpenInRoot(int root, byte* relative, long flags)
+    private static long OpenInRoot(int root, byte* relative, long flags, long resolve = 0)
     {
         ulong* how = stackalloc ulong[3];
         how[0] = (ulong)(flags | O_CLOEXEC);
         how[1] = 0;
-        how[2] = (ulong)(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        how[2] = (ulong)(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
         return Sys(Sc.Openat2, root, (long)relative, (long)how, 24);
     }
 
@@ -424,9 +424,9 @@ internal static unsafe partial class ChildRoutine
     /// symlinks and the like are resolved as if root were "/"), creating missing directories and,
     /// with create == 2, the last component as an empty file (CVE-2021-30465, CVE-2024-45310).
     /// </summary>
-    private static long ResolveInRoot(int root, byte* relative, int create, byte* buffer)
+    private static long ResolveInRoot(int root, byte* relative, int create, byte* buffer, long resolve = 0)
     {
-        long fd = OpenInRoot(root, relative, O_PATH);
+        long fd = OpenInRoot(root, relative, O_PATH, resolve);
         if (fd != -Skiff.Linux.Errno.ENOENT || create == 0) return fd;
 
         int length = 0;
@@ -459,7 +459,7 @@ internal static unsafe partial class ChildRoutine
             }
             if (r < 0) { Sys(Sc.Close, parent); return r; }
             // Re-resolve the prefix through the root so a symlink in the image cannot lead outside.
-            long next = OpenInRoot(root, buffer, last ? O_PATH : O_PATH | O_DIRECTORY);
+            long next = OpenInRoot(root, buffer, last ? O_PATH : O_PATH | O_DIRECTORY, resolve);
             if (!last) buffer[end] = (byte)'/';
             Sys(Sc.Close, parent);
             if (next < 0) return next;
@@ -504,7 +504,8 @@ internal static unsafe partial class ChildRoutine
 
     private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs)
     {
-        long fd = ResolveInRoot(root, s->S2, (int)s->B, buffer);
+        long resolve = (s->B & 0x100) != 0 ? RESOLVE_NO_SYMLINKS : 0;
+        long fd = ResolveInRoot(root, s->S2, (int)(s->B & 0xff), buffer, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         long r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
@@ -512,7 +513,7 @@ internal static unsafe partial class ChildRoutine
         if (r < 0 || (s->C == 0 && s->D == 0 && s->E == 0)) return r;
 
         // The fd names the directory under the new mount; reopen to reach the mount itself.
-        fd = OpenInRoot(root, s->S2, O_PATH);
+        fd = OpenInRoot(root, s->S2, O_PATH, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         if (s->C != 0)

@@ -234,6 +234,8 @@ public static partial class LaunchPlanner
         foreach (Mount mount in input.Spec.Mounts ?? [])
         {
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
+            else if (mount.Type is "proc" or "sysfs" && !MountOptions.Parse(mount.Options, mount.Destination).Bind)
+                steps.AddRange(MountSteps(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, NoSymlinks));
             else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel));
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
@@ -262,7 +264,30 @@ public static partial class LaunchPlanner
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
     }
 
-    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel)
+    /// <summary>MountInRoot's B: resolve the destination with no symlink at all (RESOLVE_NO_SYMLINKS).</summary>
+    private const long NoSymlinks = 0x100;
+
+    /// <summary>
+    /// procfs and sysfs go only onto an ordinary directory, never through a symlink (runc's rule,
+    /// after CVE-2019-19921): the destination is not resolved, and the child opens it with no
+    /// symlink allowed, so a link swapped in after this check fails there instead.
+    /// </summary>
+    private static string OrdinaryDirectory(string rootfs, Mount mount)
+    {
+        string relative = InRoot(mount.Destination);
+        string at = rootfs;
+        foreach (string name in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            at = Path.Combine(at, name);
+            var info = new FileInfo(at);
+            if (!info.Exists && !Directory.Exists(at) && info.LinkTarget is null) break;
+            if (info.LinkTarget is not null || !info.Attributes.HasFlag(FileAttributes.Directory))
+                throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
+        }
+        return relative;
+    }
+
+    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel, long resolve = 0)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
@@ -287,7 +312,7 @@ public static partial class LaunchPlanner
         {
             S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
             S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
-            A = options.Flags & ~MS_REC, B = 1, D = options.RecursiveAttrSet, E = options.Propagation,
+            A = options.Flags & ~MS_REC, B = 1 | resolve, D = options.RecursiveAttrSet, E = options.Propagation,
         };
     }
 
