@@ -107,7 +107,7 @@ internal static unsafe partial class ChildRoutine
                     r = root = (int)Sys(Sc.Openat, AT_FDCWD, (long)s->S1, O_PATH | O_DIRECTORY | O_CLOEXEC);
                     break;
                 case StepKind.MountInRoot:
-                    r = MountInRoot(root, s, path, fdPath, stat);
+                    r = MountInRoot(root, s, path, fdPath, stat, syncFd, i);
                     break;
                 case StepKind.Mknod:
                     r = Mknod(root, s, path);
@@ -502,13 +502,25 @@ internal static unsafe partial class ChildRoutine
         return flags;
     }
 
-    private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs)
+    private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs, int syncFd, int step)
     {
         long resolve = (s->B & 0x100) != 0 ? RESOLVE_NO_SYMLINKS : 0;
         long fd = ResolveInRoot(root, s->S2, (int)(s->B & 0xff), buffer, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         long r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
+        if (r >= 0 && (s->B & 0x200) != 0)
+        {
+            // fd still names the directory the mount now hides: the parent copies from it into the mount's root.
+            long mounted = OpenInRoot(root, s->S2, O_PATH | O_DIRECTORY, resolve);
+            if (mounted < 0) r = mounted;
+            else
+            {
+                Send(syncFd, SyncKind.CopyUp, step, (int)mounted, (int)fd);
+                r = WaitGo(syncFd);
+                Sys(Sc.Close, mounted);
+            }
+        }
         Sys(Sc.Close, fd);
         if (r < 0 || (s->C == 0 && s->D == 0 && s->E == 0)) return r;
 

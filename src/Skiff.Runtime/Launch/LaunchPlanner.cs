@@ -267,6 +267,9 @@ public static partial class LaunchPlanner
     /// <summary>MountInRoot's B: resolve the destination with no symlink at all (RESOLVE_NO_SYMLINKS).</summary>
     private const long NoSymlinks = 0x100;
 
+    /// <summary>MountInRoot's B: have the parent copy what was at the destination into the new mount (tmpcopyup).</summary>
+    private const long CopyUp = 0x200;
+
     /// <summary>
     /// procfs and sysfs go only onto an ordinary directory, never through a symlink (runc's rule,
     /// after CVE-2019-19921): the destination is not resolved, and the child opens it with no
@@ -308,11 +311,16 @@ public static partial class LaunchPlanner
             };
             yield break;
         }
-        yield return new Step(StepKind.MountInRoot, what)
+        long flags = options.Flags & ~MS_REC;
+        // tmpcopyup fills the tmpfs after mounting it: read-only comes with a remount after the copy.
+        bool copyUp = options.CopyUp && mount.Type == "tmpfs";
+        yield return new Step(StepKind.MountInRoot, copyUp ? what + " (tmpcopyup)" : what)
         {
             S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
             S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
-            A = options.Flags & ~MS_REC, B = 1 | resolve, D = options.RecursiveAttrSet, E = options.Propagation,
+            A = copyUp ? flags & ~MS_RDONLY : flags, B = 1 | resolve | (copyUp ? CopyUp : 0),
+            C = copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
+            D = options.RecursiveAttrSet, E = options.Propagation,
         };
     }
 

@@ -73,11 +73,26 @@ internal sealed unsafe partial class LaunchSession : IDisposable
                 case SyncKind.SeccompListener:
                     HandOverSeccompListener(message);
                     break;
+                case SyncKind.CopyUp:
+                    CopyUp(message);
+                    Reply();
+                    break;
                 case SyncKind.Failed:
                     throw new RuntimeException(Describe(message));
                 default:
                     throw new RuntimeException($"container init sent an unknown message {(int)message.Kind}");
             }
+        }
+    }
+
+    /// <summary>tmpcopyup: the child holds the hidden directory (Value) and the new mount (Errno) open for us.</summary>
+    private void CopyUp(SyncMessage message)
+    {
+        string what = message.Step >= 0 && message.Step < _plan.Steps.Count ? _plan.Steps[message.Step].Description : "tmpcopyup";
+        try { Mounts.TmpCopyUp.Copy($"/proc/{Pid}/fd/{message.Value}", $"/proc/{Pid}/fd/{message.Errno}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SystemCallException)
+        {
+            throw new RuntimeException($"unable to start container process: {what}: {ErrorText.Describe(e)}", e);
         }
     }
 
