@@ -179,10 +179,19 @@ public static partial class LaunchPlanner
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
             throw new RuntimeException($"config.json: process.cwd \"{ErrorText.Bounded(process.Cwd ?? "", 64)}\" must be an absolute path");
         ValidateLimits(spec, linux);
-        if (!string.IsNullOrEmpty(spec.Hostname) && !created.Contains("uts"))
+        // A UTS namespace joined by path is the container's own too (runc and crun set the hostname there).
+        bool uts = created.Contains("uts") || joined.ContainsKey("uts");
+        if (!string.IsNullOrEmpty(spec.Hostname) && !uts)
             throw new RuntimeException("config.json: unable to set hostname without a private UTS namespace");
-        if (!string.IsNullOrEmpty(spec.Domainname) && !created.Contains("uts"))
+        if (!string.IsNullOrEmpty(spec.Domainname) && !uts)
             throw new RuntimeException("config.json: unable to set domainname without a private UTS namespace");
+        foreach (var (key, value) in linux.Sysctl ?? [])
+        {
+            string k = key.Replace('/', '.');
+            string? field = k == "kernel.hostname" ? spec.Hostname : k == "kernel.domainname" ? spec.Domainname : null;
+            if (!string.IsNullOrEmpty(field) && value != field)
+                throw new RuntimeException($"config.json: sysctl {k}={ErrorText.Bounded(value, 64)} conflicts with {k[7..]} \"{ErrorText.Bounded(field, 64)}\"");
+        }
         bool userNs = created.Contains("user");
         if (userNs && (linux.UidMappings is not { Count: > 0 } || linux.GidMappings is not { Count: > 0 }))
             throw new RuntimeException("config.json: user namespace enabled, but no uid or gid mappings found");
