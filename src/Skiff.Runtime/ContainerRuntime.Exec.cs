@@ -136,11 +136,11 @@ public sealed partial class ContainerRuntime
         if (o.Caps.Count > 0)
         {
             // Like runc: added to bounding, effective and permitted; not inheritable (CVE-2022-29162), so not ambient.
+            // An unknown name is kept: the planner warns and ignores it, as runc does.
             Capabilities caps = process.Capabilities ??= new Capabilities();
             foreach (string cap in o.Caps)
             {
                 string name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
-                if (Capability.BitOf(name) < 0) throw new RuntimeException($"--cap {cap}: unknown capability");
                 caps.Bounding = [.. caps.Bounding ?? [], name];
                 caps.Effective = [.. caps.Effective ?? [], name];
                 caps.Permitted = [.. caps.Permitted ?? [], name];

@@ -255,8 +255,9 @@ public static partial class LaunchPlanner
         {
             if (device.Type is not ("c" or "b" or "u" or "p"))
                 throw new RuntimeException($"config.json: device {device.Path}: type \"{device.Type}\" is not c, b, u or p");
-            if (!device.Path.StartsWith("/dev/", StringComparison.Ordinal))
-                throw new RuntimeException($"config.json: device {device.Path} is not under /dev");
+            // Anywhere in the rootfs, as runc allows: the child resolves it beneath the root like any other path.
+            if (!device.Path.StartsWith('/'))
+                throw new RuntimeException($"config.json: device {ErrorText.Bounded(device.Path, 64)}: the path must be absolute");
             steps.Add(DeviceStep(device.Path, device.Type[0], device.Major, device.Minor, device.FileMode ?? 0x1B6, device.Uid ?? 0, device.Gid ?? 0, newUser));
         }
         foreach (var (target, link) in DevSymlinks)
