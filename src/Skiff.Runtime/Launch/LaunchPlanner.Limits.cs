@@ -18,6 +18,8 @@ public static partial class LaunchPlanner
         CheckPath(process.Cwd, "process.cwd");
         CheckText(process.Args, "process.args");
         CheckText(process.Env, "process.env");
+        if (process.OomScoreAdj is < -1000 or > 1000)
+            throw new RuntimeException($"config.json: process.oomScoreAdj {process.OomScoreAdj} is out of range: it must be between -1000 and 1000");
         CheckHostName(spec.Hostname, "hostname");
         CheckHostName(spec.Domainname, "domainname");
         for (int i = 0; i < (spec.Mounts?.Count ?? 0); i++)

@@ -19,9 +19,11 @@ public sealed class ContainerStore(string root)
 
     public static void ValidateId(string id)
     {
-        if (id.Length == 0 || id.Length > 1024 || id is "." or ".." ||
+        if (id.Length > 1024)
+            throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 32)}\": {id.Length} characters, at most 1024");
+        if (id.Length == 0 || id is "." or ".." ||
             !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
-            throw new RuntimeException($"invalid container id \"{id}\": ids are letters, digits, _ + - and .");
+            throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 64)}\": ids are letters, digits, _ + - and .");
     }
 
     /// <summary>Claims the id: fails when a container of that id exists (mkdir is the atomic test).</summary>

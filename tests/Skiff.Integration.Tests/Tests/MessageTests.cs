@@ -95,4 +95,42 @@ public sealed partial class MessageTests(Suite suite)
         Assert.Contains("bbbb", line);
         c.AssertNothingLeftBehind();
     }
+
+    [SkiffOnlyFact(Why)]
+    public void A_root_path_that_is_a_file_says_not_a_directory()
+    {
+        using var c = new TestContainer(suite);
+        File.WriteAllText(Path.Combine(c.BundleDir, "rootfs-file"), "");
+        c.Spec.Root!.Path = "rootfs-file";
+        OneLine(c.Create(), "rootfs-file", "not a directory");
+        c.AssertNothingLeftBehind();
+    }
+
+    [SkiffOnlyFact(Why)]
+    public void A_config_json_that_is_a_directory_says_so()
+    {
+        using var c = new TestContainer(suite);
+        Directory.CreateDirectory(Path.Combine(c.BundleDir, "config.json"));
+        string line = OneLine(c.Cli.Invoke("create", "--bundle", c.BundleDir, c.Id), "config.json", "is a directory");
+        Assert.DoesNotContain("permission denied", line);
+        c.AssertNothingLeftBehind();
+    }
+
+    [SkiffOnlyFact(Why)]
+    public void An_overlong_id_is_refused_for_its_length_in_a_short_line()
+    {
+        using var c = new TestContainer(suite);
+        c.WriteConfig();
+        string line = OneLine(c.Cli.Invoke("create", "--bundle", c.BundleDir, new string('a', 2000)), "2000 characters, at most 1024");
+        Assert.True(line.Length < 300, line);
+    }
+
+    [SkiffOnlyFact(Why)]
+    public void An_out_of_range_oom_score_adj_names_the_field_and_value()
+    {
+        using var c = new TestContainer(suite);
+        c.Process.OomScoreAdj = 5000;
+        OneLine(c.Create(), "process.oomScoreAdj 5000", "-1000 and 1000");
+        c.AssertNothingLeftBehind();
+    }
 }
