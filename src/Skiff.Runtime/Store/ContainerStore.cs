@@ -114,10 +114,25 @@ public sealed class ContainerStore(string root)
         File.Move(temp, Path.Combine(dir, name), overwrite: true);
     }
 
-    /// <summary>Removes the container's directory; one already gone is no error.</summary>
+    /// <summary>
+    /// Removes the container's directory; one already gone is no error. The lock goes last: a
+    /// delete killed part way leaves it with the lock (the next delete takes it and finishes) or
+    /// empty (RemoveUnclaimed finishes), never with files but no lock.
+    /// </summary>
     public void Remove(string id)
     {
-        try { Directory.Delete(DirectoryOf(id), recursive: true); }
+        string dir = DirectoryOf(id);
+        try
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                if (Path.GetFileName(entry) == "lock") continue;
+                if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+            File.Delete(Path.Combine(dir, "lock"));
+            Directory.Delete(dir);
+        }
         catch (DirectoryNotFoundException) { }
     }
 

@@ -86,4 +86,75 @@ public sealed class FaultTests(Suite suite)
             c.AssertNothingLeftBehind();
         }
     }
+
+    /// <summary>
+    /// kill -9 of the runtime at spread-out moments of create, run and delete: whatever it left,
+    /// one delete --force removes, and then nothing of the container remains.
+    /// </summary>
+    [SkiffOnlyTheory("runc 1.1.5 can leave the cgroup of a create killed mid-way")]
+    [InlineData("create")]
+    [InlineData("run")]
+    [InlineData("delete")]
+    public void Kill_9_at_any_point_leaves_nothing_a_delete_force_cannot_remove(string verb)
+    {
+        var random = new Random(verb.Length * 7919);
+        var killedAt = new List<string>();
+        for (int round = 0; round < 12; round++)
+        {
+            using var c = new TestContainer(suite);
+            c.Shell("sleep 600");
+            c.WriteConfig();
+            if (verb == "delete")
+            {
+                c.Create().AssertSuccess();
+                c.Start().AssertSuccess();
+            }
+            string[] args = verb switch
+            {
+                "create" => ["create", "--bundle", c.BundleDir, "--pid-file", c.PidFile, c.Id],
+                "run" => ["run", "--bundle", c.BundleDir, c.Id],
+                _ => ["delete", "--force", c.Id],
+            };
+            int delay = round * 8 + random.Next(8);
+            using (RunningCli running = c.Cli.Start(new CliOptions(), args))
+            {
+                Thread.Sleep(delay);
+                bool wasRunning = !running.HasExited;
+                Native.Kill(running.Pid, 9);
+                running.WaitForExit(TimeSpan.FromSeconds(30));
+                killedAt.Add($"{delay} ms{(wasRunning ? "" : " (already done)")}");
+            }
+
+            var delete = c.Delete(force: true);
+            Assert.True(delete.ExitCode == 0, $"delete --force after kill -9 of {verb} at {delay} ms failed\n{delete}");
+            c.AssertNothingLeftBehind();
+        }
+        Assert.Contains(killedAt, k => !k.EndsWith("(already done)"));
+    }
+
+    /// <summary>A --root with no space left: one clear line, and nothing made anywhere.</summary>
+    [Fact]
+    public void A_full_root_fails_create_cleanly()
+    {
+        using var c = new TestContainer(suite);
+        string root = Path.Combine(c.Dir, "full-root");
+        Directory.CreateDirectory(root);
+        HostCommand.Run("/bin/mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", root);
+        c.OnDispose(() => Native.Umount2(root, Native.MNT_DETACH));
+        try { File.WriteAllBytes(Path.Combine(root, "filler"), new byte[1024 * 1024]); }
+        catch (IOException) { } // filled up, as intended
+        c.Shell("sleep 600");
+        c.WriteConfig();
+        var cli = new RuntimeCli(root, c.Dir);
+
+        var result = cli.Invoke("create", "--bundle", c.BundleDir, c.Id);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Single(result.StderrLines);
+        Assert.Contains("no space left on device", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(Directory.Exists(Path.Combine(root, c.Id)), "a half-made state directory was left");
+        Assert.Empty(CgroupFs.ExistingDirectoriesOf(c.CgroupsPath));
+        Assert.Equal(0, Native.Umount2(root, 0)); // the test's own tmpfs, before the leftover check
+        c.AssertNothingLeftBehind();
+    }
 }
