@@ -10,6 +10,8 @@ public sealed record ExecInputs(Spec Container, Process Process, int Sync, int C
     public int PreserveFds { get; init; }
     public bool NoNewKeyring { get; init; }
     public string? ContainerId { get; init; }
+    /// <summary>The container's root as the runtime reaches it (/proc/PID/root), for /etc/passwd; null: no lookup.</summary>
+    public string? Root { get; init; }
 }
 
 public static partial class LaunchPlanner
@@ -61,7 +63,7 @@ public static partial class LaunchPlanner
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
         steps.AddRange(last);
-        steps.Add(ExecStep(process));
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.Root)));
         return new LaunchPlan(0, steps) { Warnings = warnings, DebugNotes = debug, ExecutableName = process.Args[0] };
     }
 }

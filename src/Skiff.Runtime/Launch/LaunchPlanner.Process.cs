@@ -1,5 +1,6 @@
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
+using Skiff.Runtime.Mounts;
 
 namespace Skiff.Runtime.Launch;
 
@@ -267,6 +268,36 @@ public static partial class LaunchPlanner
             { S1 = "_ses." + id, A = possessorAllUserView | (userNamespace ? otherSearch : userSearch) };
     }
 
-    private static Step ExecStep(Process process) =>
-        new(StepKind.Exec, $"exec: \"{process.Args![0]}\"") { V1 = process.Args, V2 = process.Env ?? [] };
+    private static Step ExecStep(Process process, IReadOnlyList<string> env) =>
+        new(StepKind.Exec, $"exec: \"{process.Args![0]}\"") { V1 = process.Args, V2 = env };
+
+    /// <summary>
+    /// process.env, with HOME added when it has none, as runc does: the home of the process's uid
+    /// in the container's /etc/passwd (resolved inside the root), or "/" without one.
+    /// </summary>
+    public static IReadOnlyList<string> EnvironmentOf(Process process, string? root)
+    {
+        List<string> env = process.Env ?? [];
+        if (env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) return env;
+        return [.. env, "HOME=" + (root is null ? "/" : HomeOf(root, process.User.Uid) ?? "/")];
+    }
+
+    private static string? HomeOf(string root, uint uid)
+    {
+        const int MaxPasswd = 4 << 20;
+        try
+        {
+            string passwd = Path.Combine(root, RootfsPath.Resolve(root, "/etc/passwd"));
+            var info = new FileInfo(passwd);
+            if (!info.Exists || info.Length > MaxPasswd) return null;
+            foreach (string line in File.ReadLines(passwd))
+            {
+                string[] fields = line.Split(':');
+                if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
+                    return fields[5];
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeException) { }
+        return null;
+    }
 }

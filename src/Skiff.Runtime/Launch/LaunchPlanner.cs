@@ -159,7 +159,7 @@ public static partial class LaunchPlanner
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
         steps.AddRange(last);
-        steps.Add(ExecStep(process));
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.RootfsPath)));
 
         return new LaunchPlan(cloneFlags, steps)
         {
