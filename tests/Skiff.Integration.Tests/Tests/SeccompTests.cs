@@ -160,6 +160,62 @@ public sealed class SeccompTests(Suite suite)
         Assert.Equal("exec ran\n", exec.Stdout);
     }
 
+    /// <summary>
+    /// Each kind of container the runtime builds differently (its own path through the child's
+    /// steps) once under the minimal default-deny profile: a runtime call placed after the filter
+    /// in any of them fails here.
+    /// </summary>
+    [SkiffOnlyTheory(RuncCallsAfterTheFilter)]
+    [InlineData("no_new_privs")]
+    [InlineData("no no_new_privs")]
+    [InlineData("non-root user without no_new_privs")]
+    [InlineData("user namespace")]
+    [InlineData("time namespace (forked init)")]
+    [InlineData("startContainer hook")]
+    [InlineData("create then start")]
+    public void Every_kind_of_container_runs_under_the_minimal_profile(string kind)
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = MinimalProfile.Create();
+        switch (kind)
+        {
+            case "no no_new_privs":
+                c.Process.NoNewPrivileges = false;
+                c.Linux.Seccomp = MinimalProfile.Create("capset");
+                break;
+            case "non-root user without no_new_privs":
+                c.Process.NoNewPrivileges = false;
+                c.Process.User = new User { Uid = 1000, Gid = 1000, AdditionalGids = [1001] };
+                c.Linux.Seccomp = MinimalProfile.Create("capset");
+                break;
+            case "user namespace":
+                c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "user" });
+                c.Linux.UidMappings = [new IdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+                c.Linux.GidMappings = [new IdMapping { ContainerId = 0, HostId = 200000, Size = 65536 }];
+                break;
+            case "time namespace (forked init)":
+                c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "time" });
+                break;
+            case "startContainer hook":
+                c.Spec.Hooks = new Hooks { StartContainer = [new Hook { Path = "/bin/true", Args = ["true"] }] };
+                break;
+        }
+        c.Shell("echo ran");
+
+        if (kind == "create then start")
+        {
+            // The shell's own redirection needs fcntl and dup2: the workload's calls, not the runtime's.
+            c.Linux.Seccomp = MinimalProfile.Create("fcntl", "dup2");
+            c.Share().Shell($"echo ran > {TestContainer.ShareMountPoint}/out");
+            c.Create().AssertSuccess();
+            c.Start().AssertSuccess();
+            Wait.ForFile(c.SharedFile("out"));
+            Assert.Equal("ran\n", File.ReadAllText(c.SharedFile("out")));
+            return;
+        }
+        Assert.Equal("ran\n", c.Output());
+    }
+
     /// <summary>Positive control for the tests above: the profile really denies what it leaves out.</summary>
     [SkiffOnlyFact(RuncCallsAfterTheFilter)]
     public void The_minimal_profile_denies_what_it_does_not_list()
