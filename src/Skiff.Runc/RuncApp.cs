@@ -37,7 +37,7 @@ internal static class RuncApp
             catch (Exception e) when (e is CliException or RuntimeException or SystemCallException
                                           or IOException or UnauthorizedAccessException)
             {
-                log.Fatal(e.Message);
+                log.Fatal(ErrorText.Describe(e));
                 return 1;
             }
             catch (Exception e)

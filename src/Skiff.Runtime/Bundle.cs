@@ -13,6 +13,7 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte
     {
         string directory = Path.GetFullPath(string.IsNullOrEmpty(path) ? "." : path);
         string configPath = Path.Combine(directory, "config.json");
+        if (System.IO.Directory.Exists(configPath)) throw new RuntimeException($"{configPath}: is a directory, not a file");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(configPath); }
         catch (FileNotFoundException) { throw new RuntimeException($"JSON specification file config.json not found in bundle {directory}"); }
@@ -25,7 +26,7 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte
             spec = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Spec)
                 ?? throw new RuntimeException($"{configPath}: the file holds null, not a config");
         }
-        catch (JsonException e) { throw new RuntimeException($"{configPath}: invalid JSON: {e.Message}"); }
+        catch (JsonException e) { throw new RuntimeException($"{configPath}: {OciJsonError.Describe(e, bytes)}"); }
 
         if (string.IsNullOrEmpty(spec.OciVersion))
             throw new RuntimeException($"{configPath}: ociVersion is missing");
@@ -37,8 +38,10 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte
             throw new RuntimeException($"{configPath}: root.path is missing");
 
         string rootfs = Path.GetFullPath(Path.Combine(directory, spec.Root.Path));
+        if (File.Exists(rootfs))
+            throw new RuntimeException($"root.path {ErrorText.Bounded(rootfs)}: not a directory");
         if (!System.IO.Directory.Exists(rootfs))
-            throw new RuntimeException($"rootfs {rootfs}: stat {rootfs}: no such file or directory");
+            throw new RuntimeException($"rootfs {ErrorText.Bounded(rootfs)}: stat {ErrorText.Bounded(rootfs)}: no such file or directory");
         return new Bundle(directory, spec, rootfs, bytes);
     }
 }

@@ -96,7 +96,7 @@ public sealed partial class ContainerRuntime
             nextSample += interval;
             CgroupStats? stats = null;
             try { stats = cgroup.Stats(); }
-            catch (Exception e) when (e is CgroupException or IOException) { Warn?.Invoke($"reading the stats of {record.Id}: {e.Message}"); }
+            catch (Exception e) when (e is CgroupException or IOException) { Warn?.Invoke($"reading the stats of {record.Id}: {ErrorText.Describe(e)}"); }
             if (stats is not null) yield return new ContainerEvent(ContainerEvent.StatsType, stats);
         }
     }

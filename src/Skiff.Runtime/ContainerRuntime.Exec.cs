@@ -53,6 +53,7 @@ public sealed partial class ContainerRuntime
             LaunchPlan plan = LaunchPlanner.PlanExec(new ExecInputs(spec, process, childSocket, console)
             {
                 Namespaces = namespaces, PreserveFds = o.PreserveFds, NoNewKeyring = record.NoNewKeyring, ContainerId = o.Id,
+                Root = $"/proc/{record.Pid}/root",
             });
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
             foreach (string note in plan.DebugNotes) Debug?.Invoke(note);
@@ -89,7 +90,7 @@ public sealed partial class ContainerRuntime
         }
         catch (Exception e) when (e is CgroupException or SystemCallException or IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeException($"exec in container {o.Id}: {e.Message}", e);
+            throw new RuntimeException($"exec in container {o.Id}: {ErrorText.Describe(e)}", e);
         }
         finally
         {
@@ -103,13 +104,15 @@ public sealed partial class ContainerRuntime
         Process process;
         if (o.ProcessPath is { } path)
         {
+            byte[] bytes;
+            try { bytes = File.ReadAllBytes(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new RuntimeException($"--process: {ErrorText.Describe(e)}"); }
             try
             {
-                process = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.Process)
+                process = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Process)
                     ?? throw new RuntimeException($"--process {path}: the file holds null, not a process");
             }
-            catch (JsonException e) { throw new RuntimeException($"--process {path}: invalid JSON: {e.Message}"); }
-            catch (IOException e) { throw new RuntimeException($"--process {path}: {e.Message}"); }
+            catch (JsonException e) { throw new RuntimeException($"--process {path}: {OciJsonError.Describe(e, bytes)}"); }
             if (o.Tty) process.Terminal = true;
             return process;
         }
@@ -134,11 +137,11 @@ public sealed partial class ContainerRuntime
         if (o.Caps.Count > 0)
         {
             // Like runc: added to bounding, effective and permitted; not inheritable (CVE-2022-29162), so not ambient.
+            // An unknown name is kept: the planner warns and ignores it, as runc does.
             Capabilities caps = process.Capabilities ??= new Capabilities();
             foreach (string cap in o.Caps)
             {
                 string name = cap.StartsWith("CAP_", StringComparison.OrdinalIgnoreCase) ? cap.ToUpperInvariant() : "CAP_" + cap.ToUpperInvariant();
-                if (Capability.BitOf(name) < 0) throw new RuntimeException($"--cap {cap}: unknown capability");
                 caps.Bounding = [.. caps.Bounding ?? [], name];
                 caps.Effective = [.. caps.Effective ?? [], name];
                 caps.Permitted = [.. caps.Permitted ?? [], name];
@@ -216,7 +219,7 @@ public sealed partial class ContainerRuntime
             foreach (string dir in targets)
             {
                 try { File.WriteAllText(Path.Combine(dir, "cgroup.procs"), pid.ToString()); }
-                catch (IOException e) { throw new RuntimeException($"--cgroup: adding pid {pid} to {dir}: {e.Message}", e); }
+                catch (IOException e) { throw new RuntimeException($"--cgroup: adding pid {pid} to {dir}: {ErrorText.Describe(e)}", e); }
             }
         };
     }

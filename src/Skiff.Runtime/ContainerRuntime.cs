@@ -68,7 +68,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             catch (Exception e) when (e is RuntimeException or SystemCallException)
             {
                 Delete(o.Id, force: true);
-                throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+                throw e as RuntimeException ?? new RuntimeException(ErrorText.Describe(e), e);
             }
         }
         if (!o.Keep) Delete(o.Id, force: true);
@@ -100,33 +100,67 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     public void Delete(string id, bool force)
     {
         ContainerStore.ValidateId(id);
-        if (!Directory.Exists(_store.DirectoryOf(id)))
+        using ContainerLock? held = _store.TryLock(id);
+        if (held is null)
         {
-            if (force) return;
-            throw new RuntimeException($"container \"{id}\" does not exist");
+            if (!force) throw new RuntimeException($"container \"{id}\" does not exist");
+            _store.RemoveUnclaimed(id);
+            return;
         }
-        using (ContainerLock _ = _store.Lock(id))
+        ContainerRecord? record = _store.TryLoad(id, out string? corruption);
+        if (record is null && corruption is null)
         {
-            ContainerRecord? record = TryLoad(id);
-            if (record is null) { _store.Remove(id); return; }
-            string status = StatusOf(record);
-            if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
-                throw new RuntimeException($"cannot delete container {id} that is not stopped: {status}");
-            ICgroup cgroup = OpenCgroup(record);
-            KillEverything(record, cgroup);
-            try { cgroup.Destroy(); }
-            catch (CgroupException e) { throw new RuntimeException($"deleting container {id}: {e.Message}", e); }
+            // Killed between claiming the id and writing its first record: nothing was started.
             _store.Remove(id);
-            HookRunner.RunAllWarning(record.Hooks?.Poststop, "poststop", record.ToState(ContainerStatus.Stopped), Warn);
+            return;
         }
+        if (record is null)
+        {
+            if (!force) throw new RuntimeException($"{corruption}; delete --force kills whatever runs in the container's cgroup and removes it");
+            record = Recover(id, corruption!);
+        }
+        string status = StatusOf(record);
+        if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+            throw new RuntimeException($"cannot delete container {id} that is not stopped: {status}");
+        ICgroup cgroup = OpenCgroup(record);
+        KillEverything(record, cgroup);
+        try { cgroup.Destroy(); }
+        catch (CgroupException e) { throw new RuntimeException($"deleting container {id}: {e.Message}", e); }
+        _store.Remove(id);
+        HookRunner.RunAllWarning(record.Hooks?.Poststop, "poststop", record.ToState(ContainerStatus.Stopped), Warn);
     }
 
+    /// <summary>
+    /// What a corrupt state.json leaves to go on: the stored config's cgroupsPath, which holds every
+    /// process of the container (a relative one resolved from this runtime's own cgroup). Without
+    /// it the container's processes cannot be found, and removing the record would orphan them.
+    /// </summary>
+    private ContainerRecord Recover(string id, string corruption)
+    {
+        Spec config;
+        try { config = _store.LoadConfig(id); }
+        catch (RuntimeException e)
+        {
+            throw new RuntimeException($"{corruption}; its processes cannot be found either ({e.Message}): stop them and remove {_store.DirectoryOf(id)} by hand");
+        }
+        Warn?.Invoke($"{corruption}: killing what runs in the cgroup of its config.json");
+        return new ContainerRecord { Id = id, CgroupsPath = config.Linux?.CgroupsPath ?? "", Hooks = config.Hooks };
+    }
+
+    /// <summary>Every container under --root; one whose state.json is unreadable is listed too, its status "unknown".</summary>
     public IReadOnlyList<ContainerSummary> List()
     {
         var summaries = new List<ContainerSummary>();
         foreach (string id in _store.Ids())
-            if (TryLoad(id) is { } record)
+        {
+            if (_store.TryLoad(id, out string? corruption) is { } record)
                 summaries.Add(new ContainerSummary(record.ToState(StatusOf(record)), record.Rootfs, record.Created, record.Owner));
+            else if (corruption is not null)
+            {
+                Warn?.Invoke(corruption);
+                summaries.Add(new ContainerSummary(new Oci.Runtime.State { Id = id, Status = "unknown" }, "", Directory.GetLastWriteTimeUtc(_store.DirectoryOf(id)), ""));
+            }
+        }
         return summaries;
     }
 
@@ -134,12 +168,6 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     {
         ContainerStore.ValidateId(id);
         return _store.Load(id);
-    }
-
-    private ContainerRecord? TryLoad(string id)
-    {
-        try { return _store.Load(id); }
-        catch (RuntimeException) { return null; }
     }
 
     private ICgroup OpenCgroup(ContainerRecord record)
@@ -262,7 +290,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             launched.Dispose();
             try { cgroup?.Destroy(); } catch (CgroupException) { }
             _store.Remove(o.Id);
-            throw e as RuntimeException ?? new RuntimeException(e.Message, e);
+            throw e as RuntimeException ?? new RuntimeException(ErrorText.Describe(e), e);
         }
     }
 

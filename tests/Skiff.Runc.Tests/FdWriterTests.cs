@@ -31,6 +31,17 @@ public class FdWriterTests
     [Fact]
     public void A_failed_stderr_write_is_dropped()
     {
-        new FdWriter(-1, "/dev/stderr", throwOnError: false).Write("nowhere to go");
+        using var dir = new TempDir();
+        string path = dir.File("read-only");
+        File.WriteAllText(path, "kept\n");
+        using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        int fd = (int)file.DangerousGetHandle();
+
+        // Positive control: a write to this descriptor really fails.
+        var error = Assert.Throws<IOException>(() => new FdWriter(fd, "/dev/stderr", throwOnError: true).Write("x"));
+        Assert.Equal("write /dev/stderr: bad file descriptor", error.Message);
+
+        Assert.Null(Record.Exception(() => new FdWriter(fd, "/dev/stderr", throwOnError: false).Write("nowhere to go")));
+        Assert.Equal("kept\n", File.ReadAllText(path));
     }
 }

@@ -155,12 +155,18 @@ internal sealed record UpdateCommand(string Id, string? ResourcesFile, UpdateFla
         {
             // Not Console: it would set up terminal handling a short-lived runtime has no use for.
             using Stream input = file == "-" ? new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read) : File.OpenRead(file);
-            return JsonSerializer.Deserialize(input, OciJsonContext.Default.LinuxResources)
-                ?? throw new CliException($"reading resources from {where}: null is not a resources object");
-        }
-        catch (JsonException e)
-        {
-            throw new CliException($"reading resources from {where}: {e.Message.ReplaceLineEndings(" ")}");
+            using var buffer = new MemoryStream();
+            input.CopyTo(buffer);
+            byte[] bytes = buffer.ToArray();
+            try
+            {
+                return JsonSerializer.Deserialize(bytes, OciJsonContext.Default.LinuxResources)
+                    ?? throw new CliException($"reading resources from {where}: null is not a resources object");
+            }
+            catch (JsonException e)
+            {
+                throw new CliException($"reading resources from {where}: {OciJsonError.Describe(e, bytes)}");
+            }
         }
         catch (FileNotFoundException)
         {

@@ -47,7 +47,7 @@ internal static unsafe partial class ChildRoutine
 
     public static void Run(ChildContext* ctx)
     {
-        byte* path = stackalloc byte[PathMax];
+        byte* path = stackalloc byte[PathMax * 2]; // ResolveParentInRoot: the directory, then ResolveInRoot's copy of it
         byte* fdPath = stackalloc byte[32];
         byte* fdPath2 = stackalloc byte[32];
         byte* stat = stackalloc byte[256];
@@ -107,7 +107,7 @@ internal static unsafe partial class ChildRoutine
                     r = root = (int)Sys(Sc.Openat, AT_FDCWD, (long)s->S1, O_PATH | O_DIRECTORY | O_CLOEXEC);
                     break;
                 case StepKind.MountInRoot:
-                    r = MountInRoot(root, s, path, fdPath, stat);
+                    r = MountInRoot(root, s, path, fdPath, stat, syncFd, i);
                     break;
                 case StepKind.Mknod:
                     r = Mknod(root, s, path);
@@ -270,13 +270,15 @@ internal static unsafe partial class ChildRoutine
                 case StepKind.ExecLabel:
                     r = ExecLabel(s, stat);
                     break;
-                case StepKind.Exec:
+                case StepKind.UnblockSignals:
                 {
                     ulong none = 0;
-                    Sys(Sc.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8);
-                    r = Sys(Sc.Execve, (long)executable, (long)s->V1, (long)s->V2);
+                    r = Sys(Sc.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8);
                     break;
                 }
+                case StepKind.Exec:
+                    r = Sys(Sc.Execve, (long)executable, (long)s->V1, (long)s->V2);
+                    break;
             }
             if (r < 0) Fail(syncFd, i, (int)-r, 0);
         }
@@ -408,12 +410,12 @@ internal static unsafe partial class ChildRoutine
         buffer[n] = 0;
     }
 
-    private static long OpenInRoot(int root, byte* relative, long flags)
+    private static long OpenInRoot(int root, byte* relative, long flags, long resolve = 0)
     {
         ulong* how = stackalloc ulong[3];
         how[0] = (ulong)(flags | O_CLOEXEC);
         how[1] = 0;
-        how[2] = (ulong)(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+        how[2] = (ulong)(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
         return Sys(Sc.Openat2, root, (long)relative, (long)how, 24);
     }
 
@@ -422,13 +424,14 @@ internal static unsafe partial class ChildRoutine
     /// symlinks and the like are resolved as if root were "/"), creating missing directories and,
     /// with create == 2, the last component as an empty file (CVE-2021-30465, CVE-2024-45310).
     /// </summary>
-    private static long ResolveInRoot(int root, byte* relative, int create, byte* buffer)
+    private static long ResolveInRoot(int root, byte* relative, int create, byte* buffer, long resolve = 0)
     {
-        long fd = OpenInRoot(root, relative, O_PATH);
+        long fd = OpenInRoot(root, relative, O_PATH, resolve);
         if (fd != -Skiff.Linux.Errno.ENOENT || create == 0) return fd;
 
         int length = 0;
         while (relative[length] != 0 && length < PathMax - 1) { buffer[length] = relative[length]; length++; }
+        if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         buffer[length] = 0;
         long parent = Sys(Sc.Fcntl, root, 1030 /* F_DUPFD_CLOEXEC */, 0);
         if (parent < 0) return parent;
@@ -456,7 +459,7 @@ internal static unsafe partial class ChildRoutine
             }
             if (r < 0) { Sys(Sc.Close, parent); return r; }
             // Re-resolve the prefix through the root so a symlink in the image cannot lead outside.
-            long next = OpenInRoot(root, buffer, last ? O_PATH : O_PATH | O_DIRECTORY);
+            long next = OpenInRoot(root, buffer, last ? O_PATH : O_PATH | O_DIRECTORY, resolve);
             if (!last) buffer[end] = (byte)'/';
             Sys(Sc.Close, parent);
             if (next < 0) return next;
@@ -466,7 +469,11 @@ internal static unsafe partial class ChildRoutine
         return parent;
     }
 
-    /// <summary>Splits "a/b/name": opens the directory "a/b" in root (creating it) and returns where name starts.</summary>
+    /// <summary>
+    /// Splits "a/b/name": opens the directory "a/b" in root (creating it) and returns where name
+    /// starts. buffer holds 2 * PathMax bytes: the directory in the upper half, ResolveInRoot's
+    /// scratch copy in the lower.
+    /// </summary>
     private static long ResolveParentInRoot(int root, byte* relative, byte* buffer, byte** name)
     {
         int length = 0;
@@ -476,9 +483,10 @@ internal static unsafe partial class ChildRoutine
             if (relative[length] == '/') slash = length;
             length++;
         }
+        if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         *name = relative + slash + 1;
         if (slash <= 0) return Sys(Sc.Fcntl, root, 1030, 0);
-        byte* directory = buffer + PathMax / 2;
+        byte* directory = buffer + PathMax;
         for (int i = 0; i < slash; i++) directory[i] = relative[i];
         directory[slash] = 0;
         return ResolveInRoot(root, directory, 1, buffer);
@@ -494,17 +502,30 @@ internal static unsafe partial class ChildRoutine
         return flags;
     }
 
-    private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs)
+    private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs, int syncFd, int step)
     {
-        long fd = ResolveInRoot(root, s->S2, (int)s->B, buffer);
+        long resolve = (s->B & 0x100) != 0 ? RESOLVE_NO_SYMLINKS : 0;
+        long fd = ResolveInRoot(root, s->S2, (int)(s->B & 0xff), buffer, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         long r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
+        if (r >= 0 && (s->B & 0x200) != 0)
+        {
+            // fd still names the directory the mount now hides: the parent copies from it into the mount's root.
+            long mounted = OpenInRoot(root, s->S2, O_PATH | O_DIRECTORY, resolve);
+            if (mounted < 0) r = mounted;
+            else
+            {
+                Send(syncFd, SyncKind.CopyUp, step, (int)mounted, (int)fd);
+                r = WaitGo(syncFd);
+                Sys(Sc.Close, mounted);
+            }
+        }
         Sys(Sc.Close, fd);
         if (r < 0 || (s->C == 0 && s->D == 0 && s->E == 0)) return r;
 
         // The fd names the directory under the new mount; reopen to reach the mount itself.
-        fd = OpenInRoot(root, s->S2, O_PATH);
+        fd = OpenInRoot(root, s->S2, O_PATH, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         if (s->C != 0)

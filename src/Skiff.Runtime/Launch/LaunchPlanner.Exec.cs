@@ -10,6 +10,8 @@ public sealed record ExecInputs(Spec Container, Process Process, int Sync, int C
     public int PreserveFds { get; init; }
     public bool NoNewKeyring { get; init; }
     public string? ContainerId { get; init; }
+    /// <summary>The container's root as the runtime reaches it (/proc/PID/root), for /etc/passwd; null: no lookup.</summary>
+    public string? Root { get; init; }
 }
 
 public static partial class LaunchPlanner
@@ -25,7 +27,10 @@ public static partial class LaunchPlanner
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
             throw new RuntimeException("exec: the process must name the program to run (args)");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
-            throw new RuntimeException($"exec: cwd \"{process.Cwd}\" must be an absolute path");
+            throw new RuntimeException($"exec: cwd \"{ErrorText.Bounded(process.Cwd ?? "", 64)}\" must be an absolute path");
+        CheckPath(process.Cwd, "process.cwd");
+        CheckText(process.Args, "process.args");
+        CheckText(process.Env, "process.env");
 
         Oci.Runtime.Linux linux = input.Container.Linux ?? new Oci.Runtime.Linux();
         var steps = new List<Step>();
@@ -54,11 +59,11 @@ public static partial class LaunchPlanner
         }
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
-        if (seccomp is not null) steps.Add(seccomp);
-        steps.Add(ExecStep(process));
+        steps.AddRange(last);
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.Root)));
         return new LaunchPlan(0, steps) { Warnings = warnings, DebugNotes = debug, ExecutableName = process.Args[0] };
     }
 }

@@ -1,5 +1,6 @@
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
+using Skiff.Runtime.Mounts;
 
 namespace Skiff.Runtime.Launch;
 
@@ -126,7 +127,12 @@ public static partial class LaunchPlanner
         return steps;
     }
 
-    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings)
+    /// <param name="keepSysAdmin">
+    /// The filter is still to be loaded without no_new_privs: the kernel takes it only from a
+    /// process with CAP_SYS_ADMIN, so that capability stays effective until the filter's own
+    /// capset (<see cref="FinalCapSet"/>) right after it.
+    /// </param>
+    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings, bool keepSysAdmin)
     {
         Capabilities? caps = process.Capabilities;
         long bounding = Mask(caps?.Bounding, warnings);
@@ -138,10 +144,21 @@ public static partial class LaunchPlanner
         steps.Add(new Step(StepKind.SetGroups, $"set additional groups [{string.Join(' ', groups)}]") { A = groups.Count, Bytes1 = gidBytes });
         steps.Add(new Step(StepKind.SetIds, $"set uid {process.User.Uid} gid {process.User.Gid}") { A = process.User.Uid, B = process.User.Gid });
         steps.Add(new Step(StepKind.KeepCaps, "stop keeping capabilities across setuid") { A = 0 });
-        steps.Add(new Step(StepKind.CapSet, "set capabilities")
-            { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) });
+        Step final = FinalCapSet(process, warnings);
+        steps.Add(keepSysAdmin
+            ? final with { Description = "set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", A = final.A | SysAdmin, B = final.B | SysAdmin }
+            : final);
         long ambient = Mask(caps?.Ambient, warnings);
         if (ambient != 0) steps.Add(new Step(StepKind.Ambient, "raise ambient capabilities") { A = ambient });
+    }
+
+    private const long SysAdmin = 1L << 21;
+
+    private static Step FinalCapSet(Process process, List<string> warnings)
+    {
+        Capabilities? caps = process.Capabilities;
+        return new Step(StepKind.CapSet, "set capabilities")
+            { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) };
     }
 
     private static long Mask(IEnumerable<string>? names, List<string> warnings)
@@ -185,10 +202,12 @@ public static partial class LaunchPlanner
 
     /// <summary>
     /// The steps that turn the child into the container's process, from rlimits to the resolved
-    /// executable. Returns the seccomp step when it must come last, right before execve, so the
-    /// caller can put its own waiting in between; null when there is none or it was loaded early.
+    /// executable. Returns what must come last, right before execve, so the caller can put its own
+    /// waiting in between: the signal unblocking and the seccomp filter (with, when the filter needs
+    /// CAP_SYS_ADMIN, the capset that gives it up). A user's profile may deny anything else, so
+    /// every other call (closing inherited fds, identity, cwd) happens before the filter.
     /// </summary>
-    private static Step? AddProcess(ProcessInputs input, List<Step> steps, List<string> warnings, List<string> debug)
+    private static List<Step> AddProcess(ProcessInputs input, List<Step> steps, List<string> warnings, List<string> debug)
     {
         Process process = input.Process;
         foreach (Rlimit limit in process.Rlimits ?? [])
@@ -206,11 +225,9 @@ public static partial class LaunchPlanner
         steps.AddRange(LabelSteps(process, input.Lsm));
 
         Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), debug);
-        // As late as possible, but the kernel only takes a filter from a process with no_new_privs
-        // or CAP_SYS_ADMIN: without no_new_privs and with CAP_SYS_ADMIN dropped, load it while still root.
-        bool lateSeccomp = process.NoNewPrivileges || (Mask(process.Capabilities?.Effective, []) & (1L << 21)) != 0;
-        if (seccomp is not null && !lateSeccomp) steps.Add(seccomp);
-        AddIdentity(process, steps, warnings);
+        // The kernel only takes a filter from a process with no_new_privs or CAP_SYS_ADMIN.
+        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, []) & SysAdmin) == 0;
+        AddIdentity(process, steps, warnings, needsSysAdmin);
 
         if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
         uint umask = process.User.Umask ?? 0x12; // 0022, runc's default for the container's process
@@ -219,14 +236,22 @@ public static partial class LaunchPlanner
         string executable = process.Args![0];
         steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
         steps.Add(new Step(StepKind.CloseFrom, "close inherited file descriptors") { A = 3 + input.PreserveFds });
+
+        var last = new List<Step>();
+        if (seccomp is not null)
+        {
+            last.Add(seccomp);
+            if (needsSysAdmin) last.Add(FinalCapSet(process, []) with { Description = "drop CAP_SYS_ADMIN after loading the seccomp filter" });
+        }
         // A listener fd must reach the parent while it still listens: before the "ready" message
         // (after it, create has returned and exec only waits for execve), as runc loads it before the exec fifo.
-        if (lateSeccomp && seccomp?.Kind == StepKind.SeccompNotify)
+        if (seccomp?.Kind == StepKind.SeccompNotify)
         {
-            steps.Add(seccomp);
-            return null;
+            steps.AddRange(last);
+            last.Clear();
         }
-        return lateSeccomp ? seccomp : null;
+        last.Insert(0, new Step(StepKind.UnblockSignals, "unblock signals"));
+        return last;
     }
 
     /// <summary>
@@ -243,6 +268,36 @@ public static partial class LaunchPlanner
             { S1 = "_ses." + id, A = possessorAllUserView | (userNamespace ? otherSearch : userSearch) };
     }
 
-    private static Step ExecStep(Process process) =>
-        new(StepKind.Exec, $"exec: \"{process.Args![0]}\"") { V1 = process.Args, V2 = process.Env ?? [] };
+    private static Step ExecStep(Process process, IReadOnlyList<string> env) =>
+        new(StepKind.Exec, $"exec: \"{process.Args![0]}\"") { V1 = process.Args, V2 = env };
+
+    /// <summary>
+    /// process.env, with HOME added when it has none, as runc does: the home of the process's uid
+    /// in the container's /etc/passwd (resolved inside the root), or "/" without one.
+    /// </summary>
+    public static IReadOnlyList<string> EnvironmentOf(Process process, string? root)
+    {
+        List<string> env = process.Env ?? [];
+        if (env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) return env;
+        return [.. env, "HOME=" + (root is null ? "/" : HomeOf(root, process.User.Uid) ?? "/")];
+    }
+
+    private static string? HomeOf(string root, uint uid)
+    {
+        const int MaxPasswd = 4 << 20;
+        try
+        {
+            string passwd = Path.Combine(root, RootfsPath.Resolve(root, "/etc/passwd"));
+            var info = new FileInfo(passwd);
+            if (!info.Exists || info.Length > MaxPasswd) return null;
+            foreach (string line in File.ReadLines(passwd))
+            {
+                string[] fields = line.Split(':');
+                if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
+                    return fields[5];
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeException) { }
+        return null;
+    }
 }

@@ -153,13 +153,13 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
 
-        Step? seccomp = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
         steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
         steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
-        if (seccomp is not null) steps.Add(seccomp);
-        steps.Add(ExecStep(process));
+        steps.AddRange(last);
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.RootfsPath)));
 
         return new LaunchPlan(cloneFlags, steps)
         {
@@ -177,11 +177,21 @@ public static partial class LaunchPlanner
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
             throw new RuntimeException("config.json: process.args must name the program to run");
         if (string.IsNullOrEmpty(process.Cwd) || process.Cwd[0] != '/')
-            throw new RuntimeException($"config.json: process.cwd \"{process.Cwd}\" must be an absolute path");
-        if (!string.IsNullOrEmpty(spec.Hostname) && !created.Contains("uts"))
+            throw new RuntimeException($"config.json: process.cwd \"{ErrorText.Bounded(process.Cwd ?? "", 64)}\" must be an absolute path");
+        ValidateLimits(spec, linux);
+        // A UTS namespace joined by path is the container's own too (runc and crun set the hostname there).
+        bool uts = created.Contains("uts") || joined.ContainsKey("uts");
+        if (!string.IsNullOrEmpty(spec.Hostname) && !uts)
             throw new RuntimeException("config.json: unable to set hostname without a private UTS namespace");
-        if (!string.IsNullOrEmpty(spec.Domainname) && !created.Contains("uts"))
+        if (!string.IsNullOrEmpty(spec.Domainname) && !uts)
             throw new RuntimeException("config.json: unable to set domainname without a private UTS namespace");
+        foreach (var (key, value) in linux.Sysctl ?? [])
+        {
+            string k = key.Replace('/', '.');
+            string? field = k == "kernel.hostname" ? spec.Hostname : k == "kernel.domainname" ? spec.Domainname : null;
+            if (!string.IsNullOrEmpty(field) && value != field)
+                throw new RuntimeException($"config.json: sysctl {k}={ErrorText.Bounded(value, 64)} conflicts with {k[7..]} \"{ErrorText.Bounded(field, 64)}\"");
+        }
         bool userNs = created.Contains("user");
         if (userNs && (linux.UidMappings is not { Count: > 0 } || linux.GidMappings is not { Count: > 0 }))
             throw new RuntimeException("config.json: user namespace enabled, but no uid or gid mappings found");
@@ -233,6 +243,8 @@ public static partial class LaunchPlanner
         foreach (Mount mount in input.Spec.Mounts ?? [])
         {
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
+            else if (mount.Type is "proc" or "sysfs" && !MountOptions.Parse(mount.Options, mount.Destination).Bind)
+                steps.AddRange(MountSteps(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, NoSymlinks));
             else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel));
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
@@ -243,8 +255,9 @@ public static partial class LaunchPlanner
         {
             if (device.Type is not ("c" or "b" or "u" or "p"))
                 throw new RuntimeException($"config.json: device {device.Path}: type \"{device.Type}\" is not c, b, u or p");
-            if (!device.Path.StartsWith("/dev/", StringComparison.Ordinal))
-                throw new RuntimeException($"config.json: device {device.Path} is not under /dev");
+            // Anywhere in the rootfs, as runc allows: the child resolves it beneath the root like any other path.
+            if (!device.Path.StartsWith('/'))
+                throw new RuntimeException($"config.json: device {ErrorText.Bounded(device.Path, 64)}: the path must be absolute");
             steps.Add(DeviceStep(device.Path, device.Type[0], device.Major, device.Minor, device.FileMode ?? 0x1B6, device.Uid ?? 0, device.Gid ?? 0, newUser));
         }
         foreach (var (target, link) in DevSymlinks)
@@ -261,7 +274,33 @@ public static partial class LaunchPlanner
         else steps.Add(new Step(StepKind.Setsid, "start a new session"));
     }
 
-    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel)
+    /// <summary>MountInRoot's B: resolve the destination with no symlink at all (RESOLVE_NO_SYMLINKS).</summary>
+    private const long NoSymlinks = 0x100;
+
+    /// <summary>MountInRoot's B: have the parent copy what was at the destination into the new mount (tmpcopyup).</summary>
+    private const long CopyUp = 0x200;
+
+    /// <summary>
+    /// procfs and sysfs go only onto an ordinary directory, never through a symlink (runc's rule,
+    /// after CVE-2019-19921): the destination is not resolved, and the child opens it with no
+    /// symlink allowed, so a link swapped in after this check fails there instead.
+    /// </summary>
+    private static string OrdinaryDirectory(string rootfs, Mount mount)
+    {
+        string relative = InRoot(mount.Destination);
+        string at = rootfs;
+        foreach (string name in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            at = Path.Combine(at, name);
+            var info = new FileInfo(at);
+            if (!info.Exists && !Directory.Exists(at) && info.LinkTarget is null) break;
+            if (info.LinkTarget is not null || !info.Attributes.HasFlag(FileAttributes.Directory))
+                throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
+        }
+        return relative;
+    }
+
+    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel, long resolve = 0)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
@@ -282,11 +321,16 @@ public static partial class LaunchPlanner
             };
             yield break;
         }
-        yield return new Step(StepKind.MountInRoot, what)
+        long flags = options.Flags & ~MS_REC;
+        // tmpcopyup fills the tmpfs after mounting it: read-only comes with a remount after the copy.
+        bool copyUp = options.CopyUp && mount.Type == "tmpfs";
+        yield return new Step(StepKind.MountInRoot, copyUp ? what + " (tmpcopyup)" : what)
         {
             S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
             S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
-            A = options.Flags & ~MS_REC, B = 1, D = options.RecursiveAttrSet, E = options.Propagation,
+            A = copyUp ? flags & ~MS_RDONLY : flags, B = 1 | resolve | (copyUp ? CopyUp : 0),
+            C = copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
+            D = options.RecursiveAttrSet, E = options.Propagation,
         };
     }
 

@@ -73,11 +73,26 @@ internal sealed unsafe partial class LaunchSession : IDisposable
                 case SyncKind.SeccompListener:
                     HandOverSeccompListener(message);
                     break;
+                case SyncKind.CopyUp:
+                    CopyUp(message);
+                    Reply();
+                    break;
                 case SyncKind.Failed:
                     throw new RuntimeException(Describe(message));
                 default:
                     throw new RuntimeException($"container init sent an unknown message {(int)message.Kind}");
             }
+        }
+    }
+
+    /// <summary>tmpcopyup: the child holds the hidden directory (Value) and the new mount (Errno) open for us.</summary>
+    private void CopyUp(SyncMessage message)
+    {
+        string what = message.Step >= 0 && message.Step < _plan.Steps.Count ? _plan.Steps[message.Step].Description : "tmpcopyup";
+        try { Mounts.TmpCopyUp.Copy($"/proc/{Pid}/fd/{message.Value}", $"/proc/{Pid}/fd/{message.Errno}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SystemCallException)
+        {
+            throw new RuntimeException($"unable to start container process: {what}: {ErrorText.Describe(e)}", e);
         }
     }
 
@@ -88,7 +103,40 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         SyncMessage message;
         nint n = Interop.Libc.Read(_parentSocket, (byte*)&message, sizeof(SyncMessage));
         if (n == sizeof(SyncMessage) && message.Kind == SyncKind.Failed) throw new RuntimeException(Describe(message));
+        if (n == 0 && DiedBeforeExec())
+            throw new RuntimeException(OomKilled() ? OomMessage() : "container init died before the process started");
     }
+
+    /// <summary>
+    /// EOF on the sync socket is the exec (close-on-exec) or the init's death. A dead init (a
+    /// zombie: the runner reaps it later) that still bears the runtime's name never exec'd: an OOM
+    /// kill of the init would otherwise pass for the workload's.
+    /// </summary>
+    private bool DiedBeforeExec()
+    {
+        string self = File.ReadAllText("/proc/self/comm").Trim();
+        for (int i = 0; i < 200; i++)
+        {
+            string stat;
+            try { stat = File.ReadAllText($"/proc/{Pid}/stat"); }
+            catch (IOException) { return false; }
+            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+            if (open < 0 || close < open || stat[(open + 1)..close] != self) return false;
+            if (close + 2 < stat.Length && stat[close + 2] == 'Z') return true;
+            Thread.Sleep(1);
+        }
+        return false;
+    }
+
+    private bool OomKilled()
+    {
+        try { return _cgroup.OomKillCount() > 0; }
+        catch (CgroupException) { return false; }
+    }
+
+    private string OomMessage() =>
+        "container init was killed by the OOM killer before the process started" +
+        (_spec.Linux?.Resources?.Memory?.Limit is long limit ? $" (linux.resources.memory.limit {limit} is too low for it)" : "");
 
     /// <summary>Kills what this launch started, for the error path.</summary>
     public void Abort()
@@ -115,6 +163,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         while (n < 0 && Errno.Last == Errno.EINTR);
         if (n == sizeof(SyncMessage)) return message;
         int status = Reap(Pid);
+        if (status >= 0 && (status & 0x7f) == Signal.SIGKILL && OomKilled()) throw new RuntimeException(OomMessage());
         string how = status < 0 ? "" : (status & 0x7f) == 0 ? $" with exit status {(status >> 8) & 0xff}" : $" by signal {status & 0x7f}";
         throw new RuntimeException($"container init exited{how} before it was ready");
     }
@@ -152,7 +201,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     {
         string path = $"/proc/{pid}/{file}";
         try { File.WriteAllText(path, content); }
-        catch (IOException e) { throw new RuntimeException($"writing {path}: {e.Message}", e); }
+        catch (IOException e) { throw new RuntimeException($"writing {path}: {ErrorText.Describe(e)}", e); }
     }
 
     /// <summary>The state the in-container hooks read on stdin, in the memfd they share.</summary>

@@ -33,7 +33,7 @@ internal sealed unsafe class NativePlan : IDisposable
     private byte* _next;
     private byte* _end;
 
-    public ChildContext* Context { get; }
+    public ChildContext* Context { get; private set; }
 
     public NativePlan(IReadOnlyList<Step> steps, int syncFd)
     {
@@ -43,6 +43,16 @@ internal sealed unsafe class NativePlan : IDisposable
         _next = _arena;
         _end = _arena + size;
 
+        try { Lay(steps, syncFd); }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private void Lay(IReadOnlyList<Step> steps, int syncFd)
+    {
         Context = (ChildContext*)Take(sizeof(ChildContext));
         Context->Steps = (RawStep*)Take(steps.Count * sizeof(RawStep));
         Context->Count = steps.Count;
@@ -54,12 +64,12 @@ internal sealed unsafe class NativePlan : IDisposable
             raw->Kind = s.Kind;
             raw->Fd = s.Fd;
             raw->A = s.A; raw->B = s.B; raw->C = s.C; raw->D = s.D; raw->E = s.E;
-            raw->S1 = s.Bytes1 is { } bytes ? Bytes(bytes) : Text(s.S1);
-            raw->S2 = Text(s.S2);
-            raw->S3 = Text(s.S3);
-            raw->S4 = Text(s.S4);
-            raw->V1 = Vector(s.V1);
-            raw->V2 = Vector(s.V2);
+            raw->S1 = s.Bytes1 is { } bytes ? Bytes(bytes) : Text(s.S1, s);
+            raw->S2 = Text(s.S2, s);
+            raw->S3 = Text(s.S3, s);
+            raw->S4 = Text(s.S4, s);
+            raw->V1 = Vector(s.V1, s);
+            raw->V2 = Vector(s.V2, s);
         }
     }
 
@@ -97,9 +107,12 @@ internal sealed unsafe class NativePlan : IDisposable
         return at;
     }
 
-    private byte* Text(string? text)
+    /// <summary>A C string: one with a NUL inside would reach the child cut short, so it never gets there.</summary>
+    private byte* Text(string? text, Step step)
     {
         if (text is null) return null;
+        if (text.Contains('\0'))
+            throw new RuntimeException($"{ErrorText.Bounded(step.Description, 128)}: a string contains a NUL byte");
         int count = Encoding.UTF8.GetByteCount(text);
         byte* at = Take(count + 1);
         Encoding.UTF8.GetBytes(text, new Span<byte>(at, count));
@@ -114,11 +127,11 @@ internal sealed unsafe class NativePlan : IDisposable
         return at;
     }
 
-    private byte** Vector(IReadOnlyList<string>? vector)
+    private byte** Vector(IReadOnlyList<string>? vector, Step step)
     {
         if (vector is null) return null;
         byte** items = (byte**)Take((vector.Count + 1) * sizeof(byte*));
-        for (int i = 0; i < vector.Count; i++) items[i] = Text(vector[i]);
+        for (int i = 0; i < vector.Count; i++) items[i] = Text(vector[i], step);
         items[vector.Count] = null;
         return items;
     }

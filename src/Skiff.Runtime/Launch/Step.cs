@@ -13,7 +13,7 @@ public enum StepKind
     WriteFile,           // write S2 (A bytes) to the absolute path S1
     MountHost,           // mount(S1, S2, S3, A, S4) with S2 an absolute host path
     OpenRoot,            // open S1 (O_PATH|O_DIRECTORY) as the child's root handle
-    MountInRoot,         // mount(S1 -> S2 inside root, S3, A, S4); B = create (0 no, 1 dir, 2 file); C = remount flags; D = mount_setattr attr_set (recursive); E = propagation flags
+    MountInRoot,         // mount(S1 -> S2 inside root, S3, A, S4); B = create (0 no, 1 dir, 2 file) | 0x100 no symlink on the way | 0x200 copy up (the parent fills the new mount); C = remount flags; D = mount_setattr attr_set (recursive); E = propagation flags
     Mknod,               // mknod S1 in root, mode A, device B, owner C:D
     BindDevice,          // bind host S2 onto S1 in root (devices in a user namespace)
     Symlink,             // symlink S2 -> S1 in root (link S2 holds target S1)
@@ -50,6 +50,7 @@ public enum StepKind
     Scheduler,           // sched_setattr(self, the sched_attr at S1)
     Affinity,            // sched_setaffinity(self, A bytes of mask at S1)
     ExecLabel,           // write S2 (A bytes) to the attribute S1 (fallback S3) beneath the container's /proc, no mount crossed: the LSM label of the next execve
+    UnblockSignals,      // unblock every signal (blocked since clone), so that nothing but execve follows the seccomp filter
     Exec,                // execve(resolved executable, V1, V2)
 }
 

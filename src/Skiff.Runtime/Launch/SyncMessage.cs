@@ -21,4 +21,5 @@ public enum SyncKind
     Ready = 5,           // child -> parent: waiting for start
     Failed = 6,          // child -> parent: step Step failed with Errno (Value: hook exit status)
     SeccompListener = 7, // child -> parent: the seccomp listener fd rides along (SCM_RIGHTS); Go once the parent holds it
+    CopyUp = 8,          // child -> parent: copy what the directory at fd Value holds into the new mount at fd Errno (tmpcopyup); Go when done
 }

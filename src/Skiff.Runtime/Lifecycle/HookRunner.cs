@@ -63,10 +63,19 @@ public static unsafe class HookRunner
     /// </summary>
     public static string? Trampoline { get; set; }
 
+    private static List<string> RuntimeEnvironment()
+    {
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+            env.Add($"{entry.Key}={entry.Value}");
+        return env;
+    }
+
     private static int Spawn(Hook hook, int stdinFd)
     {
         IReadOnlyList<string> args = hook.Args is { Count: > 0 } a ? a : [hook.Path];
-        IReadOnlyList<string> env = hook.Env ?? [];
+        // A hook without env gets the runtime's own environment, as runc's do (Go's exec with a nil Env).
+        IReadOnlyList<string> env = hook.Env ?? RuntimeEnvironment();
         string program = hook.Path;
         if (Trampoline is { } trampoline)
         {

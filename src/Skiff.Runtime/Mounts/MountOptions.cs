@@ -11,6 +11,9 @@ public sealed record ParsedMountOptions(
     bool Recursive,
     string? Data)
 {
+    /// <summary>runc's "tmpcopyup": a tmpfs starts with what the image had at its destination.</summary>
+    public bool CopyUp { get; init; }
+
     /// <summary>Flags that a bind mount only takes through a second, remounting call.</summary>
     public long RemountFlags => Flags & ~(MS_REC | MS_BIND | MS_REMOUNT);
 }
@@ -56,18 +59,20 @@ public static class MountOptions
     };
 
     /// <summary>Options that need features skiff does not have; refused rather than silently dropped.</summary>
-    private static readonly HashSet<string> Unsupported = ["idmap", "ridmap", "tmpcopyup", "rrw", "rsuid", "rdev", "rexec", "ratime", "rdiratime", "rsymfollow", "rnorelatime", "rnostrictatime"];
+    private static readonly HashSet<string> Unsupported = ["idmap", "ridmap", "rrw", "rsuid", "rdev", "rexec", "ratime", "rdiratime", "rsymfollow", "rnorelatime", "rnostrictatime"];
 
     public static IReadOnlyCollection<string> Known { get; } =
-        FlagOptions.Keys.Concat(PropagationOptions.Keys).Concat(RecursiveOptions.Keys).Order(StringComparer.Ordinal).ToArray();
+        FlagOptions.Keys.Concat(PropagationOptions.Keys).Concat(RecursiveOptions.Keys).Append("tmpcopyup").Order(StringComparer.Ordinal).ToArray();
 
     public static ParsedMountOptions Parse(IEnumerable<string>? options, string destination)
     {
         long flags = 0, propagation = 0, recursive = 0;
+        bool copyUp = false;
         var data = new List<string>();
         foreach (string option in options ?? [])
         {
-            if (FlagOptions.TryGetValue(option, out var f))
+            if (option == "tmpcopyup") copyUp = true;
+            else if (FlagOptions.TryGetValue(option, out var f))
             {
                 if (f.Clear) flags &= ~f.Flag;
                 else flags |= f.Flag;
@@ -79,7 +84,7 @@ public static class MountOptions
             else data.Add(option);
         }
         return new ParsedMountOptions(flags, propagation, recursive, (flags & MS_BIND) != 0, (flags & MS_REC) != 0,
-            data.Count == 0 ? null : string.Join(',', data));
+            data.Count == 0 ? null : string.Join(',', data)) { CopyUp = copyUp };
     }
 
     public static long PropagationOf(string? name, string what) => name switch

@@ -19,9 +19,11 @@ public sealed class ContainerStore(string root)
 
     public static void ValidateId(string id)
     {
-        if (id.Length == 0 || id.Length > 1024 || id is "." or ".." ||
+        if (id.Length > 1024)
+            throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 32)}\": {id.Length} characters, at most 1024");
+        if (id.Length == 0 || id is "." or ".." ||
             !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
-            throw new RuntimeException($"invalid container id \"{id}\": ids are letters, digits, _ + - and .");
+            throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 64)}\": ids are letters, digits, _ + - and .");
     }
 
     /// <summary>Claims the id: fails when a container of that id exists (mkdir is the atomic test).</summary>
@@ -36,15 +38,36 @@ public sealed class ContainerStore(string root)
             if (errno == Errno.EEXIST) throw new RuntimeException($"container with id {id} already exists");
             throw new SystemCallException($"creating state directory {dir}", errno);
         }
-        return ContainerLock.Take(dir);
+        return ContainerLock.Create(dir);
     }
 
-    public ContainerLock Lock(string id)
+    public ContainerLock Lock(string id) =>
+        TryLock(id) ?? throw new RuntimeException($"container \"{id}\" does not exist");
+
+    /// <summary>The container's lock, or null when the container is gone (or was deleted while this call waited for it).</summary>
+    public ContainerLock? TryLock(string id)
     {
         ValidateId(id);
-        string dir = DirectoryOf(id);
-        if (!Directory.Exists(dir)) throw new RuntimeException($"container \"{id}\" does not exist");
-        return ContainerLock.Take(dir);
+        return ContainerLock.TryTake(DirectoryOf(id));
+    }
+
+    /// <summary>
+    /// Removes what a create killed between its mkdir and its lock left: an empty directory.
+    /// Anything more belongs to a container that has a lock.
+    /// </summary>
+    public void RemoveUnclaimed(string id)
+    {
+        if (Interop.Libc.Rmdir(DirectoryOf(id)) != 0 && Errno.Last is not (Errno.ENOENT or Errno.ENOTEMPTY or Errno.EEXIST))
+            throw SystemCallException.Last($"removing {DirectoryOf(id)}");
+    }
+
+    /// <summary>The record; null with a reason when state.json is unreadable, null without one when the create never wrote it.</summary>
+    public ContainerRecord? TryLoad(string id, out string? corruption)
+    {
+        corruption = null;
+        try { return Load(id); }
+        catch (CorruptRecordException e) { corruption = e.Message; return null; }
+        catch (RuntimeException) { return null; }
     }
 
     public ContainerRecord Load(string id) =>
@@ -68,14 +91,16 @@ public sealed class ContainerStore(string root)
     private T Read<T>(string id, string name, JsonTypeInfo<T> type, string whenMissing)
     {
         string file = Path.Combine(DirectoryOf(id), name);
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(file), type)
-                ?? throw new RuntimeException($"container \"{id}\": {name} is empty");
-        }
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
         catch (FileNotFoundException) { throw new RuntimeException(whenMissing); }
         catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
-        catch (JsonException e) { throw new RuntimeException($"container \"{id}\": {name} is corrupt: {e.Message}"); }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, type)
+                ?? throw new CorruptRecordException($"container \"{id}\": {file} is corrupt: it holds null");
+        }
+        catch (JsonException e) { throw new CorruptRecordException($"container \"{id}\": {file} is corrupt: {OciJsonError.Describe(e, bytes)}"); }
     }
 
     /// <summary>Written beside and renamed over, so a reader sees the old file or the new one, never half.</summary>
@@ -89,7 +114,27 @@ public sealed class ContainerStore(string root)
         File.Move(temp, Path.Combine(dir, name), overwrite: true);
     }
 
-    public void Remove(string id) => Directory.Delete(DirectoryOf(id), recursive: true);
+    /// <summary>
+    /// Removes the container's directory; one already gone is no error. The lock goes last: a
+    /// delete killed part way leaves it with the lock (the next delete takes it and finishes) or
+    /// empty (RemoveUnclaimed finishes), never with files but no lock.
+    /// </summary>
+    public void Remove(string id)
+    {
+        string dir = DirectoryOf(id);
+        try
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                if (Path.GetFileName(entry) == "lock") continue;
+                if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+            File.Delete(Path.Combine(dir, "lock"));
+            Directory.Delete(dir);
+        }
+        catch (DirectoryNotFoundException) { }
+    }
 
     public IEnumerable<string> Ids() =>
         Directory.Exists(Root) ? Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal) : [];
@@ -108,11 +153,42 @@ public sealed unsafe class ContainerLock : IDisposable
 
     private ContainerLock(int fd) => _fd = fd;
 
-    public static ContainerLock Take(string dir)
+    /// <summary>Creates the lock of a directory just claimed and takes it.</summary>
+    public static ContainerLock Create(string dir)
     {
         string path = Path.Combine(dir, "lock");
-        int fd = Interop.Libc.Open(path, 0x42 /* O_RDWR|O_CREAT */ | 0x80000 /* O_CLOEXEC */, 0x180);
-        if (fd < 0) throw SystemCallException.Last($"opening {path}");
+        int fd = Interop.Libc.Open(path, 0xC2 /* O_RDWR|O_CREAT|O_EXCL */ | 0x80000 /* O_CLOEXEC */, 0x180);
+        if (fd < 0) throw SystemCallException.Last($"creating {path}");
+        return new ContainerLock(Acquire(fd, path));
+    }
+
+    /// <summary>
+    /// Takes an existing lock, or returns null when the container is gone. The lock file is never
+    /// created here: a waiter must not bring back a file a delete is removing. The file lives in
+    /// the directory a delete removes, so a waiter may get the lock of an unlinked file once the
+    /// delete is done: that, too, means gone.
+    /// </summary>
+    public static ContainerLock? TryTake(string dir)
+    {
+        string path = Path.Combine(dir, "lock");
+        int fd = Interop.Libc.Open(path, 0x2 /* O_RDWR */ | 0x80000 /* O_CLOEXEC */, 0);
+        if (fd < 0)
+        {
+            int errno = Errno.Last;
+            if (errno is Errno.ENOENT or Errno.ENOTDIR) return null;
+            throw new SystemCallException($"opening {path}", errno);
+        }
+        Acquire(fd, path);
+        if (Interop.Libc.Fstat(fd, out Interop.StatBuffer stat) != 0 || stat.LinkCount == 0)
+        {
+            Interop.Libc.Close(fd);
+            return null;
+        }
+        return new ContainerLock(fd);
+    }
+
+    private static int Acquire(int fd, string path)
+    {
         long* flock = stackalloc long[4];
         new Span<long>(flock, 4).Clear();
         *(short*)flock = F_WRLCK;
@@ -123,7 +199,7 @@ public sealed unsafe class ContainerLock : IDisposable
             Interop.Libc.Close(fd);
             throw new SystemCallException($"locking {path}", errno);
         }
-        return new ContainerLock(fd);
+        return fd;
     }
 
     public void Dispose()
@@ -133,3 +209,6 @@ public sealed unsafe class ContainerLock : IDisposable
         _fd = -1;
     }
 }
+
+/// <summary>A state.json that exists but cannot be read as a record: the container may still run.</summary>
+public sealed class CorruptRecordException(string message) : RuntimeException(message);

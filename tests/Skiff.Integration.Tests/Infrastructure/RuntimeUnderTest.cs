@@ -51,3 +51,13 @@ public sealed class SkiffOnlyFactAttribute : FactAttribute
             Skip = $"skiff-runc only ({whyOtherRuntimesDiffer}); runtime under test is {RuntimeUnderTest.BinaryPath}";
     }
 }
+
+/// <summary><see cref="SkiffOnlyFactAttribute"/> for a theory.</summary>
+public sealed class SkiffOnlyTheoryAttribute : TheoryAttribute
+{
+    public SkiffOnlyTheoryAttribute(string whyOtherRuntimesDiffer)
+    {
+        if (!RuntimeUnderTest.IsSkiff && Environment.GetEnvironmentVariable("SKIFF_IT_ALL") != "1")
+            Skip = $"skiff-runc only ({whyOtherRuntimesDiffer}); runtime under test is {RuntimeUnderTest.BinaryPath}";
+    }
+}

@@ -102,6 +102,25 @@ public sealed class HookTests(Suite suite)
         Assert.Equal($"argv0|{output}|two words|", File.ReadAllText(output));
     }
 
+    /// <summary>Hooks of the runtime's namespace without env run with the runtime's environment, as runc's do.</summary>
+    [Fact]
+    public void Runtime_hooks_without_env_get_the_runtimes_environment()
+    {
+        using var c = new TestContainer(suite);
+        string dir = Path.Combine(c.Dir, "hook-env");
+        Directory.CreateDirectory(dir);
+        Hook For(string kind) => new() { Path = "/bin/sh", Args = ["sh", "-c", $"echo \"$PATH\" > {dir}/{kind}"] };
+        c.Spec.Hooks = new Hooks { Prestart = [For("prestart")], CreateRuntime = [For("createRuntime")], Poststart = [For("poststart")], Poststop = [For("poststop")] };
+        c.Shell("true");
+
+        c.Run().AssertSuccess();
+
+        string expected = Environment.GetEnvironmentVariable("PATH")!;
+        Assert.False(string.IsNullOrEmpty(expected));
+        foreach (string kind in new[] { "prestart", "createRuntime", "poststart", "poststop" })
+            Assert.Equal(expected, File.ReadAllText(Path.Combine(dir, kind)).Trim());
+    }
+
     /// <summary>Installs the recording hook for every kind, and the process that records itself.</summary>
     private sealed class HookRecorder
     {

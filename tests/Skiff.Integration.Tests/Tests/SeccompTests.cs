@@ -130,6 +130,107 @@ public sealed class SeccompTests(Suite suite)
     }
 
     /// <summary>
+    /// A default-deny allowlist sized for the workload runs: the runtime calls nothing after the
+    /// filter but execve. Without no_new_privs the filter needs CAP_SYS_ADMIN, so the capset that
+    /// gives it up is the one call the profile must also allow (runc needs far more there).
+    /// </summary>
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void A_minimal_default_deny_allowlist_runs_the_container_and_an_exec() => RunUnderMinimalProfile(noNewPrivileges: true);
+
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void A_minimal_default_deny_allowlist_runs_without_no_new_privs() => RunUnderMinimalProfile(noNewPrivileges: false);
+
+    private const string RuncCallsAfterTheFilter = "runc 1.1.5 still calls fstatfs, fcntl and more after loading the filter";
+
+    private void RunUnderMinimalProfile(bool noNewPrivileges)
+    {
+        using var c = new TestContainer(suite);
+        c.Process.NoNewPrivileges = noNewPrivileges;
+        c.Linux.Seccomp = noNewPrivileges ? MinimalProfile.Create() : MinimalProfile.Create("capset");
+        c.Shell("echo ran");
+        Assert.Equal("ran\n", c.Output());
+
+        using var e = new TestContainer(suite);
+        e.Process.NoNewPrivileges = noNewPrivileges;
+        e.Linux.Seccomp = noNewPrivileges ? MinimalProfile.Create("nanosleep", "clock_nanosleep") : MinimalProfile.Create("nanosleep", "clock_nanosleep", "capset");
+        e.Shell("sleep 600");
+        e.Create().AssertSuccess();
+        e.Start().AssertSuccess();
+        var exec = e.Cli.Invoke("exec", e.Id, "sh", "-c", "echo exec ran").AssertSuccess();
+        Assert.Equal("exec ran\n", exec.Stdout);
+    }
+
+    /// <summary>
+    /// Each kind of container the runtime builds differently (its own path through the child's
+    /// steps) once under the minimal default-deny profile: a runtime call placed after the filter
+    /// in any of them fails here.
+    /// </summary>
+    [SkiffOnlyTheory(RuncCallsAfterTheFilter)]
+    [InlineData("no_new_privs")]
+    [InlineData("no no_new_privs")]
+    [InlineData("non-root user without no_new_privs")]
+    [InlineData("user namespace")]
+    [InlineData("time namespace (forked init)")]
+    [InlineData("startContainer hook")]
+    [InlineData("create then start")]
+    public void Every_kind_of_container_runs_under_the_minimal_profile(string kind)
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = MinimalProfile.Create();
+        switch (kind)
+        {
+            case "no no_new_privs":
+                c.Process.NoNewPrivileges = false;
+                c.Linux.Seccomp = MinimalProfile.Create("capset");
+                break;
+            case "non-root user without no_new_privs":
+                c.Process.NoNewPrivileges = false;
+                c.Process.User = new User { Uid = 1000, Gid = 1000, AdditionalGids = [1001] };
+                c.Linux.Seccomp = MinimalProfile.Create("capset");
+                break;
+            case "user namespace":
+                c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "user" });
+                c.Linux.UidMappings = [new IdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+                c.Linux.GidMappings = [new IdMapping { ContainerId = 0, HostId = 200000, Size = 65536 }];
+                break;
+            case "time namespace (forked init)":
+                c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "time" });
+                break;
+            case "startContainer hook":
+                c.Spec.Hooks = new Hooks { StartContainer = [new Hook { Path = "/bin/true", Args = ["true"] }] };
+                break;
+        }
+        c.Shell("echo ran");
+
+        if (kind == "create then start")
+        {
+            // The shell's own redirection needs fcntl and dup2: the workload's calls, not the runtime's.
+            c.Linux.Seccomp = MinimalProfile.Create("fcntl", "dup2");
+            c.Share().Shell($"echo ran > {TestContainer.ShareMountPoint}/out");
+            c.Create().AssertSuccess();
+            c.Start().AssertSuccess();
+            Wait.ForFile(c.SharedFile("out"));
+            Assert.Equal("ran\n", File.ReadAllText(c.SharedFile("out")));
+            return;
+        }
+        Assert.Equal("ran\n", c.Output());
+    }
+
+    /// <summary>Positive control for the tests above: the profile really denies what it leaves out.</summary>
+    [SkiffOnlyFact(RuncCallsAfterTheFilter)]
+    public void The_minimal_profile_denies_what_it_does_not_list()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Seccomp = MinimalProfile.Create();
+        c.Shell("echo started; mkdir /tmp/d");
+        CliResult result = c.Run();
+        Assert.Equal("started\n", result.Stdout);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        Assert.Contains("mkdir: can't create directory '/tmp/d': Operation not permitted", result.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(c.Rootfs, "tmp", "d")));
+    }
+
+    /// <summary>
     /// What busybox sh needs to start and run mkdir, so a default-deny profile can be tested, plus
     /// what runc still calls after it loads the filter (fstatfs, close_range).
     /// </summary>

@@ -190,21 +190,33 @@ public class LaunchPlannerTests
             Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_ERRNO" }],
         };
         List<StepKind> kinds = Kinds(Plan(spec));
-        Assert.Equal([StepKind.Seccomp, StepKind.Exec], kinds[^2..]);
+        Assert.Equal([StepKind.UnblockSignals, StepKind.Seccomp, StepKind.Exec], kinds[^3..]);
     }
 
     [Fact]
-    public void Seccomp_loads_while_still_root_when_the_process_loses_CAP_SYS_ADMIN_without_no_new_privileges()
+    public void Without_no_new_privileges_the_filter_still_comes_last_with_CAP_SYS_ADMIN_kept_for_it_and_dropped_after()
     {
         Spec spec = MinimalSpec();
         spec.Process!.User = new User { Uid = 1000 };
+        spec.Process.Capabilities = new Capabilities { Effective = ["CAP_KILL"], Permitted = ["CAP_KILL"], Bounding = ["CAP_KILL"] };
         spec.Linux!.Seccomp = new Oci.Runtime.Seccomp
         {
             DefaultAction = "SCMP_ACT_ALLOW",
             Syscalls = [new SeccompSyscall { Names = ["mkdir"], Action = "SCMP_ACT_ERRNO" }],
         };
-        List<StepKind> kinds = Kinds(Plan(spec));
-        Assert.True(kinds.IndexOf(StepKind.Seccomp) < kinds.IndexOf(StepKind.SetIds));
+        List<Step> steps = Plan(spec).Steps.ToList();
+        List<StepKind> kinds = steps.Select(s => s.Kind).ToList();
+        // Nothing a profile may deny runs after the filter: only the capset that gives CAP_SYS_ADMIN up, then execve.
+        Assert.Equal([StepKind.UnblockSignals, StepKind.Seccomp, StepKind.CapSet, StepKind.Exec], kinds[^4..]);
+        Assert.True(kinds.IndexOf(StepKind.SetIds) < kinds.IndexOf(StepKind.Seccomp));
+        Assert.True(kinds.IndexOf(StepKind.CloseFrom) < kinds.IndexOf(StepKind.Seccomp));
+        long sysAdmin = 1L << 21, kill = 1L << 5;
+        Step interim = steps.First(s => s.Kind == StepKind.CapSet);
+        Assert.Equal(sysAdmin | kill, interim.A);
+        Assert.Equal(sysAdmin | kill, interim.B);
+        Step final = steps[^2];
+        Assert.Equal(kill, final.A);
+        Assert.Equal(kill, final.B);
     }
 
     [Theory]

@@ -54,14 +54,18 @@ public class ProcessStepsTests
     }
 
     [Fact]
-    public void Notify_filter_without_no_new_privs_is_handed_over_before_the_user_changes()
+    public void Notify_filter_without_no_new_privs_is_handed_over_after_everything_but_the_capset_it_needs()
     {
         Spec spec = MinimalSpec();
         spec.Process!.NoNewPrivileges = false;
         spec.Linux!.Seccomp = NotifyProfile("mkdir");
-        List<StepKind> kinds = Kinds(Plan(spec));
+        LaunchPlan plan = Plan(spec);
+        List<StepKind> kinds = Kinds(plan);
 
-        Assert.True(kinds.IndexOf(StepKind.SeccompNotify) < kinds.IndexOf(StepKind.SetIds));
+        Assert.True(kinds.IndexOf(StepKind.SetIds) < kinds.IndexOf(StepKind.SeccompNotify));
+        Assert.True(kinds.IndexOf(StepKind.CloseFrom) < kinds.IndexOf(StepKind.SeccompNotify));
+        Assert.Equal(StepKind.CapSet, kinds[kinds.IndexOf(StepKind.SeccompNotify) + 1]);
+        Assert.Equal(kinds.IndexOf(StepKind.SeccompNotify) + 2, IndexOfNotify(plan, SyncKind.Ready));
     }
 
     [Fact]
@@ -72,6 +76,7 @@ public class ProcessStepsTests
         List<StepKind> kinds = Kinds(Plan(spec));
 
         Assert.Equal(kinds.Count - 2, kinds.IndexOf(StepKind.Seccomp));
+        Assert.Equal(StepKind.UnblockSignals, kinds[^3]);
         Assert.DoesNotContain(StepKind.SeccompNotify, kinds);
     }
 

@@ -52,5 +52,19 @@ public sealed class PodmanTests(Suite suite)
         Assert.Equal("/dev/pts/0", run.Stdout.Trim());
     }
 
+    /// <summary>Podman's --read-only and --tmpfs mount tmpfs with runc's "tmpcopyup" extension.</summary>
+    [Fact]
+    public void Podman_run_read_only_and_tmpfs_start_with_the_images_files()
+    {
+        using var podman = new PodmanClient(suite);
+        var readOnly = podman.Run("--rm", "--read-only", PodmanClient.Image, "sh", "-c",
+            "touch /bin/x 2>/dev/null && echo rootfs-writable; echo t > /tmp/t && cat /tmp/t").AssertSuccess();
+        Assert.Equal(["t"], Lines(readOnly.Stdout));
+
+        var tmpfs = podman.Run("--rm", "--tmpfs", "/etc", PodmanClient.Image, "sh", "-c",
+            "grep -c ^root: /etc/passwd; stat -f -c %T /etc; echo new > /etc/new && cat /etc/new").AssertSuccess();
+        Assert.Equal(["1", "tmpfs", "new"], Lines(tmpfs.Stdout));
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

@@ -116,7 +116,14 @@ public sealed class DevTests(Suite suite)
         Assert.True(before == Attack.Snapshot(canary), $"/dev/null as {devNull} changed the host:\n{Attack.Snapshot(canary)}\n{result}");
         Assert.Equal(corePattern, File.ReadAllText("/proc/sys/kernel/core_pattern"));
         Assert.Equal("secret\n", File.ReadAllText(Path.Combine(c.Rootfs, "masked-file")));
-        if (result.ExitCode != 0) return;
+        if (!RuntimeUnderTest.IsSkiff && result.ExitCode != 0)
+        {
+            // runc 1.1.5 may refuse the image's /dev/null outright: then for that reason, and nothing ran.
+            Assert.Contains("/dev/null", result.Stderr);
+            Assert.Equal("", result.Stdout);
+            return;
+        }
+        result.AssertSuccess();
         var lines = Lines(result.Stdout);
         Assert.True(lines.Length >= 6, result.ToString());
         for (var i = 0; i < 6; i += 2)

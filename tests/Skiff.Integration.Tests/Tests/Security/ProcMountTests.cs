@@ -32,18 +32,48 @@ public sealed class ProcMountTests(Suite suite)
         var result = c.Run();
 
         Assert.Equal(before, Attack.Snapshot(canary));
-        AssertRefusedOrRealProc(result);
+        AssertRefusedAsNotAnOrdinaryDirectory(c, result);
     }
 
     [Fact]
-    public void Cve_2019_19921_proc_symlinked_inside_the_rootfs_is_still_a_real_masked_proc()
+    public void Cve_2019_19921_proc_symlinked_inside_the_rootfs_is_refused()
     {
         using var c = new TestContainer(suite);
         Directory.CreateDirectory(Path.Combine(c.Rootfs, "evil"));
         Attack.Symlink(c, "proc", "/evil");
         c.Shell(ProcProbe);
 
-        AssertRefusedOrRealProc(c.Run());
+        AssertRefusedAsNotAnOrdinaryDirectory(c, c.Run());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(c.Rootfs, "evil")));
+    }
+
+    [Fact]
+    public void Sysfs_on_a_symlink_is_refused_too()
+    {
+        using var c = new TestContainer(suite);
+        Directory.CreateDirectory(Path.Combine(c.Rootfs, "evil"));
+        Attack.Symlink(c, "sys", "/evil");
+        Assert.NotNull(new FileInfo(Path.Combine(c.Rootfs, "sys")).LinkTarget);
+
+        var result = c.Run();
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("sysfs", result.Stderr);
+        Assert.Contains("must be mounted on ordinary directory", result.Stderr);
+        c.AssertNothingLeftBehind();
+    }
+
+    /// <summary>Positive control for the probe the refusals above are measured against.</summary>
+    [Fact]
+    public void An_ordinary_proc_directory_gets_a_real_masked_proc()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell(ProcProbe);
+        var lines = Lines(c.Output());
+        Assert.Equal("proc", lines[0]);
+        Assert.True(int.Parse(lines[1]) > 10, string.Join('\n', lines));
+        Assert.Equal("0", lines[2].Trim()); // masked
+        Assert.Equal("Read-only file system", lines[3]); // /proc/sys read-only
     }
 
     [Fact]
@@ -59,7 +89,7 @@ public sealed class ProcMountTests(Suite suite)
 
         var result = c.Run();
 
-        AssertRefusedOrRealProc(result);
+        AssertRefusedAsNotAnOrdinaryDirectory(c, result);
         Assert.Equal("decoy\n", File.ReadAllText(Path.Combine(fake, "exec")));
     }
 
@@ -99,21 +129,27 @@ public sealed class ProcMountTests(Suite suite)
         c.AssertNothingLeftBehind();
     }
 
-    [Theory]
+    [SkiffOnlyTheory("runc 1.1.5 writes sysctls after preparing the rootfs, which fails in a mount namespace joined after its owner's pivot_root: its write is never attempted")]
     [InlineData("net.ipv4.ip_forward", "sys/net/ipv4/ip_forward")]
     [InlineData("kernel.shmmax", "sys/kernel/shmmax")]
     public void Cve_2025_52881_sysctl_in_a_joined_mount_namespace_is_not_written_to_a_decoy(string sysctl, string file)
     {
-        // The owner of the mount namespace put a volume over /proc/sys: a process joining that
-        // namespace and writing "/proc/sys/..." by path would write into the volume.
+        // The container owning the mount namespace puts a volume over /proc/sys from inside (no
+        // runtime refuses that): a process joining the namespace and writing "/proc/sys/..." by
+        // path would write into the volume.
         using var owner = new TestContainer(suite);
         var decoy = FakeProcTree(owner, "fake-sys");
         var before = Attack.Snapshot(decoy);
-        owner.Spec.Mounts!.Add(new Mount { Destination = "/proc/sys", Type = "bind", Source = Path.Combine(decoy, "sys"), Options = ["rbind", "rw"] });
+        owner.Share();
+        owner.Spec.Mounts!.Add(new Mount { Destination = "/decoy", Type = "bind", Source = decoy, Options = ["rbind", "rw"] });
         owner.Linux.ReadonlyPaths!.Remove("/proc/sys");
-        owner.Shell("sleep 600");
-        if (owner.Create().ExitCode != 0)
-            return; // refused a volume over /proc/sys outright (runc does): the attack cannot be staged
+        owner.Process.Capabilities!.Bounding = [.. owner.Process.Capabilities.Bounding!, "CAP_SYS_ADMIN"];
+        owner.Process.Capabilities.Effective = [.. owner.Process.Capabilities.Effective!, "CAP_SYS_ADMIN"];
+        owner.Process.Capabilities.Permitted = [.. owner.Process.Capabilities.Permitted!, "CAP_SYS_ADMIN"];
+        owner.Shell($"mount --bind /decoy/sys /proc/sys && touch {TestContainer.ShareMountPoint}/staged; sleep 600");
+        owner.Create().AssertSuccess();
+        owner.Start().AssertSuccess();
+        Wait.ForFile(owner.SharedFile("staged"));
 
         using var joiner = new TestContainer(suite);
         Attack.JoinNamespace(joiner, "mount", owner.PidFromFile(), "mnt");
@@ -121,6 +157,11 @@ public sealed class ProcMountTests(Suite suite)
         joiner.Shell("true");
         var result = joiner.Run();
 
+        // Positive controls: in the joined namespace /proc/sys is the volume, so a write by path
+        // lands in it; and the joiner got past its sysctl step (the owner's namespace has no
+        // joiner rootfs, so it fails at the later rootfs bind).
+        Assert.Equal("decoy\n", File.ReadAllText($"/proc/{owner.PidFromFile()}/root/proc/{file}"));
+        Assert.Contains("onto itself: no such file or directory", result.Stderr);
         Assert.True(before == Attack.Snapshot(decoy),
             $"the sysctl {sysctl} was written into the decoy {file} of the joined mount namespace:\n{Attack.Snapshot(decoy)}\n{result}");
     }
@@ -139,14 +180,13 @@ public sealed class ProcMountTests(Suite suite)
         return root;
     }
 
-    private static void AssertRefusedOrRealProc(CliResult result)
+    /// <summary>runc's rule (CVE-2019-19921): procfs goes only onto an ordinary directory, so the image's symlink stops the container.</summary>
+    private static void AssertRefusedAsNotAnOrdinaryDirectory(TestContainer c, CliResult result)
     {
-        if (result.ExitCode != 0) return;
-        var lines = Lines(result.Stdout);
-        Assert.True(lines.Length >= 4, result.ToString());
-        Assert.Equal("proc", lines[0]);
-        Assert.True(int.Parse(lines[1]) > 10, result.ToString());
-        Assert.Equal("0", lines[2].Trim()); // masked
-        Assert.Equal("Read-only file system", lines[3]); // /proc/sys read-only
+        Assert.True(new FileInfo(Path.Combine(c.Rootfs, "proc")).LinkTarget is not null, "the attack's symlink is not in place");
+        Assert.True(result.ExitCode == 1, $"a /proc that is a symlink was accepted\n{result}");
+        Assert.Contains("proc", result.Stderr);
+        Assert.Contains("must be mounted on ordinary directory", result.Stderr);
+        c.AssertNothingLeftBehind();
     }
 }

@@ -52,6 +52,7 @@ public sealed class ProcPidAccessTests(Suite suite)
         victim.WriteConfig();
 
         runtime.Invoke(victim, "create", "--bundle", victim.BundleDir, "--pid-file", victim.PidFile, victim.Id).AssertSuccess();
+        int victimInAttackersNamespace = NsPid(victim.PidFromFile());
         whileCreated(runtime, victim);
         Thread.Sleep(1500); // the attacker scans while the init waits for start, still the runtime
         runtime.Invoke(victim, "start", victim.Id);
@@ -65,6 +66,9 @@ public sealed class ProcPidAccessTests(Suite suite)
             .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
         Assert.True(runtime.Unchanged, $"the runtime's binary was modified from inside the container\n{report}");
         Assert.DoesNotContain(Directory.EnumerateFiles(attacker.ShareDir), f => Path.GetFileName(f).StartsWith("wrote-"));
+        // Positive control: the attacker reached the waiting init, and either held its executable or was refused it.
+        Assert.True(File.Exists(attacker.SharedFile($"held-{victimInAttackersNamespace}")) || File.Exists(attacker.SharedFile($"refused-{victimInAttackersNamespace}")),
+            $"the attacker never reached the victim's init (pid {victimInAttackersNamespace} in its namespace): the attack did not run\n{report}");
     }
 
     /// <summary>
@@ -145,6 +149,9 @@ public sealed class ProcPidAccessTests(Suite suite)
             .Select(f => $"{Path.GetFileName(f)}: {File.ReadAllText(f).Trim()}"));
         Assert.True(runtime.Unchanged, $"the runtime's binary was modified from inside the container\n{report}");
         Assert.DoesNotContain(Directory.EnumerateFiles(c.ShareDir), f => Path.GetFileName(f).StartsWith("wrote-"));
+        // Positive control: the attacker's own programs are neither held nor refused; only the runtime's processes are.
+        Assert.True(Directory.EnumerateFiles(c.ShareDir).Any(f => Path.GetFileName(f).StartsWith("held-") || Path.GetFileName(f).StartsWith("refused-")),
+            $"the attacker never reached an exec while it was the runtime: the attack did not run\n{report}");
     }
 
     /// <summary>
@@ -225,7 +232,9 @@ public sealed class ProcPidAccessTests(Suite suite)
                 [ -e /share/seen-$p ] && continue
                 : > /share/seen-$p
                 # open first (the window may be short), then look at what was opened
-                ( exec 3</proc/$p/exe || { rm -f /share/seen-$p; exit; } # refused: try again next round
+                # refused: note who refused (the positive control reads it), try again next round
+                # (`command`: a failed plain `exec 3<` would end the subshell before the note)
+                ( command exec 3</proc/$p/exe 2>/dev/null || { c=$(cat /proc/$p/comm 2>/dev/null) && echo "$c" >> /share/refused-$p; rm -f /share/seen-$p; exit; }
                   l=$(readlink /proc/self/fd/3)
                   case "$l" in /bin/*|/usr/*|/sbin/*|"") exit;; esac
                   echo "$l" > /share/held-$p

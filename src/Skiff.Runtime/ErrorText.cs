@@ -1,0 +1,61 @@
+using Skiff.Linux;
+
+namespace Skiff.Runtime;
+
+/// <summary>
+/// File errors as runc words them ("open /x: no such file or directory"). NativeAOT strips the
+/// framework's messages down to resource keys ("IO_PathNotFound_Path, /x"), so the text is made
+/// here from the exception's type, its errno and the path it names.
+/// </summary>
+public static class ErrorText
+{
+    public static string Describe(Exception e)
+    {
+        string? path = PathOf(e);
+        string reason = e switch
+        {
+            FileNotFoundException or DirectoryNotFoundException => "no such file or directory",
+            PathTooLongException => "file name too long",
+            UnauthorizedAccessException => "permission denied",
+            IOException when e.HResult > 0 && e.HResult < 4096 => Errno.Describe(e.HResult),
+            IOException when IsKey(e.Message, "IO_FileExists") || IsKey(e.Message, "IO_AlreadyExists") => "file exists",
+            IOException when IsKey(e.Message, "IO_SharingViolation") => "resource busy",
+            _ => "",
+        };
+        if (reason.Length == 0) return e is RuntimeException or SystemCallException ? e.Message : Stripped(e.Message);
+        return path is null ? reason : $"{Bounded(path)}: {reason}";
+    }
+
+    /// <summary>A path as a user gave it, bounded: an error line never carries a megabyte of input.</summary>
+    public static string Bounded(string text, int max = 256) =>
+        text.Length <= max ? text : text[..max] + $"...({text.Length} characters)";
+
+    private static bool IsKey(string message, string key) => message.StartsWith(key, StringComparison.Ordinal);
+
+    /// <summary>The path an I/O exception is about: its FileName, or the argument of its message.</summary>
+    private static string? PathOf(Exception e)
+    {
+        if (e is FileNotFoundException { FileName: { Length: > 0 } name }) return name;
+        string message = e.Message;
+        // NativeAOT: "IO_PathNotFound_Path, /x"; with full messages: "Could not find a part of the path '/x'."
+        if (message.StartsWith("IO_", StringComparison.Ordinal) || message.StartsWith("UnauthorizedAccess_", StringComparison.Ordinal))
+        {
+            int comma = message.IndexOf(", ", StringComparison.Ordinal);
+            return comma < 0 ? null : message[(comma + 2)..];
+        }
+        int open = message.IndexOf('\'');
+        int close = message.LastIndexOf('\'');
+        return open >= 0 && close > open ? message[(open + 1)..close] : null;
+    }
+
+    /// <summary>A resource key never reaches a user as such: "IO_PathNotFound_Path, /x" becomes "/x: path not found".</summary>
+    private static string Stripped(string message)
+    {
+        int comma = message.IndexOf(", ", StringComparison.Ordinal);
+        string key = comma > 0 ? message[..comma] : message;
+        if (key.Contains(' ') || !key.Contains('_')) return message;
+        string[] parts = key.Split('_');
+        string words = System.Text.RegularExpressions.Regex.Replace(parts.Length > 1 ? parts[1] : parts[0], "(?<=[a-z0-9])([A-Z])", " $1").ToLowerInvariant();
+        return comma > 0 ? $"{Bounded(message[(comma + 2)..])}: {words}" : words;
+    }
+}
