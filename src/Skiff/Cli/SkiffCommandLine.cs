@@ -38,6 +38,7 @@ public static class SkiffCommandLine
         root.Subcommands.Add(container);
         foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
         root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));
+        root.Subcommands.Add(VolumeCommands.Create(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
         root.Subcommands.Add(PushCommand.Create(cli, "push"));
