@@ -7,6 +7,7 @@ using Skiff.Engine.Naming;
 using Skiff.Engine.Runtime;
 using Skiff.Engine.Spec;
 using Skiff.Engine.Store;
+using Skiff.Engine.Volumes;
 using Skiff.Images;
 using Skiff.Images.Fs;
 using Skiff.Images.Mounts;
@@ -41,12 +42,14 @@ public sealed partial class ContainerEngine : IDisposable
         Layout.EnsureCreated();
         Config = EngineConfig.Load(options.ConfigPath);
         Database = new EngineDatabase(Layout.Database);
+        Volumes = new VolumeStore(Layout, Database);
     }
 
     public ImageService Images { get; }
     public EngineLayout Layout { get; }
     public EngineConfig Config { get; }
     public EngineDatabase Database { get; }
+    public VolumeStore Volumes { get; }
 
     public ContainerRecord Resolve(string reference) => Refresh(Database.Resolve(reference));
 
@@ -63,6 +66,7 @@ public sealed partial class ContainerEngine : IDisposable
         string runtime = Config.ResolveRuntime(request.Runtime);
         if (name is not null && !NamePattern().IsMatch(name))
             throw new EngineException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        List<PlannedVolume> volumes = Volumes.Plan(request, image.Config.Config);
 
         ContainerRecord record = new()
         {
@@ -86,11 +90,13 @@ public sealed partial class ContainerEngine : IDisposable
         {
             Directory.CreateDirectory(Layout.Bundle(record.Id), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             Images.PrepareContainer(record.Id, image.Image.Id);
+            Volumes.Attach(record.Id, volumes);
         }
         catch
         {
             RemoveFiles(record);
             Database.Delete(record.Id);
+            Volumes.Detach(record.Id, removeAnonymous: true);
             throw;
         }
         return record;
@@ -125,7 +131,8 @@ public sealed partial class ContainerEngine : IDisposable
             Database.UpdateState(record);
 
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
-            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config).Generate(record, image.Config.Config, rootfs, files);
+            List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
+            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes }.Generate(record, image.Config.Config, rootfs, files);
             WriteConfig(record, spec);
             File.Delete(Layout.ExitFile(record.Id));
             File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
@@ -290,6 +297,7 @@ public sealed partial class ContainerEngine : IDisposable
         TearDown(record, runtime);
         RemoveFiles(record);
         Database.Delete(record.Id);
+        Volumes.Detach(record.Id, removeAnonymous: volumes);
         File.Delete(Layout.Lock(record.Id));
     }
 
@@ -376,6 +384,7 @@ public sealed partial class ContainerEngine : IDisposable
         runtime.Delete(record.Id);
         string rootfs = Layout.Rootfs(record.Id);
         if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
+        Volumes.Release(record.Id);
         record.State.Mounted = false;
     }
 

@@ -92,8 +92,12 @@ public sealed class InspectLogConfig
 public sealed class InspectMount
 {
     public string Type { get; set; } = "";
+    /// <summary>The volume's name (volumes only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Name { get; set; }
     public string Source { get; set; } = "";
     public string Destination { get; set; } = "";
+    /// <summary>The volume's driver (volumes only).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Driver { get; set; }
     public string Mode { get; set; } = "";
     public bool RW { get; set; }
     public string Propagation { get; set; } = "";

@@ -91,16 +91,37 @@ public static class ContainerInspector
                 RestartPolicy = request.RestartPolicy,
                 LogConfig = new InspectLogConfig { Type = request.LogDriver, Config = request.LogOptions },
             },
-            Mounts = [.. request.Mounts.Select(m => new InspectMount
-            {
-                Type = m.Type,
-                Source = m.Source ?? "",
-                Destination = m.Target,
-                Mode = m.ReadOnly ? "ro" : "",
-                RW = !m.ReadOnly,
-                Propagation = m.Type == "bind" ? "rprivate" : "",
-            })],
+            Mounts = Mounts(engine, record),
         };
+    }
+
+    /// <summary>Binds and tmpfs mounts as requested; volumes (named, anonymous, the image's) with their names and where their files are.</summary>
+    private static List<InspectMount> Mounts(ContainerEngine engine, ContainerRecord record)
+    {
+        List<InspectMount> mounts = [.. record.Request.Mounts.Where(m => m.Type != "volume").Select(m => new InspectMount
+        {
+            Type = m.Type,
+            Source = m.Source ?? "",
+            Destination = m.Target,
+            Mode = m.ReadOnly ? "ro" : "",
+            RW = !m.ReadOnly,
+            Propagation = m.Type == "bind" ? "rprivate" : "",
+        })];
+        foreach ((Volumes.ContainerVolume volume, string source) in engine.Volumes.MountsOf(record.Id))
+        {
+            mounts.Add(new InspectMount
+            {
+                Type = "volume",
+                Name = volume.Volume,
+                Source = source,
+                Destination = volume.Destination,
+                Driver = "local",
+                Mode = volume.ReadOnly ? "ro" : "",
+                RW = !volume.ReadOnly,
+                Propagation = "",
+            });
+        }
+        return mounts;
     }
 
     private static string Time(DateTimeOffset? time) =>

@@ -1,5 +1,6 @@
 using Skiff.Engine.Config;
 using Skiff.Engine.Containers;
+using Skiff.Engine.Volumes;
 using Skiff.Images.Oci;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
@@ -19,6 +20,9 @@ public sealed record ContainerFiles(string Hosts, string Hostname, string Resolv
 public sealed class SpecGenerator(EngineConfig config)
 {
     public const string InitPath = "/run/skiff-init";
+
+    /// <summary>The container's volumes as <see cref="VolumeStore.Prepare"/> made them ready (its type=volume mounts and the image's VOLUMEs).</summary>
+    public IReadOnlyList<VolumeBind> Volumes { get; init; } = [];
 
     public OciSpec Generate(ContainerRecord record, ContainerConfig? image, string rootfs, ContainerFiles files)
     {
@@ -139,23 +143,46 @@ public sealed class SpecGenerator(EngineConfig config)
         List<Mount> mounts = DockerDefaults.Mounts(request.ShmSize ?? DockerDefaults.ShmSize);
         if (request.Privileged)
             foreach (Mount m in mounts.Where(m => m.Destination is "/sys" or "/sys/fs/cgroup")) m.Options!.Remove("ro");
+        // The engine's files, the user's mounts and the volumes go on after the defaults, outermost
+        // first (Docker sorts them by depth, stably): a volume on /etc lies under /etc/hosts, and a
+        // mount inside another one's destination lands on top of it.
         string[] etcOptions = ["rbind", "rprivate", request.ReadOnlyRootfs ? "ro" : "rw"];
-        mounts.Add(new Mount { Destination = "/etc/hosts", Type = "bind", Source = files.Hosts, Options = [.. etcOptions] });
-        mounts.Add(new Mount { Destination = "/etc/hostname", Type = "bind", Source = files.Hostname, Options = [.. etcOptions] });
-        mounts.Add(new Mount { Destination = "/etc/resolv.conf", Type = "bind", Source = files.ResolvConf, Options = [.. etcOptions] });
+        List<Mount> container =
+        [
+            new Mount { Destination = "/etc/hosts", Type = "bind", Source = files.Hosts, Options = [.. etcOptions] },
+            new Mount { Destination = "/etc/hostname", Type = "bind", Source = files.Hostname, Options = [.. etcOptions] },
+            new Mount { Destination = "/etc/resolv.conf", Type = "bind", Source = files.ResolvConf, Options = [.. etcOptions] },
+        ];
         if (request.Init)
         {
             if (!File.Exists(config.InitPath)) throw new EngineException($"--init: {config.InitPath}: no such file (install catatonit, or set init_path in the engine config)");
-            mounts.Add(new Mount { Destination = InitPath, Type = "bind", Source = config.InitPath, Options = ["bind", "ro", "nosuid", "nodev"] });
+            container.Add(new Mount { Destination = InitPath, Type = "bind", Source = config.InitPath, Options = ["bind", "ro", "nosuid", "nodev"] });
         }
         foreach (MountRequest m in request.Mounts)
         {
-            mounts.RemoveAll(existing => existing.Destination == m.Target);
-            mounts.Add(m.Type switch
+            // type=volume mounts arrive resolved, as Volumes.
+            if (m.Type == "volume") continue;
+            container.Add(m.Type switch
             {
                 "tmpfs" => new Mount { Destination = m.Target, Type = "tmpfs", Source = "tmpfs", Options = ["nosuid", "nodev", .. m.ReadOnly ? (string[])["ro"] : [], .. m.Options] },
                 _ => new Mount { Destination = m.Target, Type = "bind", Source = m.Source, Options = ["rbind", m.ReadOnly ? "ro" : "rw", .. m.Options] },
             });
+        }
+        foreach (VolumeBind volume in Volumes)
+        {
+            bool propagation = volume.Options.Any(o => o is "private" or "rprivate" or "shared" or "rshared" or "slave" or "rslave");
+            container.Add(new Mount
+            {
+                Destination = volume.Destination,
+                Type = "bind",
+                Source = volume.Source,
+                Options = ["rbind", volume.ReadOnly ? "ro" : "rw", .. propagation ? (string[])[] : ["rprivate"], .. volume.Options],
+            });
+        }
+        foreach (Mount m in container.OrderBy(m => VolumeStore.CleanPath(m.Destination).Count(c => c == '/')))
+        {
+            mounts.RemoveAll(existing => existing.Destination == m.Destination);
+            mounts.Add(m);
         }
         return mounts;
     }

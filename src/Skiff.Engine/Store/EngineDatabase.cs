@@ -9,7 +9,7 @@ namespace Skiff.Engine.Store;
 /// writer, and a busy timeout, so concurrent skiff processes queue instead of failing). A row is
 /// written whole in one statement, so a killed skiff leaves either the old row or the new one.
 /// </summary>
-public sealed class EngineDatabase : IDisposable
+public sealed partial class EngineDatabase : IDisposable
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS containers (
@@ -37,6 +37,7 @@ public sealed class EngineDatabase : IDisposable
             Execute("PRAGMA journal_mode = WAL");
             Execute("PRAGMA synchronous = NORMAL");
             Execute(Schema);
+            Execute(VolumeSchema);
         }
         catch (SqliteException e)
         {

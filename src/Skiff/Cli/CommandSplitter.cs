@@ -30,7 +30,9 @@ public static class CommandSplitter
                 continue;
             }
             // The first positional of a verb whose command line follows it.
-            return Verbs.Contains(current.Name) && i + 1 < args.Length ? [.. args[..(i + 1)], "--", .. args[(i + 1)..]] : args;
+            // (`volume create NAME -o ...` is no container verb: its flags may follow the name.)
+            bool containerVerb = Verbs.Contains(current.Name) && current.Parents.FirstOrDefault() is RootCommand or Command { Name: "container" };
+            return containerVerb && i + 1 < args.Length ? [.. args[..(i + 1)], "--", .. args[(i + 1)..]] : args;
         }
         return args;
     }

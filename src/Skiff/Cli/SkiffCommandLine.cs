@@ -40,6 +40,7 @@ public static class SkiffCommandLine
         foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
         root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));
         root.Subcommands.Add(HealthcheckCommands.Group(cli));
+        root.Subcommands.Add(VolumeCommands.Create(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
         root.Subcommands.Add(PushCommand.Create(cli, "push"));
