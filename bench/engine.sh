@@ -288,6 +288,8 @@ for ((r = 1; r <= 20; r++)); do
     t0=$EPOCHREALTIME; "$skiff" --version >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-version"
     t0=$EPOCHREALTIME; "$skiff" --root "$empty_root" --engine-config "$sconf" ps -a >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-emptyps"
     t0=$EPOCHREALTIME; "$podman_bin" --version >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-podman-version"
+    # Podman's store holds no container at this point (every run above was --rm).
+    t0=$EPOCHREALTIME; pm ps -a >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-podman-emptyps"
     t0=$EPOCHREALTIME; id=$(sk create busybox true); t1=$EPOCHREALTIME
     sk start -a "$id" >/dev/null; t2=$EPOCHREALTIME
     quiesce >/dev/null; t3=$EPOCHREALTIME
@@ -367,8 +369,9 @@ if [ "$skip_ps" -eq 0 ]; then
     strace -f -qq -e trace=execve -e signal=none -o "$work/ps-trace-podman" env CONTAINERS_CONF="$CONTAINERS_CONF" \
         "$podman_bin" --root "$work/podman" --runroot "$work/pr" --tmpdir "$work/podman-tmp" --storage-driver overlay \
         --cgroup-manager cgroupfs --events-backend file ps -a >/dev/null 2>&1
-    ps_execs_skiff=$(($(grep -c ' = 0$' "$work/ps-trace-skiff") - 1))
-    ps_execs_podman=$(($(grep -c ' = 0$' "$work/ps-trace-podman") - 2))
+    # The programs each ps started, less the command itself (and env for Podman).
+    ps_execs_skiff=$(grep -o 'execve("[^"]*' "$work/ps-trace-skiff" | sed 1d | sed 's/execve("//' | sort | uniq -c | awk '{printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1}')
+    ps_execs_podman=$(grep -o 'execve("[^"]*' "$work/ps-trace-podman" | sed 1,2d | sed 's/execve("//' | sort | uniq -c | awk '{printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1}')
     echo "engine: ps, removing the containers" >&2
     t0=$EPOCHREALTIME; sk rm -f $(sk ps -aq) >/dev/null; sk_rm_ms=$(elapsed_ms "$t0" "$EPOCHREALTIME")
     t0=$EPOCHREALTIME; pm rm -a -f -t 0 >/dev/null; pm_rm_ms=$(elapsed_ms "$t0" "$EPOCHREALTIME")
@@ -405,7 +408,7 @@ row() { printf '%-28s %10s %8s %8s %12s\n' "$1" "$(median "$2")" "$(pct "$2" 0.1
         sort -n | awk -F'\t' '{ printf "  %8.1f  %-48s (in %d of the runs)\n", $1, $2, $3 }'
     fi
     echo
-    echo "fixed costs, median of 20, ms: skiff --version $(median "$work/fixed-version"); skiff ps -a, empty root $(median "$work/fixed-emptyps"); podman --version $(median "$work/fixed-podman-version")"
+    echo "fixed costs, median of 20, ms: skiff --version $(median "$work/fixed-version"); skiff ps -a, empty root $(median "$work/fixed-emptyps"); podman --version $(median "$work/fixed-podman-version"); podman ps -a, no containers $(median "$work/fixed-podman-emptyps")"
     echo "  skiff create $(median "$work/fixed-create"); skiff start -a (true) $(median "$work/fixed-start"); skiff rm $(median "$work/fixed-rm")"
     echo
     echo "idle: one detached busybox sleep per engine (runc); what stays besides the container's process, kB"
@@ -422,7 +425,7 @@ row() { printf '%-28s %10s %8s %8s %12s\n' "$1" "$(median "$2")" "$(pct "$2" 0.1
         printf '%-20s %10s %8s %8s\n' "skiff ps -a" "$(median "$work/ps-skiff")" "$(pct "$work/ps-skiff" 0.1)" "$(pct "$work/ps-skiff" 0.9)"
         printf '%-20s %10s %8s %8s\n' "podman ps -a" "$(median "$work/ps-podman")" "$(pct "$work/ps-podman" 0.1)" "$(pct "$work/ps-podman" 0.9)"
         echo "skiff / podman: $(ratio "$(median "$work/ps-skiff")" "$(median "$work/ps-podman")") (target <= 0.25)"
-        echo "programs each ps runs: skiff $ps_execs_skiff, podman $ps_execs_podman"
+        echo "programs each ps runs: skiff: ${ps_execs_skiff:-none}; podman: ${ps_execs_podman:-none}"
         echo "removing all $ps_containers (rm -f): skiff $sk_rm_ms ms, podman $pm_rm_ms ms"
     fi
 } | tee "$report"
