@@ -1,9 +1,9 @@
 #!/bin/bash
 # The engine against Podman, in one run: `run --rm busybox true` (skiff and Podman, each with
-# skiff-runc and with runc, and each runtime's own `run` of a bundle as the floor), `ps -a` with 100
-# running containers, and the host memory that one idle detached container leaves behind besides its
-# own process. Contestants alternate; medians, percentiles and ratios are printed and saved in
-# bench/results/. See bench/README.md.
+# skiff-runc and with runc; each runtime's own `run` of a bundle as the floor, and skiff-runc on the
+# very spec skiff generates), `ps -a` with 100 running containers, and the host memory that one idle
+# detached container leaves behind besides its own process. Contestants alternate; medians,
+# percentiles and ratios are printed and saved in bench/results/. See bench/README.md.
 #
 #   bench/engine.sh [-n RUNS] [--ps-containers N] [--ps-runs M] [--trace-runs T] [--skip-ps]
 #
