@@ -85,6 +85,7 @@ log_driver = "k8s-file"
 lock_type = "file"
 events_logger = "file"
 events_logfile_path = "$work/podman-events.log"
+image_copy_tmp_dir = "$work/podman-tmp"
 cgroup_manager = "cgroupfs"
 [network]
 network_config_dir = "$work/podman-networks"
@@ -98,7 +99,7 @@ pm_run_flags=(--network none --cgroup-parent "/$cgroup_parent/podman")
 # (it is shared by all rootful Podmans): removed at exit if it was not there before (rmdir: only
 # when empty, so never under another Podman's feet).
 made_dirs=()
-for d in /run/containers /run/containers/networks; do [ -e "$d" ] || made_dirs=("$d" "${made_dirs[@]}"); done
+for d in /run/containers /run/containers/networks /var/lib/containers; do [ -e "$d" ] || made_dirs=("$d" "${made_dirs[@]}"); done
 
 # Everything either engine made: containers (and so conmons, mounts, cgroups), Podman's store and
 # its overlay mounts, then lib.sh's work directory and cgroup parent. Runs on any exit.
@@ -150,7 +151,14 @@ load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 sk image import-busybox >/dev/null
 # The same image in both: skiff's busybox saved as a docker-archive and loaded into Podman.
 sk save busybox:latest -o "$work/busybox.tar"
-pm load -q -i "$work/busybox.tar" >/dev/null
+# Copying an image, rootful Podman writes the host's /var/lib/containers/cache/blob-info-cache
+# whatever --root says (seen: its mtime moved on a podman load into a private store). The load
+# runs in a mount namespace of its own with a tmpfs over /var/lib/containers, so that cache is
+# written there and vanishes with it.
+mkdir -p /var/lib/containers
+unshare -m sh -c 'mount -t tmpfs none /var/lib/containers && exec "$@"' sh \
+    "$podman_bin" --root "$work/podman" --runroot "$work/pr" --tmpdir "$work/podman-tmp" \
+    --storage-driver overlay --cgroup-manager cgroupfs --events-backend file load -q -i "$work/busybox.tar" >/dev/null
 image_id=$(pm images -q --no-trunc busybox:latest | head -1)
 [ -n "$image_id" ] || die "Podman did not load busybox:latest"
 
