@@ -22,5 +22,6 @@ public sealed partial class ContainerEngine
         else Runtime(record).Resume(record.Id);
         record.State.Status = frozen ? ContainerStatus.Paused : ContainerStatus.Running;
         Database.UpdateState(record);
+        Emit(record, frozen ? "pause" : "unpause");
     }
 }

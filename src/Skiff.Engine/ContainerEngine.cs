@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skiff.Engine.Config;
 using Skiff.Engine.Containers;
+using Skiff.Engine.Events;
 using Skiff.Engine.Health;
 using Skiff.Engine.Monitor;
 using Skiff.Engine.Naming;
@@ -43,12 +44,25 @@ public sealed partial class ContainerEngine : IDisposable
         Config = EngineConfig.Load(options.ConfigPath);
         Database = new EngineDatabase(Layout.Database);
         Volumes = new VolumeStore(Layout, Database);
+        Events = new EventLog(Layout.Root);
     }
 
     public ImageService Images { get; }
     public EngineLayout Layout { get; }
     public EngineConfig Config { get; }
     public EngineDatabase Database { get; }
+    public EventLog Events { get; }
+
+    /// <summary>Records a container event (Docker's actions: create, start, die, stop, kill, pause, unpause, destroy, rename, health_status).</summary>
+    public void Emit(ContainerRecord record, string action, params (string Key, string Value)[] attributes)
+    {
+        EngineEvent entry = new() { Action = action, ID = record.Id, Name = record.Name, Image = record.Request.Image };
+        entry.Attributes["name"] = record.Name;
+        entry.Attributes["image"] = record.Request.Image;
+        foreach (KeyValuePair<string, string> label in record.Request.Labels) entry.Attributes[label.Key] = label.Value;
+        foreach ((string key, string value) in attributes) entry.Attributes[key] = value;
+        Events.Append(entry);
+    }
     public VolumeStore Volumes { get; }
 
     public ContainerRecord Resolve(string reference) => Refresh(Database.Resolve(reference));
@@ -96,6 +110,7 @@ public sealed partial class ContainerEngine : IDisposable
         {
             RemoveFiles(record);
             Database.Delete(record.Id);
+        Emit(record, "destroy");
             Volumes.Detach(record.Id, removeAnonymous: true);
             throw;
         }
@@ -121,7 +136,9 @@ public sealed partial class ContainerEngine : IDisposable
         OciRuntimeClient runtime = Runtime(record);
         try
         {
-            TearDown(record, runtime);
+            // A container that never ran has nothing to tear down; skipping the runtime's delete
+            // saves a runtime start on every first run.
+            if (record.State.StartedAt is not null || record.State.Mounted) TearDown(record, runtime);
             ImageRootfs image = Images.GetRootfs(record.ImageId);
             string rootfs = Layout.Rootfs(record.Id);
             Directory.CreateDirectory(rootfs);
@@ -153,6 +170,7 @@ public sealed partial class ContainerEngine : IDisposable
             record.State.Health = health is null ? null : new HealthState();
             Database.UpdateState(record);
             if (health is not null) StartHealthMonitor(record);
+            Emit(record, "start");
             return record;
         }
         catch (EngineException e)
@@ -187,8 +205,10 @@ public sealed partial class ContainerEngine : IDisposable
         using FileLock guard = LockOf(id);
         if (Database.Find(id) is not { } record) return;
         record.State.Health ??= new HealthState();
+        string before = record.State.Health.Status;
         change(record.State.Health);
         Database.UpdateState(record);
+        if (record.State.Health.Status != before) Emit(record, "health_status", ("health_status", record.State.Health.Status));
     }
 
     private void StartHealthMonitor(ContainerRecord record)
@@ -216,7 +236,9 @@ public sealed partial class ContainerEngine : IDisposable
             OciRuntimeClient runtime = Runtime(record);
             bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
             if (!exited) return;
+            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created);
             RecordExit(record);
+            if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             TearDown(record, runtime);
             Database.UpdateState(record);
             if (RestartPolicyApplies(record))
@@ -244,6 +266,7 @@ public sealed partial class ContainerEngine : IDisposable
             throw new EngineException($"cannot kill container: {reference}: container {record.Id} is not running", 1);
         if (!Runtime(record).Kill(record.Id, signal))
             throw new EngineException($"cannot kill container: {reference}: the runtime could not send {signal}", 1);
+        Emit(record, "kill", ("signal", signal));
     }
 
     /// <summary>Docker's stop: the stop signal, up to <paramref name="timeout"/> seconds of grace, then SIGKILL.</summary>
@@ -259,6 +282,7 @@ public sealed partial class ContainerEngine : IDisposable
         else runtime.Kill(record.Id, "KILL", all: true);
         WaitForExit(record, Timeout.InfiniteTimeSpan);
         Cleanup(record.Id);
+        Emit(record, "stop");
         return Database.Find(record.Id) ?? record;
     }
 

@@ -10,4 +10,5 @@ namespace Skiff.Engine;
 [JsonSerializable(typeof(ContainerRequest))]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(ConmonReport))]
+[JsonSerializable(typeof(List<int>))]
 internal sealed partial class EngineJsonContext : JsonSerializerContext;

@@ -138,6 +138,7 @@ public sealed class ContainerListRow
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ContainerInspect>))]
 [JsonSerializable(typeof(ContainerListRow))]
+[JsonSerializable(typeof(Skiff.Engine.Stats.StatsRow))]
 [JsonSerializable(typeof(ContainerInspect))]
 [JsonSerializable(typeof(List<System.Text.Json.JsonElement>))]
 public sealed partial class ContainerInspectJsonContext : JsonSerializerContext;

@@ -70,6 +70,14 @@ public sealed partial class EngineDatabase : IDisposable
         command.ExecuteNonQuery();
     }
 
+    public void UpdateRequest(ContainerRecord record)
+    {
+        using SqliteCommand command = Command("UPDATE containers SET request = $request WHERE id = $id");
+        command.Parameters.AddWithValue("$id", record.Id);
+        command.Parameters.AddWithValue("$request", JsonSerializer.Serialize(record.Request, EngineJsonContext.Default.ContainerRequest));
+        command.ExecuteNonQuery();
+    }
+
     public void Rename(string id, string name)
     {
         using SqliteCommand command = Command("UPDATE containers SET name = $name WHERE id = $id");

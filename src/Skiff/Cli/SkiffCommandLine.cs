@@ -40,6 +40,9 @@ public static class SkiffCommandLine
         foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
         root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));
         root.Subcommands.Add(HealthcheckCommands.Group(cli));
+        root.Subcommands.Add(SystemCommands.VersionCommand(cli));
+        root.Subcommands.Add(SystemCommands.Info(cli));
+        root.Subcommands.Add(EventsCommand.Create(cli));
         root.Subcommands.Add(VolumeCommands.Create(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
@@ -70,6 +73,11 @@ public static class SkiffCommandLine
         yield return LifecycleCommands.Pause(cli, "pause", pause: true);
         yield return LifecycleCommands.Pause(cli, "unpause", pause: false);
         yield return LogsCommand.Create(cli, "logs");
+        yield return InfoCommands.Rename(cli, "rename");
+        yield return InfoCommands.Port(cli, "port");
+        yield return InfoCommands.Top(cli, "top");
+        yield return InfoCommands.Stats(cli, "stats");
+        yield return InfoCommands.Update(cli, "update");
         yield return ExecCommand.Create(cli, "exec");
         if (longForm)
         {
@@ -79,6 +87,7 @@ public static class SkiffCommandLine
             yield return ps;
             yield return LifecycleCommands.Remove(cli, "rm");
             yield return ContainerInspectCommand.Create(cli, "inspect", "container");
+            yield return InfoCommands.Prune(cli, "prune");
         }
         else
         {

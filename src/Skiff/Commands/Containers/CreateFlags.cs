@@ -151,14 +151,7 @@ public sealed class CreateFlags
         resources.MemorySwap = parse.GetValue(MemorySwap) switch { null => null, "-1" => -1, { } swap => ByteSize.Parse(swap, "--memory-swap") };
         if (resources.MemorySwap is > 0 && resources.Memory is { } limit && resources.MemorySwap < limit)
             throw new EngineException("Minimum memoryswap limit should be larger than memory limit, see usage");
-        if (parse.GetValue(Cpus) is { } cpus)
-        {
-            if (!decimal.TryParse(cpus, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal count) || count <= 0)
-                throw new EngineException($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
-            if (count > Environment.ProcessorCount)
-                throw new EngineException($"range of CPUs is from 0.01 to {Environment.ProcessorCount}.00, as there are only {Environment.ProcessorCount} CPUs available");
-            resources.NanoCpus = (long)(count * 1_000_000_000m);
-        }
+        if (parse.GetValue(Cpus) is { } cpus) resources.NanoCpus = ParseCpus(cpus);
         resources.CpuShares = parse.GetValue(CpuShares);
         resources.CpusetCpus = parse.GetValue(CpusetCpus);
         resources.PidsLimit = parse.GetValue(PidsLimit);
@@ -195,7 +188,17 @@ public sealed class CreateFlags
         _ => throw new EngineException($"{flag} {mode}: only \"host\" and \"private\" are supported"),
     };
 
-    private static RestartPolicy ParseRestart(string? text)
+    /// <summary>--cpus as Docker's NanoCpus, within what the host has.</summary>
+    public static long ParseCpus(string cpus)
+    {
+        if (!decimal.TryParse(cpus, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal count) || count <= 0)
+            throw new EngineException($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
+        if (count > Environment.ProcessorCount)
+            throw new EngineException($"range of CPUs is from 0.01 to {Environment.ProcessorCount}.00, as there are only {Environment.ProcessorCount} CPUs available");
+        return (long)(count * 1_000_000_000m);
+    }
+
+    public static RestartPolicy ParseRestart(string? text)
     {
         if (string.IsNullOrEmpty(text)) return new RestartPolicy();
         string[] parts = text.Split(':', 2);

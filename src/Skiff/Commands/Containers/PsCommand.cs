@@ -34,12 +34,14 @@ public static class PsCommand
             foreach (string filter in parse.GetValue(filters) ?? []) records = Filter(records, filter, session);
             if (limit is { } n) records = records.Take(n);
             bool trunc = !parse.GetValue(noTrunc);
-            List<ContainerListRow> rows = [.. records.Select(r => Row(session, r, trunc, parse.GetValue(size)))];
             if (parse.GetValue(quiet))
             {
-                foreach (ContainerListRow row in rows) cli.Out.WriteLine(row.ID);
+                foreach (ContainerRecord record in records) cli.Out.WriteLine(trunc ? record.ShortId : record.Id);
                 return 0;
             }
+            // One image read per image, not per container: 100 containers of one image share it.
+            Dictionary<string, Skiff.Images.Oci.ContainerConfig?> images = [];
+            List<ContainerListRow> rows = [.. records.Select(r => Row(session, images, r, trunc, parse.GetValue(size)))];
             string? template = parse.GetValue(format);
             if (template == "json")
             {
@@ -65,12 +67,13 @@ public static class PsCommand
     private static string[] HeaderOf(GoTemplate go) =>
         [.. go.Header().Split('\t').Select(h => h switch { "ID" => "CONTAINER ID", "RUNNING FOR" => "CREATED", _ => h })];
 
-    private static ContainerListRow Row(EngineSession session, ContainerRecord record, bool trunc, bool size)
+    private static ContainerListRow Row(EngineSession session, Dictionary<string, Skiff.Images.Oci.ContainerConfig?> images, ContainerRecord record, bool trunc, bool size)
     {
         string command = "";
         try
         {
-            Skiff.Images.Oci.ContainerConfig? image = session.Images.GetRootfs(record.ImageId).Config.Config;
+            if (!images.TryGetValue(record.ImageId, out Skiff.Images.Oci.ContainerConfig? image))
+                images[record.ImageId] = image = session.Images.GetRootfs(record.ImageId).Config.Config;
             command = string.Join(' ', SpecGenerator.Command(record.Request, image));
         }
         catch (Exception e) when (e is EngineException or ImageException) { }
