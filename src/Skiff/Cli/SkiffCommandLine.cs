@@ -67,6 +67,10 @@ public static class SkiffCommandLine
         yield return LifecycleCommands.Pause(cli, "unpause", pause: false);
         yield return LogsCommand.Create(cli, "logs");
         yield return ExecCommand.Create(cli, "exec");
+        yield return CpCommand.Create(cli, "cp");
+        yield return ExportCommand.Create(cli, "export");
+        yield return DiffCommand.Create(cli, "diff");
+        yield return CommitCommand.Create(cli, "commit");
         if (longForm)
         {
             Command ps = PsCommand.Create(cli, "ls");
