@@ -33,6 +33,8 @@ public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeM
     public void Add(int parentFd, string name, string entryName)
     {
         Interop.StatBuffer stat = Stat(parentFd, name, entryName);
+        if (mode == TreeMode.Layer && name.Length > 0 && (HasXattr(parentFd, name, RedirectXattr) || HasXattr(parentFd, name, MetacopyXattr)))
+            throw new ImageException($"{Display(entryName)}: overlayfs redirect_dir or metacopy entry, which no layer tar can express (mount overlays with redirect_dir=off,metacopy=off)");
         if (stat.IsDirectory)
         {
             using UnixFd directory = OpenDirectory(parentFd, name, entryName);
@@ -161,6 +163,12 @@ public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeM
             return System.Text.Encoding.UTF8.GetString(buffer, 0, (int)length);
         }
     }
+
+    private const string RedirectXattr = Whiteouts.OverlayXattrPrefix + "redirect";
+    private const string MetacopyXattr = Whiteouts.OverlayXattrPrefix + "metacopy";
+
+    private static unsafe bool HasXattr(int parentFd, string name, string xattr) =>
+        Interop.Libc.LGetXattr($"/proc/self/fd/{parentFd}/{name}", xattr, null, 0) >= 0;
 
     private static unsafe bool IsOpaque(int parentFd, string name)
     {
