@@ -104,7 +104,7 @@ public sealed partial class ContainerEngine
     {
         ContainerRecord record = Resolve(reference);
         OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
-        return LayerDiff.Changes(overlay.UpperDirectory!, overlay.LowerDirectories);
+        return LayerDiff.Changes(overlay.UpperDirectory!, overlay.LowerDirectories, IsMountPlaceholder);
     }
 
     /// <summary>
@@ -133,6 +133,7 @@ public sealed partial class ContainerEngine
                 Changes = options.Changes,
                 Message = options.Message,
                 Author = options.Author,
+                Exclude = IsMountPlaceholder,
             };
             return new LayerCommitter(Images.Stores).Commit(image.Image, overlay.UpperDirectory!, target, commit, CancellationToken.None);
         }
@@ -141,6 +142,13 @@ public sealed partial class ContainerEngine
             if (froze) Unpause(record.Id);
         }
     }
+
+    /// <summary>
+    /// The empty files the runtime creates in the writable layer to bind the engine's /etc files
+    /// over: the engine's doing, not the container's, so neither diff nor commit shows them.
+    /// </summary>
+    private static bool IsMountPlaceholder(string path, Skiff.Linux.Interop.StatBuffer stat) =>
+        path is "etc/hosts" or "etc/hostname" or "etc/resolv.conf" && stat.IsRegular && stat.Size == 0;
 
     /// <summary>The image config's container part as this container runs it: its request overrides the image's.</summary>
     private static ContainerConfig ContainerConfigOf(ContainerRecord record, ContainerConfig? image)

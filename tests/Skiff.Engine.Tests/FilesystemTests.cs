@@ -271,6 +271,9 @@ public sealed class FilesystemTests(EngineSuite suite)
             foreach (string line in (string[])["A /newfile", "C /etc", "D /etc/shadow", "C /etc/group", "C /var", "C /var/www", "A /var/www/site", "C /var/spool", "D /var/spool/mail"])
                 Assert.Contains(line, lines);
             Assert.DoesNotContain("C /bin", lines);
+            // The runtime's mount points for the engine's /etc files are not the container's changes.
+            Assert.DoesNotContain("A /etc/hosts", lines);
+            Assert.DoesNotContain("A /etc/resolv.conf", lines);
             Assert.Equal(lines.Select(l => l[2..]).Order(StringComparer.Ordinal), lines.Select(l => l[2..]));
         }
         finally
@@ -304,6 +307,12 @@ public sealed class FilesystemTests(EngineSuite suite)
             suite.Ok("load", "-i", archive);
 
             Assert.Equal("added\n", suite.Ok("run", "--rm", image));
+            // Nor does the image carry the empty mount points the runtime made for /etc/hosts and friends.
+            string probe = suite.Ok("create", image).Trim();
+            SkiffResult listing = Shell($"$SKIFF export {probe} | tar t");
+            suite.Ok("rm", probe);
+            Assert.Contains("added\n", listing.Out);
+            Assert.DoesNotContain("etc/hosts\n", listing.Out);
             Assert.Equal("gone\nempty\nfresh\n", suite.Ok("run", "--rm", image, "sh", "-c",
                 "test -e /etc/shadow || echo gone; test -z \"$(ls /usr/sbin)\" && echo empty; ls /var/spool"));
         }

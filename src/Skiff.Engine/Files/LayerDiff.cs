@@ -26,7 +26,8 @@ public sealed record FileChange(ChangeKind Kind, string Path)
 /// </summary>
 public static class LayerDiff
 {
-    public static List<FileChange> Changes(string upperDirectory, IReadOnlyList<string> lowerDirectories)
+    /// <param name="exclude">What of the upper directory is not the container's change (by path relative to the root, and lstat).</param>
+    public static List<FileChange> Changes(string upperDirectory, IReadOnlyList<string> lowerDirectories, Func<string, Interop.StatBuffer, bool>? exclude = null)
     {
         List<UnixFd> lowers = [];
         try
@@ -34,7 +35,7 @@ public static class LayerDiff
             foreach (string lower in lowerDirectories) lowers.Add(ScopedFs.OpenDirectory(lower));
             List<FileChange> changes = [];
             using UnixFd upper = ScopedFs.OpenDirectory(upperDirectory);
-            Walk(upper, "", lowers, opaqueAbove: false, changes);
+            Walk(upper, "", lowers, opaqueAbove: false, exclude, changes);
             changes.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
             return changes;
         }
@@ -44,12 +45,13 @@ public static class LayerDiff
         }
     }
 
-    private static void Walk(UnixFd directory, string path, List<UnixFd> lowers, bool opaqueAbove, List<FileChange> changes)
+    private static void Walk(UnixFd directory, string path, List<UnixFd> lowers, bool opaqueAbove, Func<string, Interop.StatBuffer, bool>? exclude, List<FileChange> changes)
     {
         foreach (string name in ScopedFs.ListNames(directory))
         {
             string child = path + "/" + name;
             if (Interop.Libc.FstatAt(directory.Value, name, out Interop.StatBuffer stat, FileFlags.AT_SYMLINK_NOFOLLOW) != 0) continue;
+            if (exclude?.Invoke(child[1..], stat) == true) continue;
             if (stat.FileType == FileFlags.S_IFCHR && stat.RDevice == 0)
             {
                 changes.Add(new FileChange(ChangeKind.Deleted, child));
@@ -61,7 +63,7 @@ public static class LayerDiff
             int fd = Interop.Libc.OpenAt(directory.Value, name, FileFlags.O_RDONLY | FileFlags.O_DIRECTORY | FileFlags.O_NOFOLLOW | FileFlags.O_CLOEXEC, 0);
             if (fd < 0) throw new EngineException($"diff: {child}: {Errno.Describe(Errno.Last)}");
             using UnixFd sub = new(fd);
-            Walk(sub, child, lowers, opaqueAbove || !inImage || IsOpaque(directory, name), changes);
+            Walk(sub, child, lowers, opaqueAbove || !inImage || IsOpaque(directory, name), exclude, changes);
         }
     }
 

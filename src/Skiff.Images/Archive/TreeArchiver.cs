@@ -21,7 +21,8 @@ public enum TreeMode
 /// so a symlink swapped in during the walk is archived as a symlink and never read through.
 /// Owners are numbers only: no user database of the tree is consulted.
 /// </summary>
-public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeMode.Plain)
+/// <param name="skip">Entries left out (by entry name and lstat), with whatever is below them.</param>
+public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeMode.Plain, Func<string, Interop.StatBuffer, bool>? skip = null)
 {
     private readonly Dictionary<(ulong Device, ulong Inode), string> _hardLinks = [];
 
@@ -33,6 +34,7 @@ public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeM
     public void Add(int parentFd, string name, string entryName)
     {
         Interop.StatBuffer stat = Stat(parentFd, name, entryName);
+        if (skip?.Invoke(entryName, stat) == true) return;
         if (mode == TreeMode.Layer && name.Length > 0 && (HasXattr(parentFd, name, RedirectXattr) || HasXattr(parentFd, name, MetacopyXattr)))
             throw new ImageException($"{Display(entryName)}: overlayfs redirect_dir or metacopy entry, which no layer tar can express (mount overlays with redirect_dir=off,metacopy=off)");
         if (stat.IsDirectory)

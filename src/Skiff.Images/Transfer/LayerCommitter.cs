@@ -17,6 +17,8 @@ public sealed class CommitOptions
     public IReadOnlyList<string> Changes { get; init; } = [];
     public string? Message { get; init; }
     public string? Author { get; init; }
+    /// <summary>What of the upper directory is not the container's change (by layer path and lstat).</summary>
+    public Func<string, Skiff.Linux.Interop.StatBuffer, bool>? Exclude { get; init; }
 }
 
 /// <summary>
@@ -46,7 +48,7 @@ public sealed class LayerCommitter(ImageStores stores)
                     using (TarWriter tar = new(uncompressed, TarEntryFormat.Pax, leaveOpen: true))
                     using (UnixFd upper = ScopedFs.OpenDirectory(upperDirectory))
                     {
-                        new TreeArchiver(tar, TreeMode.Layer).AddContents(upper.Value, "");
+                        new TreeArchiver(tar, TreeMode.Layer, options.Exclude).AddContents(upper.Value, "");
                     }
                     cancellationToken.ThrowIfCancellationRequested();
                     diffId = uncompressed.Digest;
