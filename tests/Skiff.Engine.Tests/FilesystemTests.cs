@@ -123,6 +123,12 @@ public sealed class FilesystemTests(EngineSuite suite)
             File.WriteAllText(Path.Combine(host, "given"), "before start\n");
             suite.Ok("cp", Path.Combine(host, "given"), id + ":/given");
             Assert.Empty(MountInfo.Under(suite.Root));
+            // A failed copy unmounts too, and leaves nothing in the container.
+            SkiffResult failed = suite.Run("cp", Path.Combine(host, "given"), id + ":/no/such/dir/");
+            Assert.Equal(1, failed.Exit);
+            Assert.Contains($"Could not find the file /no/such/dir/ in container {id}", failed.Error);
+            Assert.Empty(MountInfo.Under(suite.Root));
+            Assert.False(Directory.Exists(Path.Combine(suite.Root, "rw", id, "upper", "no")));
             SkiffResult run = suite.Run("start", "-a", id);
             Assert.Equal("before start\n", run.Out);
             suite.Ok("cp", id + ":/given", Path.Combine(host, "back"));
