@@ -12,11 +12,11 @@ public static class CommitCommand
     {
         Argument<string> container = new("CONTAINER") { Description = "Container (name or id)" };
         Argument<string?> repository = new("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne, Description = "Name for the new image" };
-        Option<string?> author = new("--author", "-a") { Description = "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")" };
-        Option<string[]> changes = new("--change", "-c") { Description = "Apply Dockerfile instruction to the created image", AllowMultipleArgumentsPerToken = false };
+        Option<string?> author = new("--author", "-a") { Description = "Author of the new image, e.g. \"Jane Doe <jane@example.com>\"" };
+        Option<string[]> changes = new("--change", "-c") { Description = "A Dockerfile instruction that changes the new image's config (CMD, ENV, LABEL...)", AllowMultipleArgumentsPerToken = false };
         Option<string?> message = new("--message", "-m") { Description = "Commit message" };
-        Option<bool> pause = new("--pause", "-p") { Description = "Pause container during commit", DefaultValueFactory = _ => true };
-        Command command = new(name, "Create a new image from a container's changes") { container, repository, author, changes, message, pause };
+        Option<bool> pause = new("--pause", "-p") { Description = "Freeze a running container while its layer is archived", DefaultValueFactory = _ => true };
+        Command command = new(name, "Make an image of a container's changes") { container, repository, author, changes, message, pause };
         command.SetAction(parse =>
         {
             using EngineSession session = cli.Engine(parse);

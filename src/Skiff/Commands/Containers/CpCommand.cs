@@ -11,9 +11,9 @@ public static class CpCommand
     {
         Argument<string> source = new("SRC") { Description = "CONTAINER:SRC_PATH, a host path, or - for a tar stream on STDIN" };
         Argument<string> destination = new("DEST") { Description = "CONTAINER:DEST_PATH, a host path, or - for a tar stream on STDOUT" };
-        Option<bool> archive = new("--archive", "-a") { Description = "Archive mode (copy all uid/gid information)" };
-        Option<bool> follow = new("--follow-link", "-L") { Description = "Always follow symbol link in SRC_PATH" };
-        Command command = new(name, "Copy files/folders between a container and the local filesystem") { source, destination, archive, follow };
+        Option<bool> archive = new("--archive", "-a") { Description = "Keep uid and gid (otherwise what is copied belongs to the receiving side's root or user)" };
+        Option<bool> follow = new("--follow-link", "-L") { Description = "Follow SRC if it is a symlink" };
+        Command command = new(name, "Copy files between a container and the host, or to and from a tar stream") { source, destination, archive, follow };
         command.SetAction(parse =>
         {
             string from = parse.GetValue(source)!, to = parse.GetValue(destination)!;

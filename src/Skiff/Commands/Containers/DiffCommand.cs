@@ -10,7 +10,7 @@ public static class DiffCommand
     public static Command Create(CliContext cli, string name)
     {
         Argument<string> container = new("CONTAINER") { Description = "Container (name or id)" };
-        Command command = new(name, "Inspect changes to files or directories on a container's filesystem") { container };
+        Command command = new(name, "List the paths a container added (A), changed (C) and deleted (D)") { container };
         command.SetAction(parse =>
         {
             using EngineSession session = cli.Engine(parse);
