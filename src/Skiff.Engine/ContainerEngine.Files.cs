@@ -20,7 +20,7 @@ public sealed partial class ContainerEngine
     /// container that is not running gets its overlay mounted at its mount point for the duration,
     /// read-only unless <paramref name="writable"/>.
     /// </summary>
-    public T WithRootfs<T>(string reference, bool writable, Func<ContainerRecord, UnixFd, T> action)
+    private void WithRootfs(string reference, bool writable, Action<UnixFd> action)
     {
         ContainerRecord record = Database.Resolve(reference);
         using FileLock guard = LockOf(record.Id);
@@ -30,7 +30,8 @@ public sealed partial class ContainerEngine
         if (running)
         {
             using UnixFd root = ScopedFs.OpenDirectory(rootfs);
-            return action(record, root);
+            action(root);
+            return;
         }
         OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
         // The read-only view stacks the upper directory as the top lower: its whiteouts still hide.
@@ -41,7 +42,7 @@ public sealed partial class ContainerEngine
         try
         {
             using UnixFd root = ScopedFs.OpenDirectory(rootfs);
-            return action(record, root);
+            action(root);
         }
         finally
         {
@@ -51,20 +52,19 @@ public sealed partial class ContainerEngine
 
     /// <summary>docker cp CONTAINER:SRC DEST, or to <paramref name="output"/> as a tar stream when DEST is "-".</summary>
     public void CopyFromContainer(string reference, string source, string destination, Stream? output, bool follow, bool archive) =>
-        WithRootfs(reference, writable: false, (record, root) =>
+        WithRootfs(reference, writable: false, root =>
         {
             using CopySource from = ContainerCopy.OpenInContainer(root, source, follow, reference);
             if (output is not null)
             {
                 from.WriteTar(output, from.Contents ? null : from.Name);
-                return 0;
+                return;
             }
             (UnixFd directory, string? name) = ContainerCopy.DestinationOnHost(destination, from);
             using (directory)
             {
                 ContainerCopy.Copy(from, directory, name, archive ? null : ((int)Skiff.Linux.Interop.Libc.GetEUid(), (int)Skiff.Linux.Interop.Libc.GetEGid()));
             }
-            return 0;
         });
 
     /// <summary>docker cp SRC CONTAINER:DEST, or a tar stream from <paramref name="input"/> when SRC is "-".</summary>
@@ -73,30 +73,28 @@ public sealed partial class ContainerEngine
         // Without -a, what is copied in belongs to the container's root, as Docker does it.
         (int, int)? owner = archive ? null : (0, 0);
         using CopySource? from = input is null ? ContainerCopy.OpenOnHost(source, follow) : null;
-        WithRootfs(reference, writable: true, (record, root) =>
+        WithRootfs(reference, writable: true, root =>
         {
             if (from is null)
             {
                 using UnixFd directory = ContainerCopy.DirectoryInContainer(root, destination, reference);
                 ContainerCopy.Extract(input!, directory, owner);
-                return 0;
+                return;
             }
             (UnixFd target, string? name) = ContainerCopy.DestinationInContainer(root, destination, from, reference);
             using (target)
             {
                 ContainerCopy.Copy(from, target, name, owner);
             }
-            return 0;
         });
     }
 
     /// <summary>docker export: the container's merged filesystem as a tar stream.</summary>
     public void Export(string reference, Stream output) =>
-        WithRootfs(reference, writable: false, (record, root) =>
+        WithRootfs(reference, writable: false, root =>
         {
             using System.Formats.Tar.TarWriter tar = new(output, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
             new Skiff.Images.Archive.TreeArchiver(tar).AddContents(root.Value, "");
-            return 0;
         });
 
     /// <summary>docker diff: what the container changed, from its writable layer.</summary>
