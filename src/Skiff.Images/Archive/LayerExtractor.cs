@@ -7,6 +7,11 @@ namespace Skiff.Images.Archive;
 /// <summary>What one layer added to its snapshot.</summary>
 public sealed record ExtractResult(long Entries, long FileBytes);
 
+/// <summary>How entries are applied when the target is not a snapshot (docker cp into a directory).</summary>
+/// <param name="Whiteouts">Whether .wh. names are whiteouts; false: they are ordinary names.</param>
+/// <param name="Owner">Every entry's owner instead of the archive's, if given.</param>
+public sealed record ExtractOptions(bool Whiteouts = true, (int Uid, int Gid)? Owner = null);
+
 /// <summary>
 /// Applies one uncompressed layer tar to an empty snapshot directory in overlayfs's form: OCI
 /// whiteouts become 0/0 character devices, opaque markers become trusted.overlay.opaque=y.
@@ -29,15 +34,17 @@ public sealed class LayerExtractor : IDisposable
     private string? _cachedParentPath;
     private UnixFd? _cachedParent;
     private long _entries, _fileBytes;
+    private readonly ExtractOptions _options;
 
     /// <param name="targetDirectory">The new snapshot's (empty) directory.</param>
     /// <param name="lowerDirectories">The parent snapshots' directories, nearest first: where
     /// directories an entry implies but the layer lacks take their attributes from.</param>
     /// <param name="waitForLowers">Called once before the lower directories are first read, for
     /// layers unpacked in parallel with the ones below them.</param>
-    public LayerExtractor(string targetDirectory, IReadOnlyList<string>? lowerDirectories = null, Action? waitForLowers = null)
+    public LayerExtractor(string targetDirectory, IReadOnlyList<string>? lowerDirectories = null, Action? waitForLowers = null, ExtractOptions? options = null)
     {
         _root = ScopedFs.OpenDirectory(targetDirectory);
+        _options = options ?? new ExtractOptions();
         _lowerDirectories = lowerDirectories ?? [];
         _waitForLowers = waitForLowers;
     }
@@ -74,11 +81,16 @@ public sealed class LayerExtractor : IDisposable
     {
         if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
         _entries++;
+        if (_options.Owner is (int uid, int gid))
+        {
+            entry.Uid = uid;
+            entry.Gid = gid;
+        }
         SparseMap? sparse = SparseMap.From(entry);
         string path = TarPath.Clean(sparse?.RealName ?? entry.Name);
         (string directory, string name) = TarPath.Split(path);
 
-        if (name.StartsWith(Whiteouts.Prefix, StringComparison.Ordinal))
+        if (_options.Whiteouts && name.StartsWith(Whiteouts.Prefix, StringComparison.Ordinal))
         {
             ApplyWhiteout(directory, name);
             return;

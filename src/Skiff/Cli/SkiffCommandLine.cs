@@ -79,6 +79,10 @@ public static class SkiffCommandLine
         yield return InfoCommands.Stats(cli, "stats");
         yield return InfoCommands.Update(cli, "update");
         yield return ExecCommand.Create(cli, "exec");
+        yield return CpCommand.Create(cli, "cp");
+        yield return ExportCommand.Create(cli, "export");
+        yield return DiffCommand.Create(cli, "diff");
+        yield return CommitCommand.Create(cli, "commit");
         if (longForm)
         {
             Command ps = PsCommand.Create(cli, "ls");
