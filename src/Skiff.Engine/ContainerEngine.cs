@@ -110,10 +110,10 @@ public sealed partial class ContainerEngine : IDisposable
         {
             RemoveFiles(record);
             Database.Delete(record.Id);
-        Emit(record, "destroy");
             Volumes.Detach(record.Id, removeAnonymous: true);
             throw;
         }
+        Emit(record, "create");
         return record;
     }
 
@@ -306,6 +306,7 @@ public sealed partial class ContainerEngine : IDisposable
         ContainerRecord record = Database.Resolve(reference);
         using FileLock guard = LockOf(record.Id);
         if (Database.Find(record.Id) is not { } current) return;
+        bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         record = Refresh(current);
         OciRuntimeClient runtime = Runtime(record);
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
@@ -316,11 +317,13 @@ public sealed partial class ContainerEngine : IDisposable
             runtime.Kill(record.Id, "KILL", all: true);
             WaitForExit(record, TimeSpan.FromSeconds(10));
         }
+        if (wasRunning) Emit(record, "die", ("exitCode", (ReadExitFile(record.Id) ?? 137).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         record.State.Status = ContainerStatus.Removing;
         Database.UpdateState(record);
         TearDown(record, runtime);
         RemoveFiles(record);
         Database.Delete(record.Id);
+        Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
         File.Delete(Layout.Lock(record.Id));
     }

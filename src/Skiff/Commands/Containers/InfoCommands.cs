@@ -112,7 +112,7 @@ public static class InfoCommands
                     foreach (StatsRow row in rows) cli.Out.WriteLine(JsonSerializer.Serialize(row, ContainerInspectJsonContext.Default.StatsRow).ReplaceLineEndings("").Replace("  ", ""));
                 else
                 {
-                    TableWriter table = new([.. go.Header().Split('\t').Select(h => h switch { "CONTAINER" => "CONTAINER ID", "CPUPERC" => "CPU %", "MEM USAGE" or "MEMUSAGE" => "MEM USAGE / LIMIT", "MEMPERC" => "MEM %", "NETIO" => "NET I/O", "BLOCKIO" => "BLOCK I/O", _ => h })]);
+                    TableWriter table = new([.. go.Header().Split('\t').Select(h => h switch { "CONTAINER" => "CONTAINER ID", "CPUPERC" => "CPU %", "MEM USAGE" or "MEMUSAGE" => "MEM USAGE / LIMIT", "MEMPERC" or "MEM PERC" => "MEM %", "NETIO" or "NET IO" => "NET I/O", "BLOCKIO" or "BLOCK IO" => "BLOCK I/O", _ => h })]);
                     foreach (StatsRow row in rows)
                     {
                         string line = go.Render(JsonSerializer.SerializeToElement(row, ContainerInspectJsonContext.Default.StatsRow));
