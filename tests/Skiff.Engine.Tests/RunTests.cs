@@ -152,6 +152,26 @@ public sealed class RunTests(EngineSuite suite)
     }
 
     [Fact]
+    public void Devices_and_device_cgroup_rules_reach_the_container()
+    {
+        string output = suite.Ok("run", "--rm", "--device", "/dev/zero:/dev/myzero:rw", "busybox", "sh", "-c", "ls -l /dev/myzero | cut -c1; head -c 3 /dev/myzero | od -An -tx1");
+        Assert.Equal("c\n 00 00 00\n", output);
+        string id = suite.Ok("run", "-d", "--device-cgroup-rule", "c 42:* rm", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            Assert.Contains("c 42:* rm", CgroupFs.Read(suite.CgroupPath(id), "devices.list"));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+        SkiffResult missing = suite.Run("run", "--rm", "--device", "/dev/no-such-device", "busybox", "true");
+        Assert.Equal(125, missing.Exit);
+        Assert.Contains("error gathering device information while adding custom device \"/dev/no-such-device\"", missing.Error);
+        Assert.Equal(125, suite.Run("run", "--rm", "--device-cgroup-rule", "x 1:2 rwm", "busybox", "true").Exit);
+    }
+
+    [Fact]
     public void The_same_container_runs_under_runc()
     {
         string output = suite.Ok("run", "--rm", "--runtime", "runc", "busybox", "sh", "-c", "echo $(hostname) $(id -u)");

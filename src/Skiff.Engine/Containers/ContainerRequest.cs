@@ -33,7 +33,10 @@ public sealed class ContainerRequest
     public List<string> CapDrop { get; set; } = [];
     public List<string> SecurityOpt { get; set; } = [];
     public List<MountRequest> Mounts { get; set; } = [];
+    /// <summary>--device HOST[:CONTAINER][:PERMS].</summary>
     public List<string> Devices { get; set; } = [];
+    /// <summary>--device-cgroup-rule "TYPE MAJOR:MINOR PERMS".</summary>
+    public List<string> DeviceCgroupRules { get; set; } = [];
     public Dictionary<string, string> Sysctls { get; set; } = [];
     public List<UlimitRequest> Ulimits { get; set; } = [];
     public ResourceRequest Resources { get; set; } = new();

@@ -61,6 +61,7 @@ public sealed class SpecGenerator(EngineConfig config)
                 Namespaces = Namespaces(request),
                 CgroupsPath = $"{(request.CgroupParent ?? config.CgroupParent).TrimEnd('/')}/skiff-{record.Id}",
                 Resources = Resources(request),
+                Devices = request.Devices.Count > 0 ? [.. request.Devices.Select(d => DeviceRequests.Parse(d).Device)] : null,
                 Sysctl = request.Sysctls.Count > 0 ? new Dictionary<string, string>(request.Sysctls) : null,
                 MaskedPaths = request.Privileged || SecurityOption(request, "unmask") == "ALL" ? null : [.. DockerDefaults.MaskedPaths.Where(p => !Unmasked(request, p))],
                 ReadonlyPaths = request.Privileged || SecurityOption(request, "unmask") == "ALL" ? null : [.. DockerDefaults.ReadonlyPaths.Where(p => !Unmasked(request, p))],
@@ -191,6 +192,11 @@ public sealed class SpecGenerator(EngineConfig config)
     {
         ResourceRequest r = request.Resources;
         LinuxResources resources = new() { Devices = request.Privileged ? [new DeviceCgroupRule { Allow = true, Access = "rwm" }] : DockerDefaults.DeviceRules() };
+        if (!request.Privileged)
+        {
+            resources.Devices.AddRange(request.Devices.Select(d => DeviceRequests.Parse(d).Rule));
+            resources.Devices.AddRange(request.DeviceCgroupRules.Select(DeviceRequests.ParseRule));
+        }
         if (r.Memory is not null || r.MemorySwap is not null || r.MemoryReservation is not null)
             resources.Memory = new MemoryResources
             {

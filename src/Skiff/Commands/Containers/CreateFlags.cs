@@ -62,6 +62,8 @@ public sealed class CreateFlags
     public Option<int?> HealthRetries { get; } = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
     public Option<string?> HealthStartPeriod { get; } = new("--health-start-period") { Description = "Start period for the container to initialize before starting health-retries countdown" };
     public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
+    public Option<string[]> Device { get; } = new("--device") { Description = "Add a host device to the container (HOST[:CONTAINER][:PERMS])" };
+    public Option<string[]> DeviceCgroupRule { get; } = new("--device-cgroup-rule") { Description = "Add a rule to the cgroup allowed devices list ('c 1:3 rwm')" };
     public Option<string[]> Publish { get; } = new("--publish", "-p") { Description = "Publish a container's port(s) to the host" };
     public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network" };
 
@@ -73,7 +75,7 @@ public sealed class CreateFlags
             Volume, Mount, Tmpfs, ReadOnly, Memory, MemorySwap, MemoryReservation, Cpus, CpuShares, CpusetCpus, PidsLimit, Ulimit, CapAdd,
             CapDrop, Privileged, SecurityOpt, Init, ShmSize, Sysctl, StopSignal, StopTimeout, Restart, LogDriver, LogOpt, Runtime,
             OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network,
-            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck])
+            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule])
             command.Options.Add(option);
     }
 
@@ -160,6 +162,17 @@ public sealed class CreateFlags
         if (request.AutoRemove && request.RestartPolicy.Name != "no")
             throw new EngineException("Conflicting options: --restart and --rm");
         foreach (string cap in (IEnumerable<string>)[.. request.CapAdd, .. request.CapDrop]) Skiff.Engine.Spec.SpecGenerator.CapabilityName(cap);
+        // Checked now, so a bad device fails the create rather than the first start.
+        foreach (string device in parse.GetValue(Device) ?? [])
+        {
+            Skiff.Engine.Spec.DeviceRequests.Parse(device);
+            request.Devices.Add(device);
+        }
+        foreach (string rule in parse.GetValue(DeviceCgroupRule) ?? [])
+        {
+            Skiff.Engine.Spec.DeviceRequests.ParseRule(rule);
+            request.DeviceCgroupRules.Add(rule);
+        }
         request.NoHealthcheck = parse.GetValue(NoHealthcheck);
         if (parse.GetValue(HealthCmd) is not null || parse.GetValue(HealthInterval) is not null || parse.GetValue(HealthTimeout) is not null
             || parse.GetValue(HealthRetries) is not null || parse.GetValue(HealthStartPeriod) is not null)
