@@ -78,6 +78,10 @@ public sealed partial class ContainerEngine : IDisposable
             if (!Path.Exists(mount.Source))
                 throw new EngineException($"invalid mount config for type \"bind\": bind source path does not exist: {mount.Source}");
         string runtime = Config.ResolveRuntime(request.Runtime);
+        // A shared namespace names its container by full id, so a later rename or a new container
+        // taking the name cannot redirect it.
+        request.PidMode = SharedWith(request.PidMode);
+        request.IpcMode = SharedWith(request.IpcMode);
         if (name is not null && !NamePattern().IsMatch(name))
             throw new EngineException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         List<PlannedVolume> volumes = Volumes.Plan(request, image.Config.Config);
@@ -149,7 +153,7 @@ public sealed partial class ContainerEngine : IDisposable
 
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
-            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes }.Generate(record, image.Config.Config, rootfs, files);
+            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = JoinedNamespaces(record) }.Generate(record, image.Config.Config, rootfs, files);
             WriteConfig(record, spec);
             File.Delete(Layout.ExitFile(record.Id));
             File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
@@ -184,6 +188,34 @@ public sealed partial class ContainerEngine : IDisposable
             Database.UpdateState(record);
             throw;
         }
+    }
+
+    private string? SharedWith(string? mode)
+    {
+        if (mode is null || !mode.StartsWith("container:", StringComparison.Ordinal)) return mode;
+        try
+        {
+            return "container:" + Database.Resolve(mode[10..]).Id;
+        }
+        catch (NoSuchContainerException e)
+        {
+            throw new EngineException(e.Message);
+        }
+    }
+
+    /// <summary>--pid/--ipc container:X: the namespaces of X's running init, which must be running now.</summary>
+    private Dictionary<string, string> JoinedNamespaces(ContainerRecord record)
+    {
+        Dictionary<string, string> joined = [];
+        foreach ((string type, string? mode) in (ReadOnlySpan<(string, string?)>)[("pid", record.Request.PidMode), ("ipc", record.Request.IpcMode)])
+        {
+            if (mode is null || !mode.StartsWith("container:", StringComparison.Ordinal)) continue;
+            ContainerRecord other = Refresh(Database.Resolve(mode[10..]));
+            if (other.State.Status != ContainerStatus.Running || !Alive(other.State.Pid))
+                throw new EngineException($"cannot join {type.ToUpperInvariant()} namespace of a non running container {other.Name}");
+            joined[type] = $"/proc/{other.State.Pid}/ns/{type}";
+        }
+        return joined;
     }
 
     /// <summary>The image's HEALTHCHECK, if the image is still there.</summary>

@@ -172,6 +172,27 @@ public sealed class RunTests(EngineSuite suite)
     }
 
     [Fact]
+    public void Pid_and_ipc_namespaces_are_shared_with_a_running_container()
+    {
+        string name = "shared-" + Guid.NewGuid().ToString("N")[..8];
+        string id = suite.Ok("run", "-d", "--name", name, "busybox", "sleep", "1000").Trim();
+        try
+        {
+            string ipc = suite.Ok("exec", id, "readlink", "/proc/self/ns/ipc");
+            string output = suite.Ok("run", "--rm", "--pid", "container:" + name, "--ipc", "container:" + name, "busybox", "sh", "-c", "ps -o args | grep -c '^sleep 1000'; readlink /proc/self/ns/ipc");
+            Assert.Equal("1\n" + ipc, output);
+            Assert.Equal("0\n", suite.Ok("run", "--rm", "busybox", "sh", "-c", "ps -o args | grep -c '^sleep 1000' || true"));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+        SkiffResult gone = suite.Run("run", "--rm", "--pid", "container:" + name, "busybox", "true");
+        Assert.Equal(125, gone.Exit);
+        Assert.Contains("No such container", gone.Error);
+    }
+
+    [Fact]
     public void The_same_container_runs_under_runc()
     {
         string output = suite.Ok("run", "--rm", "--runtime", "runc", "busybox", "sh", "-c", "echo $(hostname) $(id -u)");

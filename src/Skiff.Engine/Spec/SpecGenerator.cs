@@ -127,11 +127,14 @@ public sealed class SpecGenerator(EngineConfig config)
         throw new EngineException($"invalid capability: {text}");
     }
 
-    private static List<LinuxNamespace> Namespaces(ContainerRequest request)
+    /// <summary>Namespaces shared with another container (--pid/--ipc container:X): type to /proc/PID/ns path.</summary>
+    public IReadOnlyDictionary<string, string> JoinedNamespaces { get; init; } = new Dictionary<string, string>();
+
+    private List<LinuxNamespace> Namespaces(ContainerRequest request)
     {
         List<LinuxNamespace> namespaces = [new() { Type = "mount" }, new() { Type = "network" }];
-        if (request.PidMode != "host") namespaces.Add(new() { Type = "pid" });
-        if (request.IpcMode != "host") namespaces.Add(new() { Type = "ipc" });
+        if (request.PidMode != "host") namespaces.Add(new() { Type = "pid", Path = JoinedNamespaces.GetValueOrDefault("pid") });
+        if (request.IpcMode != "host") namespaces.Add(new() { Type = "ipc", Path = JoinedNamespaces.GetValueOrDefault("ipc") });
         if (request.UtsMode != "host") namespaces.Add(new() { Type = "uts" });
         // A private cgroup namespace only where the host is pure cgroup v2, as Docker and Podman
         // choose: on v1 and hybrid hosts a container sees its cgroup paths as the host names them.

@@ -107,8 +107,8 @@ public sealed class CreateFlags
             StopTimeout = parse.GetValue(StopTimeout),
             Runtime = parse.GetValue(Runtime),
             OomScoreAdj = parse.GetValue(OomScoreAdj),
-            PidMode = HostOnly(parse.GetValue(Pid), "--pid"),
-            IpcMode = HostOnly(parse.GetValue(Ipc), "--ipc"),
+            PidMode = SharedMode(parse.GetValue(Pid), "--pid"),
+            IpcMode = SharedMode(parse.GetValue(Ipc), "--ipc"),
             UtsMode = HostOnly(parse.GetValue(Uts), "--uts"),
             CgroupParent = parse.GetValue(CgroupParent),
             DetachKeys = parse.GetValue(DetachKeys),
@@ -194,11 +194,15 @@ public sealed class CreateFlags
     private static TimeSpan Positive(TimeSpan value, string flag) =>
         value >= TimeSpan.FromMilliseconds(1) ? value : throw new EngineException($"{flag} cannot be less than 1ms");
 
+    /// <summary>--pid and --ipc: private (the default), host, or container:NAME|ID to share another container's.</summary>
+    private static string? SharedMode(string? mode, string flag) =>
+        mode is not null && mode.StartsWith("container:", StringComparison.Ordinal) && mode.Length > 10 ? mode : HostOnly(mode, flag);
+
     private static string? HostOnly(string? mode, string flag) => mode switch
     {
         null or "" or "private" => null,
         "host" => "host",
-        _ => throw new EngineException($"{flag} {mode}: only \"host\" and \"private\" are supported"),
+        _ => throw new EngineException($"{flag} {mode}: only \"host\", \"private\"{(flag == "--uts" ? "" : " and \"container:NAME\"")} are supported"),
     };
 
     /// <summary>--cpus as Docker's NanoCpus, within what the host has.</summary>
