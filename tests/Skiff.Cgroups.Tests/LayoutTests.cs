@@ -13,7 +13,8 @@ public class LayoutTests
     [Fact]
     public void This_host_is_detected_as_hybrid_with_hugetlb_on_v2()
     {
-        // Measured on the project's machines (field notes); a different host would need another expectation.
+        // The project's machines are hybrid hosts (v1 controllers, a cgroup2 mount with only
+        // hugetlb); a different host would need another expectation.
         var layout = CgroupLayout.Detect();
         Assert.Equal(CgroupMode.Hybrid, layout.Mode);
         Assert.Equal("/sys/fs/cgroup/memory", layout.MountPointOf("memory"));

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Skiff.Oci.Runtime;
 using Skiff.Runtime;
 
-// Fork-safety stress (field notes, rule 5): containers are launched from two threads while a third
+// Fork-safety stress (fork-safety rule 5 of ARCHITECTURE.md): containers are launched from two threads while a third
 // allocates and forces collections without pause. A child that inherited a half-begun GC would
 // hang forever; the caller bounds the whole run and treats a hang as failure.
 //   skiff-fork-stress BUNDLE ROOT COUNT CGROUP_PARENT

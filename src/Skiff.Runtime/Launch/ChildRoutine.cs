@@ -6,7 +6,7 @@ namespace Skiff.Runtime.Launch;
 
 /// <summary>
 /// The code the cloned child runs: a straight interpreter over the parent's prepared steps.
-/// It holds to the fork-safety rules of the field notes: no allocation, no strings, no exceptions,
+/// It holds to the fork-safety rules in ARCHITECTURE.md: no allocation, no strings, no exceptions,
 /// no statics, no locks; only raw system calls over the native plan and stack buffers. A failure
 /// is reported as (step, errno) on the sync socket and ends the process.
 /// </summary>

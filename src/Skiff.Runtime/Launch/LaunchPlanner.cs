@@ -91,7 +91,7 @@ public static partial class LaunchPlanner
         bool newCgroupNs = newNamespaces.Contains("cgroup");
         // A namespace joined by path, or a time namespace (its offsets must be written before anyone
         // enters it), means the namespaces are made after clone, and the container's process is a
-        // second child, born inside them (field notes, rule 4).
+        // second child, born inside them (fork-safety rule 4 in ARCHITECTURE.md).
         bool forks = joined.Count > 0 || newTime;
         long created = 0;
         foreach (string type in newNamespaces)

@@ -25,7 +25,7 @@ internal unsafe struct ChildContext
 
 /// <summary>
 /// A <see cref="LaunchPlan"/> lowered into one block of unmanaged memory, laid out by the parent
-/// before clone(2) so that the child only reads it (fork-safety rule 1 of the field notes).
+/// before clone(2) so that the child only reads it (fork-safety rule 1 in ARCHITECTURE.md).
 /// </summary>
 internal sealed unsafe class NativePlan : IDisposable
 {

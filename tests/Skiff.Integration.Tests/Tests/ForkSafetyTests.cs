@@ -4,7 +4,7 @@ using Skiff.Integration.Tests.Infrastructure;
 namespace Skiff.Integration.Tests.Tests;
 
 /// <summary>
-/// Field notes, fork-safety rule 5: many container launches from two threads of one NativeAOT
+/// Fork-safety rule 5 of ARCHITECTURE.md: many container launches from two threads of one NativeAOT
 /// process while a third thread allocates and forces collections, with no hang and no leak. The
 /// program under test is tests/Skiff.ForkStress, published beside skiff-runc by scripts/build.sh.
 /// </summary>
