@@ -43,6 +43,7 @@ public static class SkiffCommandLine
         root.Subcommands.Add(SystemCommands.VersionCommand(cli));
         root.Subcommands.Add(SystemCommands.Info(cli));
         root.Subcommands.Add(EventsCommand.Create(cli));
+        root.Subcommands.Add(DiskCommands.Group(cli));
         root.Subcommands.Add(VolumeCommands.Create(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
