@@ -86,7 +86,7 @@ public sealed class ImageService : IDisposable
         ImageReference reference = ParseReference(text);
         if (reference.Tag is not null || reference.Digest is not null)
             throw new ImageException($"tag can't be used with --all-tags/-a");
-        List<string> tags = await Client(reference.Registry).ListTagsAsync(reference.Repository, cancellationToken);
+        List<string> tags = await Client(reference.Registry).Manifests.ListTagsAsync(reference.Repository, cancellationToken);
         List<PullResult> results = [];
         foreach (string tag in tags)
             results.Add(await PullAsync(reference.WithTag(tag).ToString(), options, progress, cancellationToken));
