@@ -42,7 +42,8 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
         Assert.Contains("digest mismatch", error.Message);
         Assert.Empty(_store.Service.Catalog.List());
         ImageStores stores = _store.Service.Stores;
-        Assert.Empty(stores.Snapshots.List());
+        Assert.Empty(stores.Snapshotter.Walk());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(stores.Layout.Snapshots));
         // Only the (small, uncorrupted) config made it in; no layer blob is visible.
         Assert.All(stores.Content.List(), digest => Assert.True(stores.Content.SizeOf(digest) < 1024));
         Assert.Empty(Directory.EnumerateFileSystemEntries(stores.Layout.Snapshots));
@@ -117,7 +118,7 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
         // depends on how far the pulls got): then the next collection does. Either way exactly once.
         string[] left = rmi.Out.Contains($"Deleted: {busyboxLayer}", StringComparison.Ordinal) ? [] : [busyboxLayer];
         Assert.Equal(left, _store.Service.CollectGarbage().Snapshots.Select(d => d.ToString()));
-        Assert.Equal(3, stores.Snapshots.List().Count());
+        Assert.Equal(3, stores.Snapshotter.Walk().Count());
         AssertStoreConsistent(stores);
         SortedDictionary<string, string> a = _store.MergedTree($"{proxy.Address}/test/shared-a:latest");
         Assert.Contains("data/a", a.Keys);
@@ -134,7 +135,7 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
             Assert.True(stores.Content.Exists(Digest.Parse(image.ManifestDigest)));
             Assert.True(stores.Content.Exists(Digest.Parse(image.Id)));
             Assert.All(image.Layers, layer => Assert.True(stores.Content.Exists(Digest.Parse(layer))));
-            Assert.All(image.ChainIds, chain => Assert.True(stores.Snapshots.Exists(Digest.Parse(chain))));
+            Assert.All(image.ChainIds, chain => Assert.NotNull(stores.Snapshotter.Stat(chain)));
         }
         CollectionResult collected = new GarbageCollector(stores).Collect(wait: true)!;
         Assert.Empty(collected.Snapshots);

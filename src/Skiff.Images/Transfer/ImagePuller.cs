@@ -72,7 +72,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         updated |= layersChanged;
 
         stores.Content.Write(chosen.Content);
-        long size = chainIds.Sum(chain => stores.Snapshots.Info(chain)?.Size ?? 0);
+        long size = chainIds.Sum(chain => stores.Snapshotter.Usage(chain.ToString()));
         ImageRecord record = stores.Metadata.Update(records =>
         {
             ImageRecord entry = ImageRegistrar.Upsert(records, chosen.Digest, chosen.MediaType, chosen.Content.Length, indexDigest, manifest, config, chainIds, size);
@@ -107,7 +107,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         {
             Digest digest = manifest.Layers[i].ParsedDigest;
             needBlob[i] = !stores.Content.Exists(digest);
-            needSnapshot[i] = !stores.Snapshots.Exists(chainIds[i]);
+            needSnapshot[i] = stores.Snapshotter.Stat(chainIds[i].ToString()) is null;
             progress.Layer(digest.Short, needBlob[i] || needSnapshot[i] ? LayerState.PullingFsLayer : LayerState.AlreadyExists);
         }
         if (!needBlob.Contains(true) && !needSnapshot.Contains(true)) return false;
@@ -164,9 +164,9 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         {
             try
             {
-                stores.Snapshots.Ensure(chainIds[index], diffIds[index], lowers, () => stores.Content.OpenRead(layer.ParsedDigest),
+                stores.Snapshotter.Commit(chainIds[index], diffIds[index], lowers, () => stores.Content.OpenRead(layer.ParsedDigest),
                     read => progress.Layer(id, LayerState.Extracting, read, layer.Size), failed.Token,
-                    waitForLowers: () => lowersDone.WaitAsync(failed.Token).GetAwaiter().GetResult());
+                    waitForParents: () => lowersDone.WaitAsync(failed.Token).GetAwaiter().GetResult());
                 progress.Layer(id, LayerState.PullComplete);
             }
             catch
