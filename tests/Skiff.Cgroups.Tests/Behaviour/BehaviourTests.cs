@@ -1,11 +1,13 @@
+using System.Diagnostics;
+
 namespace Skiff.Cgroups.Tests.Behaviour;
 
 /// <summary>
 /// The behaviour suite on this host twice: as it is (hybrid: v1 controllers, hugetlb on cgroup2)
-/// and as a pure v1 host sees it. For the second, the layout is detected from this host's
-/// mountinfo without its cgroup2 mount, which is what /proc/self/mountinfo reads in a mount
-/// namespace where /sys/fs/cgroup/unified is unmounted: the real LegacyCgroup then drives the
-/// real v1 hierarchies. The pure v2 run is the guest's (tests/v2-guest).
+/// and as a pure v1 host. For the second, the layout is parsed from the mountinfo of a private
+/// mount namespace where /sys/fs/cgroup/unified is unmounted (the test process itself cannot
+/// enter one: it has threads), so the real LegacyCgroup drives the real v1 hierarchies. The pure
+/// v2 run is the guest's (tests/v2-guest).
 /// </summary>
 public sealed class BehaviourTests
 {
@@ -38,8 +40,15 @@ public sealed class BehaviourTests
 
     private static CgroupLayout PureV1()
     {
-        IEnumerable<string> v1Mounts = File.ReadAllLines("/proc/self/mountinfo")
-            .Where(line => !line.Contains(" - cgroup2 ", StringComparison.Ordinal));
-        return CgroupLayout.Parse(string.Join('\n', v1Mounts), File.ReadAllText("/proc/self/cgroup"), "");
+        ProcessStartInfo start = new("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in (string[])["--mount", "--propagation", "private", "--", "sh", "-c", "umount /sys/fs/cgroup/unified && cat /proc/self/mountinfo"])
+            start.ArgumentList.Add(argument);
+        using Process unshare = Process.Start(start)!;
+        Task<string> error = unshare.StandardError.ReadToEndAsync();
+        string mountInfo = unshare.StandardOutput.ReadToEnd();
+        unshare.WaitForExit();
+        Assert.True(unshare.ExitCode == 0, $"unshare: exit {unshare.ExitCode}: {error.Result}");
+        Assert.DoesNotContain(" - cgroup2 ", mountInfo);
+        return CgroupLayout.Parse(mountInfo, File.ReadAllText("/proc/self/cgroup"), "");
     }
 }
