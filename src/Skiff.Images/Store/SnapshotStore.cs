@@ -109,7 +109,7 @@ internal sealed class SnapshotStore(StoreLayout layout)
         ScopedFs.RemoveTree(doomed);
     }
 
-    /// <summary>Unpacks a killed process left: staging directories, and snapshot directories a crash left without info.json.</summary>
+    /// <summary>What killed processes left: staging directories, and snapshot directories without info.json.</summary>
     public void RemoveDebris()
     {
         foreach (string directory in Directory.EnumerateDirectories(layout.Snapshots, "*.tmp").ToList())
