@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Skiff.Images.Mounts;
 using Skiff.Images.Oci;
 using Skiff.Images.Store;
 using Skiff.Images.Tests.Support;
@@ -123,6 +124,27 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
         SortedDictionary<string, string> a = _store.MergedTree($"{proxy.Address}/test/shared-a:latest");
         Assert.Contains("data/a", a.Keys);
         Assert.Contains("bin/busybox", a.Keys);
+    }
+
+    [Fact]
+    public async Task Collection_removes_what_crashed_unpacks_left_and_keeps_every_snapshot()
+    {
+        await _store.Service.PullAsync(fixture.Reference("whiteouts"));
+        ImageStores stores = _store.Service.Stores;
+        List<Snapshot> Snapshots() => [.. stores.Snapshotter.Walk().OrderBy(s => s.Key, StringComparer.Ordinal)];
+        List<Snapshot> before = Snapshots();
+        // A staging directory of an unpack that never finished, and a layer's directory that a crash
+        // left without its info.json: neither is a snapshot, both are debris.
+        string staging = Directory.CreateDirectory(Path.Combine(stores.Layout.Snapshots, new string('a', 64) + ".tmp", "fs")).Parent!.FullName;
+        string unfinished = Directory.CreateDirectory(Path.Combine(stores.Layout.Snapshots, new string('b', 64), "fs")).Parent!.FullName;
+        Assert.Equal(before, Snapshots());
+
+        CollectionResult collected = _store.Service.CollectGarbage();
+        Assert.Empty(collected.Snapshots);
+        Assert.False(Directory.Exists(staging));
+        Assert.False(Directory.Exists(unfinished));
+        Assert.Equal(before, Snapshots());
+        AssertStoreConsistent(stores);
     }
 
     /// <summary>Every blob matches its name, every image's blobs and snapshots exist, and collection finds no debris to keep.</summary>
