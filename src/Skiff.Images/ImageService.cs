@@ -86,7 +86,7 @@ public sealed class ImageService : IDisposable
         ImageReference reference = ParseReference(text);
         if (reference.Tag is not null || reference.Digest is not null)
             throw new ImageException($"tag can't be used with --all-tags/-a");
-        List<string> tags = await Client(reference.Registry).ListTagsAsync(reference.Repository, cancellationToken);
+        List<string> tags = await Client(reference.Registry).Manifests.ListTagsAsync(reference.Repository, cancellationToken);
         List<PullResult> results = [];
         foreach (string tag in tags)
             results.Add(await PullAsync(reference.WithTag(tag).ToString(), options, progress, cancellationToken));
@@ -191,7 +191,7 @@ public sealed class ImageService : IDisposable
     public ImageRootfs GetRootfs(string reference)
     {
         ImageRecord image = Catalog.Resolve(reference);
-        List<string> lowers = [.. image.ChainIds.Select(c => Stores.Snapshots.FsPath(Digest.Parse(c)))];
+        List<string> lowers = [.. image.ChainIds.Select(c => Stores.Snapshotter.LayerDirectory(Digest.Parse(c)))];
         lowers.Reverse();
         return new ImageRootfs(image, Stores.ReadConfig(image), lowers);
     }
@@ -200,11 +200,12 @@ public sealed class ImageService : IDisposable
     public OverlayMount PrepareContainer(string containerId, string reference)
     {
         using FileLock lease = FileLock.Shared(Stores.Layout.CollectionLock);
-        return Stores.ContainerLayers.Prepare(containerId, Catalog.Resolve(reference));
+        ImageRecord image = Catalog.Resolve(reference);
+        return Stores.Snapshotter.Prepare(containerId, image.ChainIds.Count > 0 ? image.ChainIds[^1] : null, image.Id);
     }
 
     /// <summary>Removes a container's writable layer (after the engine unmounted it).</summary>
-    public void RemoveContainer(string containerId) => Stores.ContainerLayers.Remove(containerId);
+    public void RemoveContainer(string containerId) => Stores.Snapshotter.Remove(containerId);
 
     public ImageRecord Tag(string source, string target) => Catalog.Tag(source, target);
 
@@ -229,7 +230,7 @@ public sealed class ImageService : IDisposable
         {
             long size = 0;
             if (entry.EmptyLayer != true && layer < image.ChainIds.Count)
-                size = Stores.Snapshots.Info(Digest.Parse(image.ChainIds[layer++]))?.Size ?? 0;
+                size = Stores.Snapshotter.Usage(image.ChainIds[layer++]);
             rows.Add(new HistoryRow("<missing>", entry.Created, entry.CreatedBy ?? "", size, entry.Comment ?? "", []));
         }
         rows.Reverse();

@@ -6,16 +6,21 @@ namespace Skiff.Cgroups.Tests;
 
 /// <summary>
 /// A private cgroup parent (/skiff-cgtest-&lt;random&gt;) in every hierarchy of this host, and the
-/// processes a test starts. The v2 guest's probe compiles this file too (tests/v2-guest/probe). Dispose kills those processes and removes the parent everywhere, whatever
-/// the test left behind.
+/// processes a test starts. The v2 guest's probe compiles this file too (tests/v2-guest/probe).
+/// Dispose kills those processes and removes the parent everywhere, whatever the test left behind.
 /// </summary>
 public sealed class CgroupSandbox : IDisposable
 {
     private readonly List<Process> _processes = [];
 
-    public CgroupSandbox()
+    public CgroupSandbox() : this(CgroupLayout.Detect())
     {
-        Layout = CgroupLayout.Detect();
+    }
+
+    /// <summary>A sandbox on a given view of the host's hierarchies (a pure v1 one, say).</summary>
+    public CgroupSandbox(CgroupLayout layout)
+    {
+        Layout = layout;
         Parent = "/skiff-cgtest-" + Guid.NewGuid().ToString("N")[..12];
     }
 
@@ -39,6 +44,12 @@ public sealed class CgroupSandbox : IDisposable
         Layout.MountPointOf(controller) + Parent + "/" + name;
 
     public string V2Dir(string name) => Layout.UnifiedMountPoint + Parent + "/" + name;
+
+    /// <summary>Whether a controller is driven through cgroup v2 here (it has no v1 hierarchy).</summary>
+    public bool OnV2(string controller) => Layout.MountPointOf(controller) is null;
+
+    /// <summary>The host directory of a cgroupsPath where a controller's files are, v1 or v2.</summary>
+    public string Dir(string controller, string name) => OnV2(controller) ? V2Dir(name) : V1Dir(controller, name);
 
     public static string Read(string dir, string file) => File.ReadAllText(Path.Combine(dir, file)).Trim();
 

@@ -44,16 +44,6 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
-    public void Pids_limit_reaches_pids_max_and_negative_means_max()
-    {
-        var cgroup = _box.CreateWith("pids", new LinuxResources { Pids = new PidsResources { Limit = 42 } });
-        string dir = _box.V1Dir("pids", "pids");
-        Assert.Equal("42", CgroupSandbox.Read(dir, "pids.max"));
-        cgroup.Update(new LinuxResources { Pids = new PidsResources { Limit = -1 } });
-        Assert.Equal("max", CgroupSandbox.Read(dir, "pids.max"));
-    }
-
-    [Fact]
     public void Cpu_quota_period_burst_shares_and_idle_reach_the_cpu_files()
     {
         var cgroup = _box.CreateWith("cpu", new LinuxResources

@@ -56,7 +56,7 @@ public sealed class EngineApiTests(RegistryFixture fixture) : IDisposable
 
         _store.Service.RemoveContainer("c1");
         _store.Service.Prune(all: true);
-        Assert.Empty(_store.Service.Stores.Snapshots.List());
+        Assert.Empty(_store.Service.Stores.Snapshotter.Walk());
         _store.Service.ImportBusybox();
         ImageException invalid = Assert.Throws<ImageException>(() => _store.Service.PrepareContainer("../escape", "busybox"));
         Assert.Contains("invalid id", invalid.Message);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Skiff.Images.Mounts;
 using Skiff.Images.Oci;
 using Skiff.Images.Store;
 using Skiff.Images.Tests.Support;
@@ -42,7 +43,8 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
         Assert.Contains("digest mismatch", error.Message);
         Assert.Empty(_store.Service.Catalog.List());
         ImageStores stores = _store.Service.Stores;
-        Assert.Empty(stores.Snapshots.List());
+        Assert.Empty(stores.Snapshotter.Walk());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(stores.Layout.Snapshots));
         // Only the (small, uncorrupted) config made it in; no layer blob is visible.
         Assert.All(stores.Content.List(), digest => Assert.True(stores.Content.SizeOf(digest) < 1024));
         Assert.Empty(Directory.EnumerateFileSystemEntries(stores.Layout.Snapshots));
@@ -117,11 +119,32 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
         // depends on how far the pulls got): then the next collection does. Either way exactly once.
         string[] left = rmi.Out.Contains($"Deleted: {busyboxLayer}", StringComparison.Ordinal) ? [] : [busyboxLayer];
         Assert.Equal(left, _store.Service.CollectGarbage().Snapshots.Select(d => d.ToString()));
-        Assert.Equal(3, stores.Snapshots.List().Count());
+        Assert.Equal(3, stores.Snapshotter.Walk().Count());
         AssertStoreConsistent(stores);
         SortedDictionary<string, string> a = _store.MergedTree($"{proxy.Address}/test/shared-a:latest");
         Assert.Contains("data/a", a.Keys);
         Assert.Contains("bin/busybox", a.Keys);
+    }
+
+    [Fact]
+    public async Task Collection_removes_what_crashed_unpacks_left_and_keeps_every_snapshot()
+    {
+        await _store.Service.PullAsync(fixture.Reference("whiteouts"));
+        ImageStores stores = _store.Service.Stores;
+        List<Snapshot> Snapshots() => [.. stores.Snapshotter.Walk().OrderBy(s => s.Key, StringComparer.Ordinal)];
+        List<Snapshot> before = Snapshots();
+        // A staging directory of an unpack that never finished, and a layer's directory that a crash
+        // left without its info.json: neither is a snapshot, both are debris.
+        string staging = Directory.CreateDirectory(Path.Combine(stores.Layout.Snapshots, new string('a', 64) + ".tmp", "fs")).Parent!.FullName;
+        string unfinished = Directory.CreateDirectory(Path.Combine(stores.Layout.Snapshots, new string('b', 64), "fs")).Parent!.FullName;
+        Assert.Equal(before, Snapshots());
+
+        CollectionResult collected = _store.Service.CollectGarbage();
+        Assert.Empty(collected.Snapshots);
+        Assert.False(Directory.Exists(staging));
+        Assert.False(Directory.Exists(unfinished));
+        Assert.Equal(before, Snapshots());
+        AssertStoreConsistent(stores);
     }
 
     /// <summary>Every blob matches its name, every image's blobs and snapshots exist, and collection finds no debris to keep.</summary>
@@ -134,7 +157,7 @@ public sealed class FaultTests(RegistryFixture fixture) : IDisposable
             Assert.True(stores.Content.Exists(Digest.Parse(image.ManifestDigest)));
             Assert.True(stores.Content.Exists(Digest.Parse(image.Id)));
             Assert.All(image.Layers, layer => Assert.True(stores.Content.Exists(Digest.Parse(layer))));
-            Assert.All(image.ChainIds, chain => Assert.True(stores.Snapshots.Exists(Digest.Parse(chain))));
+            Assert.All(image.ChainIds, chain => Assert.NotNull(stores.Snapshotter.Stat(chain)));
         }
         CollectionResult collected = new GarbageCollector(stores).Collect(wait: true)!;
         Assert.Empty(collected.Snapshots);

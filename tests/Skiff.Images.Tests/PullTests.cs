@@ -86,7 +86,7 @@ public sealed class PullTests(RegistryFixture fixture) : IDisposable
         Assert.Contains(other.States, s => s.State == LayerState.AlreadyExists);
         Assert.Single(other.States.Where(s => s.State == LayerState.PullComplete).Select(s => s.Id).Distinct());
         // Three distinct layers in all: the shared base and one each.
-        Assert.Equal(3, _store.Service.Stores.Snapshots.List().Count());
+        Assert.Equal(3, _store.Service.Stores.Snapshotter.Walk().Count());
         Assert.Equal(repeat.Image.ChainIds[0], b.Image.ChainIds[0]);
     }
 
@@ -125,13 +125,13 @@ public sealed class PullTests(RegistryFixture fixture) : IDisposable
         Assert.Contains($"Untagged: {fixture.Registry.Address}/test/shared-a:latest", report);
         Assert.Contains($"Deleted: {a.Image.Id}", report);
         ImageStores stores = _store.Service.Stores;
-        Assert.False(stores.Snapshots.Exists(Digest.Parse(a.Image.ChainIds[1])));
-        Assert.True(stores.Snapshots.Exists(Digest.Parse(a.Image.ChainIds[0])));   // shared with b
+        Assert.Null(stores.Snapshotter.Stat(a.Image.ChainIds[1]));
+        Assert.NotNull(stores.Snapshotter.Stat(a.Image.ChainIds[0]));   // shared with b
         Assert.False(stores.Content.Exists(Digest.Parse(a.Image.Layers[1])));
         Assert.True(stores.Content.Exists(Digest.Parse(b.Image.Layers[0])));
 
         _store.Service.Remove(b.Image.Id, force: false);
-        Assert.Empty(stores.Snapshots.List());
+        Assert.Empty(stores.Snapshotter.Walk());
         Assert.Empty(stores.Content.List());
         Assert.Throws<ImageNotFoundException>(() => _store.Service.Remove("nothing:here", false));
     }

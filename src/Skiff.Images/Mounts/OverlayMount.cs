@@ -13,6 +13,14 @@ public sealed record OverlayMount(IReadOnlyList<string> LowerDirectories, string
     /// <summary>mount(2) takes one page of options; longer stacks go through fsconfig one layer at a time.</summary>
     private const int MountDataLimit = 4095;
 
+    /// <summary>
+    /// Off whatever the host's module defaults say: layers come from registries, and a redirect or
+    /// metacopy xattr crafted in one would make overlayfs look up a path or take file data the
+    /// layer does not hold. Copy-up then copies whole files, and a directory renamed out of a lower
+    /// layer fails with EXDEV, which rename's callers (mv) answer by copying.
+    /// </summary>
+    private static readonly KeyValuePair<string, string>[] UntrustedLayerOptions = [new("redirect_dir", "off"), new("metacopy", "off")];
+
     public bool ReadOnly => UpperDirectory is null;
 
     public IReadOnlyList<string> Options
@@ -25,6 +33,7 @@ public sealed record OverlayMount(IReadOnlyList<string> LowerDirectories, string
             // No inode index: snapshots are shared between many overlays, and index=on would tie
             // each lower directory to the first overlay that used it.
             options.Add("index=off");
+            options.AddRange(UntrustedLayerOptions.Select(o => $"{o.Key}={o.Value}"));
             return options;
         }
     }
@@ -75,6 +84,7 @@ public sealed record OverlayMount(IReadOnlyList<string> LowerDirectories, string
         if (UpperDirectory is not null) Config(context, "upperdir", UpperDirectory, target);
         if (WorkDirectory is not null) Config(context, "workdir", WorkDirectory, target);
         Config(context, "index", "off", target);
+        foreach ((string key, string value) in UntrustedLayerOptions) Config(context, key, value, target);
         if (Interop.Libc.FsConfigCreate(context.Value) < 0)
             throw new ImageException($"mount overlay on {target}: {Errno.Describe(Errno.Last)}");
         int mount = Interop.Libc.FsMount(context.Value, MountApi.FSMOUNT_CLOEXEC, ReadOnly ? MountApi.MOUNT_ATTR_RDONLY : 0);

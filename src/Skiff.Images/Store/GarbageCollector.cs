@@ -1,4 +1,5 @@
 using Skiff.Images.Fs;
+using Skiff.Images.Mounts;
 using Skiff.Images.Oci;
 
 namespace Skiff.Images.Store;
@@ -30,10 +31,14 @@ public sealed class GarbageCollector(ImageStores stores)
             liveBlobs.UnionWith(image.Layers);
             liveSnapshots.UnionWith(image.ChainIds);
         }
-        foreach (var container in stores.ContainerLayers.List()) liveSnapshots.UnionWith(container.ChainIds);
+        List<Snapshot> snapshots = [.. stores.Snapshotter.Walk()];
+        // A container's layer keeps its whole chain alive, even when its image is gone.
+        foreach (Snapshot container in snapshots.Where(s => s.Kind == SnapshotKind.Active))
+            for (string? parent = container.Parent; parent is not null && liveSnapshots.Add(parent);)
+                parent = stores.Snapshotter.Stat(parent)?.Parent;
 
         long reclaimed = 0;
-        List<Digest> blobs = [], snapshots = [];
+        List<Digest> blobs = [], removed = [];
         foreach (Digest blob in stores.Content.List().ToList())
         {
             if (liveBlobs.Contains(blob.ToString())) continue;
@@ -41,16 +46,15 @@ public sealed class GarbageCollector(ImageStores stores)
             stores.Content.Delete(blob);
             blobs.Add(blob);
         }
-        foreach (Digest snapshot in stores.Snapshots.List().ToList())
+        foreach (Snapshot snapshot in snapshots.Where(s => s.Kind == SnapshotKind.Committed))
         {
-            if (liveSnapshots.Contains(snapshot.ToString())) continue;
-            reclaimed += stores.Snapshots.Info(snapshot)?.Size ?? 0;
-            stores.Snapshots.Remove(snapshot);
-            snapshots.Add(snapshot);
+            if (liveSnapshots.Contains(snapshot.Key)) continue;
+            reclaimed += stores.Snapshotter.Usage(snapshot.Key);
+            stores.Snapshotter.Remove(snapshot.Key);
+            removed.Add(Digest.Parse(snapshot.Key));
         }
         // Debris of killed processes: unpacks that never completed, downloads nobody will resume.
-        foreach (string directory in Directory.EnumerateDirectories(stores.Layout.Snapshots, "*.tmp").ToList())
-            ScopedFs.RemoveTree(directory);
+        stores.Snapshotter.RemoveDebris();
         foreach (string file in Directory.EnumerateFiles(stores.Layout.Ingest).ToList())
         {
             reclaimed += new FileInfo(file).Length;
@@ -58,6 +62,6 @@ public sealed class GarbageCollector(ImageStores stores)
         }
         foreach (string file in Directory.EnumerateFiles(stores.Layout.Locks).ToList())
             File.Delete(file);
-        return new CollectionResult(blobs, snapshots, reclaimed);
+        return new CollectionResult(blobs, removed, reclaimed);
     }
 }

@@ -9,20 +9,18 @@ public sealed class ImageStores
 {
     public StoreLayout Layout { get; }
     public ContentStore Content { get; }
-    public SnapshotStore Snapshots { get; }
+    public OverlaySnapshotter Snapshotter { get; }
     public MetadataStore Metadata { get; }
     public ImageCatalog Catalog { get; }
-    public ContainerLayers ContainerLayers { get; }
 
     public ImageStores(string root, string defaultRegistry)
     {
         Layout = new StoreLayout(root);
         Layout.EnsureCreated();
         Content = new ContentStore(Layout);
-        Snapshots = new SnapshotStore(Layout);
+        Snapshotter = new OverlaySnapshotter(Layout);
         Metadata = new MetadataStore(Layout);
         Catalog = new ImageCatalog(Metadata, defaultRegistry);
-        ContainerLayers = new ContainerLayers(Layout, Snapshots);
     }
 
     public Manifest ReadManifest(ImageRecord image) =>
@@ -34,5 +32,5 @@ public sealed class ImageStores
         ?? throw new ImageException($"image {image.Id}: empty config");
 
     /// <summary>The id of a container standing on the image, or null.</summary>
-    public string? ContainerUsing(string imageId) => ContainerLayers.List().FirstOrDefault(c => c.ImageId == imageId)?.Id;
+    public string? ContainerUsing(string imageId) => Snapshotter.Walk().FirstOrDefault(s => s.Kind == SnapshotKind.Active && s.ImageId == imageId)?.Key;
 }

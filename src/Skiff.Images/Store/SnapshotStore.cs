@@ -12,7 +12,7 @@ namespace Skiff.Images.Store;
 /// form, so an image's rootfs is its snapshots stacked as overlay lower directories. A layer
 /// shared by images is unpacked once.
 /// </summary>
-public sealed class SnapshotStore(StoreLayout layout)
+internal sealed class SnapshotStore(StoreLayout layout)
 {
     public bool Exists(Digest chainId) => File.Exists(Path.Combine(layout.Snapshot(chainId), "info.json"));
 
@@ -107,6 +107,16 @@ public sealed class SnapshotStore(StoreLayout layout)
         ScopedFs.RemoveTree(doomed);
         Directory.Move(final, doomed);
         ScopedFs.RemoveTree(doomed);
+    }
+
+    /// <summary>What killed processes left: staging directories, and snapshot directories without info.json.</summary>
+    public void RemoveDebris()
+    {
+        foreach (string directory in Directory.EnumerateDirectories(layout.Snapshots, "*.tmp").ToList())
+            ScopedFs.RemoveTree(directory);
+        foreach (Digest chainId in List().ToList())
+            if (!Exists(chainId))
+                Remove(chainId);
     }
 
     /// <summary>Chain ids: chain(L0) = diff(L0), chain(Ln) = sha256(chain(Ln-1) + " " + diff(Ln)).</summary>

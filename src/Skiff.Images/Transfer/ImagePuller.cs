@@ -31,7 +31,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         RegistryClient client = clients(reference.Registry);
         progress.Message($"{reference.Tag ?? reference.Digest?.ToString()}: Pulling from {RepositoryForDisplay(reference)}");
 
-        FetchedManifest top = await client.GetManifestAsync(reference.Repository, reference.ManifestReference, cancellationToken);
+        FetchedManifest top = await client.Manifests.GetAsync(reference.Repository, reference.ManifestReference, cancellationToken);
         bool updated = !stores.Content.Exists(top.Digest);
         FetchedManifest chosen = top;
         Digest? indexDigest = null;
@@ -41,7 +41,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             ImageIndex index = Parse(top.Content, ImageJsonContext.Relaxed.ImageIndex, reference);
             Descriptor descriptor = PlatformMatcher.Select(index.Manifests, wanted)
                 ?? throw new ImageException($"no matching manifest for {wanted} in the manifest list entries of {reference.FamiliarString}");
-            chosen = await client.GetManifestAsync(reference.Repository, descriptor.Digest, cancellationToken);
+            chosen = await client.Manifests.GetAsync(reference.Repository, descriptor.Digest, cancellationToken);
             if (MediaTypes.IsIndex(chosen.MediaType))
                 throw new ImageException($"{reference.FamiliarString}: nested image indexes are not supported");
             stores.Content.Write(top.Content);
@@ -56,7 +56,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         {
             updated = true;
             using BlobIngest ingest = await Task.Run(() => stores.Content.BeginIngest(configDigest, manifest.Config.Size), cancellationToken);
-            if (!ingest.AlreadyStored) await client.DownloadBlobAsync(reference.Repository, manifest.Config, ingest, null, cancellationToken);
+            if (!ingest.AlreadyStored) await client.Blobs.DownloadAsync(reference.Repository, manifest.Config, ingest, null, cancellationToken);
         }
         ImageConfig config = Parse(stores.Content.ReadAll(configDigest), ImageJsonContext.Relaxed.ImageConfig, reference);
         if (config.RootFs.DiffIds.Count != manifest.Layers.Count)
@@ -72,7 +72,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         updated |= layersChanged;
 
         stores.Content.Write(chosen.Content);
-        long size = chainIds.Sum(chain => stores.Snapshots.Info(chain)?.Size ?? 0);
+        long size = chainIds.Sum(chain => stores.Snapshotter.Usage(chain.ToString()));
         ImageRecord record = stores.Metadata.Update(records =>
         {
             ImageRecord entry = ImageRegistrar.Upsert(records, chosen.Digest, chosen.MediaType, chosen.Content.Length, indexDigest, manifest, config, chainIds, size);
@@ -107,7 +107,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         {
             Digest digest = manifest.Layers[i].ParsedDigest;
             needBlob[i] = !stores.Content.Exists(digest);
-            needSnapshot[i] = !stores.Snapshots.Exists(chainIds[i]);
+            needSnapshot[i] = stores.Snapshotter.Stat(chainIds[i].ToString()) is null;
             progress.Layer(digest.Short, needBlob[i] || needSnapshot[i] ? LayerState.PullingFsLayer : LayerState.AlreadyExists);
         }
         if (!needBlob.Contains(true) && !needSnapshot.Contains(true)) return false;
@@ -164,9 +164,9 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
         {
             try
             {
-                stores.Snapshots.Ensure(chainIds[index], diffIds[index], lowers, () => stores.Content.OpenRead(layer.ParsedDigest),
+                stores.Snapshotter.Commit(chainIds[index], diffIds[index], lowers, () => stores.Content.OpenRead(layer.ParsedDigest),
                     read => progress.Layer(id, LayerState.Extracting, read, layer.Size), failed.Token,
-                    waitForLowers: () => lowersDone.WaitAsync(failed.Token).GetAwaiter().GetResult());
+                    waitForParents: () => lowersDone.WaitAsync(failed.Token).GetAwaiter().GetResult());
                 progress.Layer(id, LayerState.PullComplete);
             }
             catch
@@ -191,7 +191,7 @@ public sealed class ImagePuller(ImageStores stores, Func<string, RegistryClient>
             using BlobIngest ingest = await Task.Run(() => stores.Content.BeginIngest(layer.ParsedDigest, layer.Size), failed.Token);
             if (!ingest.AlreadyStored)
             {
-                await client.DownloadBlobAsync(reference.Repository, layer, ingest,
+                await client.Blobs.DownloadAsync(reference.Repository, layer, ingest,
                     received => progress.Layer(id, LayerState.Downloading, received, layer.Size), failed.Token);
                 progress.Layer(id, LayerState.VerifyingChecksum);
             }

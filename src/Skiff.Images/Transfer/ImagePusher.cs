@@ -40,7 +40,7 @@ public sealed class ImagePusher(ImageStores stores, Func<string, RegistryClient>
         await Task.WhenAll(uploads);
 
         await PushBlobAsync(client, destination, manifest.Config, mountSources, slots, NullProgress.Instance, failed);
-        Digest pushed = await client.PutManifestAsync(destination.Repository, tag, manifestBytes, image.ManifestMediaType, cancellationToken);
+        Digest pushed = await client.Manifests.PutAsync(destination.Repository, tag, manifestBytes, image.ManifestMediaType, cancellationToken);
         progress.Message($"{tag}: digest: {pushed} size: {manifestBytes.Length}");
 
         string pinned = $"{destination.Name}@{pushed}";
@@ -63,21 +63,21 @@ public sealed class ImagePusher(ImageStores stores, Func<string, RegistryClient>
         {
             if (!stores.Content.Exists(digest))
                 throw new ImageException($"blob {digest} of the image is missing from the store (pull the image again)");
-            if (await client.BlobExistsAsync(destination.Repository, digest, failed.Token))
+            if (await client.Uploads.ExistsAsync(destination.Repository, digest, failed.Token))
             {
                 progress.Layer(id, LayerState.LayerAlreadyExists);
                 return;
             }
             foreach (string source in mountSources)
             {
-                if (await client.MountBlobAsync(destination.Repository, digest, source, failed.Token))
+                if (await client.Uploads.MountAsync(destination.Repository, digest, source, failed.Token))
                 {
                     progress.Layer(id, LayerState.Mounted);
                     return;
                 }
             }
             long size = stores.Content.SizeOf(digest);
-            await client.UploadBlobAsync(destination.Repository, digest, size, () => stores.Content.OpenRead(digest),
+            await client.Uploads.UploadAsync(destination.Repository, digest, size, () => stores.Content.OpenRead(digest),
                 sent => progress.Layer(id, LayerState.Pushing, sent, size), failed.Token);
             progress.Layer(id, LayerState.Pushed);
         }

@@ -33,12 +33,12 @@ public sealed class ImageRegistrar(ImageStores stores)
             List<Digest> lowers = [.. chainIds.Take(i)];
             lowers.Reverse();
             long size = stores.Content.SizeOf(blob);
-            bool made = stores.Snapshots.Ensure(chainIds[i], diffIds[i], lowers, () => stores.Content.OpenRead(blob),
+            bool made = stores.Snapshotter.Commit(chainIds[i], diffIds[i], lowers, () => stores.Content.OpenRead(blob),
                 read => progress.Layer(id, LayerState.Extracting, read, size), cancellationToken);
             progress.Layer(id, made ? LayerState.PullComplete : LayerState.AlreadyExists);
         }
 
-        long unpacked = chainIds.Sum(chain => stores.Snapshots.Info(chain)?.Size ?? 0);
+        long unpacked = chainIds.Sum(chain => stores.Snapshotter.Usage(chain.ToString()));
         return stores.Metadata.Update(records =>
         {
             ImageRecord record = Upsert(records, manifestDigest, mediaType, manifestBytes.Length, indexDigest, manifest, config, chainIds, unpacked);

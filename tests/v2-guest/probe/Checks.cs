@@ -1,40 +1,35 @@
-using System.Text.Json;
 using Skiff.Cgroups.Events;
-using Skiff.Cgroups.Stats;
 using Skiff.Cgroups.Tests;
+using Skiff.Cgroups.Tests.Behaviour;
 using Skiff.Oci.Runtime;
 
 namespace Skiff.Cgroups.GuestProbe;
 
-/// <summary>The cgroup v2 checks: each resource read back from the kernel's files, and its effect where it can be seen.</summary>
+/// <summary>
+/// What only cgroup v2 has, or does its own way: each resource read back from the kernel's files,
+/// and its effect where it can be seen. What every driver does alike is the shared behaviour suite
+/// (tests/Skiff.Cgroups.Tests/Behaviour), which the probe runs first.
+/// </summary>
 internal static class Checks
 {
     public static List<(string Name, Action<CgroupSandbox> Run)> All() =>
     [
         ("the host is unified with the usual controllers", LayoutIsUnified),
         ("nested create enables controllers down the tree; destroy removes what it made", NestedCreate),
-        ("an existing cgroup is reused", ExistingReused),
-        ("memory limit, swap and reservation reach memory.max, memory.swap.max, memory.low", MemoryFiles),
         ("unlimited memory lifts swap too", MemoryUnlimited),
-        ("pids limit reaches pids.max", PidsFiles),
-        ("cpu shares, quota, period, burst and idle reach cpu.weight, cpu.max, cpu.max.burst, cpu.idle", CpuFiles),
+        ("cpu burst and idle reach cpu.max.burst and cpu.idle; 2 shares are weight 1", CpuBurstAndIdle),
         ("cpuset cpus and mems reach cpuset.cpus and cpuset.mems", CpusetFiles),
         ("block I/O weight and throttling reach io.weight and io.max", IoFiles),
         ("with BFQ loaded the weight goes to io.bfq.weight unconverted", IoBfq),
         ("hugepage limits reach hugetlb.2MB.max and rsvd.max", HugetlbFiles),
         ("unified keys are written as given", UnifiedKeys),
         ("the eBPF device program allows the defaults and denies the rest", DevicesEffect),
-        ("freeze stops a counter and thaw resumes it", FreezeThaw),
-        ("processes lists members of nested cgroups", ProcessesRecursive),
         ("a limit below a cgroup with processes of its own is refused, saying why", LimitBelowBusyParent),
         ("a fork bomb stops at pids.max", ForkBomb),
         ("a busy loop gets no more than its cpu quota", CpuQuotaEffect),
-        ("a memory hog is OOM-killed and the OOM event is seen", OomKill),
         ("the OOM watch ends when the last process leaves", OomWatchEnds),
         ("an invalid value gives a clear error and leaves nothing behind", InvalidValues),
         ("v1-only resources are refused with a clear error", V1OnlyRefused),
-        ("stats match the files, in runc's JSON shape", StatsMatch),
-        ("update changes limits of a cgroup with a running process", UpdateRunning),
     ];
 
     private static void LayoutIsUnified(CgroupSandbox box)
@@ -58,24 +53,6 @@ internal static class Checks
         Expect.True(!Directory.Exists(box.Layout.UnifiedMountPoint + box.Parent), "the parents made by Create are gone");
     }
 
-    private static void ExistingReused(CgroupSandbox box)
-    {
-        box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 5 } });
-        var second = box.CreateWith("again", new LinuxResources { Pids = new PidsResources { Limit = 6 } });
-        Expect.Equal("6", CgroupSandbox.Read(box.V2Dir("again"), "pids.max"), "pids.max");
-        second.Destroy();
-        Expect.True(!Directory.Exists(box.V2Dir("again")), "destroyed");
-    }
-
-    private static void MemoryFiles(CgroupSandbox box)
-    {
-        box.CreateWith("mem", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 96 << 20, Reservation = 32 << 20 } });
-        string dir = box.V2Dir("mem");
-        Expect.Equal((64 << 20).ToString(), CgroupSandbox.Read(dir, "memory.max"), "memory.max");
-        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(dir, "memory.swap.max"), "memory.swap.max (memory+swap minus memory)");
-        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(dir, "memory.low"), "memory.low");
-    }
-
     private static void MemoryUnlimited(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("unl", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20, Swap = 64 << 20 } });
@@ -85,30 +62,13 @@ internal static class Checks
         Expect.Equal("max", CgroupSandbox.Read(box.V2Dir("unl"), "memory.swap.max"), "memory.swap.max");
     }
 
-    private static void PidsFiles(CgroupSandbox box)
+    private static void CpuBurstAndIdle(CgroupSandbox box)
     {
-        var cgroup = box.CreateWith("pids", new LinuxResources { Pids = new PidsResources { Limit = 42 } });
-        Expect.Equal("42", CgroupSandbox.Read(box.V2Dir("pids"), "pids.max"), "pids.max");
-        cgroup.Update(new LinuxResources { Pids = new PidsResources { Limit = -1 } });
-        Expect.Equal("max", CgroupSandbox.Read(box.V2Dir("pids"), "pids.max"), "pids.max after -1");
-    }
-
-    private static void CpuFiles(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("cpu", new LinuxResources
-        {
-            Cpu = new CpuResources { Shares = 1024, Quota = 50000, Period = 200000, Burst = 10000, Idle = 0 },
-        });
+        var cgroup = box.CreateWith("cpu", new LinuxResources { Cpu = new CpuResources { Quota = 50000, Period = 200000, Burst = 10000, Idle = 0 } });
         string dir = box.V2Dir("cpu");
-        Expect.Equal("100", CgroupSandbox.Read(dir, "cpu.weight"), "cpu.weight for 1024 shares");
-        Expect.Equal("50000 200000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max");
         Expect.Equal("10000", CgroupSandbox.Read(dir, "cpu.max.burst"), "cpu.max.burst");
         Expect.Equal("0", CgroupSandbox.Read(dir, "cpu.idle"), "cpu.idle");
-        // Changing only the period keeps the quota.
-        cgroup.Update(new LinuxResources { Cpu = new CpuResources { Period = 100000 } });
-        Expect.Equal("50000 100000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max after a period update");
-        cgroup.Update(new LinuxResources { Cpu = new CpuResources { Quota = -1, Shares = 2 } });
-        Expect.Equal("max 100000", CgroupSandbox.Read(dir, "cpu.max"), "cpu.max after quota -1");
+        cgroup.Update(new LinuxResources { Cpu = new CpuResources { Shares = 2 } });
         Expect.Equal("1", CgroupSandbox.Read(dir, "cpu.weight"), "cpu.weight for 2 shares");
     }
 
@@ -178,33 +138,6 @@ internal static class Checks
         Expect.Equal("ram-open", outside.StandardOutput.ReadToEnd().Trim(), "the same device outside the cgroup");
     }
 
-    private static void FreezeThaw(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("freeze", null);
-        const string counter = "/tmp/freeze-counter";
-        box.StartIn(cgroup, $"i=0; while true; do i=$((i+1)); echo $i > {counter}; done");
-        Expect.WaitUntil(() => File.Exists(counter) && File.ReadAllText(counter).Trim().Length > 0, "the counter starts");
-        cgroup.Freeze();
-        Expect.True(cgroup.IsFrozen(), "IsFrozen after Freeze");
-        Expect.True(CgroupSandbox.Read(box.V2Dir("freeze"), "cgroup.events").Contains("frozen 1"), "cgroup.events says frozen 1");
-        string before = File.ReadAllText(counter);
-        Thread.Sleep(500);
-        Expect.Equal(before, File.ReadAllText(counter), "the counter while frozen");
-        cgroup.Thaw();
-        Expect.True(!cgroup.IsFrozen(), "IsFrozen after Thaw");
-        Expect.WaitUntil(() => File.ReadAllText(counter) != before, "the counter moves again");
-    }
-
-    private static void ProcessesRecursive(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("procs", null);
-        var first = box.StartIn(cgroup, "exec sleep 100");
-        var inner = box.Open("procs/inner");
-        inner.Create();
-        var second = box.StartIn(inner, "exec sleep 100");
-        Expect.Equal($"{Math.Min(first.Id, second.Id)},{Math.Max(first.Id, second.Id)}", string.Join(',', cgroup.Processes()), "processes");
-    }
-
     private static void LimitBelowBusyParent(CgroupSandbox box)
     {
         var parent = box.CreateWith("busy", null);
@@ -240,18 +173,6 @@ internal static class Checks
         Expect.True(stats.Cpu.Throttling.ThrottledPeriods > 0, "cpu.stat nr_throttled");
     }
 
-    private static void OomKill(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("hog", new LinuxResources { Memory = new MemoryResources { Limit = 16 << 20, Swap = 16 << 20 } });
-        using var watch = cgroup.WatchOom();
-        Expect.Equal(OomWaitResult.Timeout, watch.Wait(TimeSpan.Zero), "no OOM before the hog runs");
-        var hog = box.StartIn(cgroup, "exec tail /dev/zero");
-        Expect.Equal(OomWaitResult.Oom, watch.Wait(TimeSpan.FromSeconds(120)), "the OOM event");
-        Expect.True(hog.WaitForExit(60_000), "the hog exits");
-        Expect.Equal(137, hog.ExitCode, "the hog's exit status (SIGKILL)");
-        Expect.True(cgroup.OomKillCount() >= 1, "memory.events oom_kill");
-    }
-
     private static void OomWatchEnds(CgroupSandbox box)
     {
         var cgroup = box.CreateWith("ends", null);
@@ -283,38 +204,5 @@ internal static class Checks
         Expect.Equal("cgroup: a network classID was requested but net_cls exists only in cgroup v1", net.Message, "message");
         var rt = Expect.Throws(() => cgroup.Apply(new LinuxResources { Cpu = new CpuResources { RealtimeRuntime = 1000 } }), "realtime");
         Expect.True(rt.Message.Contains("exist only in cgroup v1"), rt.Message);
-    }
-
-    private static void StatsMatch(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("stats", new LinuxResources
-        {
-            Memory = new MemoryResources { Limit = 128 << 20 },
-            Pids = new PidsResources { Limit = 20 },
-        });
-        // Charges stay where a page was first used: the process allocates after joining, then settles.
-        const string marker = "/tmp/stats-ready";
-        // The shell makes the marker itself (a forked touch could still be counted) once the pipeline
-        // of the command substitution is reaped, then becomes sleep: one process from then on.
-        box.StartIn(cgroup, $"i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; v=$(head -c 2000000 /dev/zero | tr '\\0' a); : > {marker}; exec sleep 100");
-        Expect.WaitUntil(() => File.Exists(marker), "the shell settles");
-        int processes = cgroup.Processes().Count;
-        var stats = cgroup.Stats();
-        Expect.Equal(128UL << 20, stats.Memory.Usage!.Limit, "memory limit");
-        Expect.True(stats.Memory.Usage.Usage > 0, "memory usage");
-        Expect.Equal((ulong)processes, stats.Pids.Current, "pids current");
-        Expect.Equal(20UL, stats.Pids.Limit, "pids limit");
-        using var json = JsonDocument.Parse(JsonSerializer.Serialize(stats, CgroupStatsJsonContext.Default.CgroupStats));
-        Expect.Equal(20, json.RootElement.GetProperty("pids").GetProperty("limit").GetInt32(), "pids.limit in JSON");
-        Expect.True(json.RootElement.GetProperty("memory").TryGetProperty("raw", out _), "memory.raw in JSON");
-    }
-
-    private static void UpdateRunning(CgroupSandbox box)
-    {
-        var cgroup = box.CreateWith("upd", new LinuxResources { Memory = new MemoryResources { Limit = 64 << 20 } });
-        box.StartIn(cgroup, "exec sleep 100");
-        cgroup.Update(new LinuxResources { Memory = new MemoryResources { Limit = 32 << 20 }, Pids = new PidsResources { Limit = 9 } });
-        Expect.Equal((32 << 20).ToString(), CgroupSandbox.Read(box.V2Dir("upd"), "memory.max"), "memory.max after update");
-        Expect.Equal("9", CgroupSandbox.Read(box.V2Dir("upd"), "pids.max"), "pids.max after update");
     }
 }

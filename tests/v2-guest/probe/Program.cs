@@ -1,9 +1,11 @@
 using Skiff.Cgroups.GuestProbe;
 using Skiff.Cgroups.Tests;
+using Skiff.Cgroups.Tests.Behaviour;
 
-// Runs every check, one TAP line each, then a summary line the harness looks for. Exit status 0 only
-// when every check passed.
-var checks = Checks.All();
+// Runs the shared behaviour suite, then the checks only v2 has, one TAP line each, then a summary
+// line the harness looks for. Exit status 0 only when every check passed.
+List<(string Name, Action<CgroupSandbox> Run)> checks =
+    [.. CgroupBehaviour.Cases.Select(c => ("behaviour: " + c.Name, c.Run)), .. Checks.All()];
 Console.WriteLine($"1..{checks.Count}");
 int failed = 0;
 for (int i = 0; i < checks.Count; i++)

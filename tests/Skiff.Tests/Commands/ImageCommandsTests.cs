@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Skiff.Images.Tests.Support;
 
-namespace Skiff.Images.Tests;
+namespace Skiff.Tests.Commands;
 
 /// <summary>The image verbs as a user types them: Docker's output shapes, messages and exit codes.</summary>
 [Collection("registry")]
-public sealed class CliTests(RegistryFixture fixture) : IDisposable
+public sealed class ImageCommandsTests(RegistryFixture fixture) : IDisposable
 {
     private readonly TempDirectory _temp = new("skiff-cli");
     private string Root => _temp.Combine("root");

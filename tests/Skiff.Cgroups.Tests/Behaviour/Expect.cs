@@ -1,4 +1,4 @@
-namespace Skiff.Cgroups.GuestProbe;
+namespace Skiff.Cgroups.Tests.Behaviour;
 
 /// <summary>Assertions that fail with a message saying what was expected and what was found.</summary>
 internal static class Expect
@@ -29,7 +29,7 @@ internal static class Expect
 
     public static void WaitUntil(Func<bool> condition, string what)
     {
-        // Generous: the guest runs under emulation.
+        // Generous: this waits for the kernel or a shell (the guest runs under emulation), never asserts speed.
         for (int i = 0; i < 1200; i++)
         {
             if (condition()) return;
