@@ -257,7 +257,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 
-            LaunchFds fds = OpenFds(o, spec, foreground, launched);
+            LaunchFds fds = OpenFds(o, spec, bundle.Directory, foreground, launched);
             var inputs = new LaunchInputs(spec, bundle.Directory, bundle.RootfsPath, fds)
             {
                 NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds, ContainerId = o.Id,
@@ -294,7 +294,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         }
     }
 
-    private LaunchFds OpenFds(CreateOptions o, Spec spec, bool foreground, Launched launched)
+    private LaunchFds OpenFds(CreateOptions o, Spec spec, string bundleDirectory, bool foreground, Launched launched)
     {
         (launched.ParentSocket, launched.ChildSocket) = SocketPair(Native.SOCK_SEQPACKET);
         int childSocket = launched.ChildSocket;
@@ -326,7 +326,10 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             launched.Fds.Add(fd);
             namespaces[ns.Type] = fd;
         }
-        return new LaunchFds(childSocket, startFd, !foreground, console, state) { Namespaces = namespaces };
+        return new LaunchFds(childSocket, startFd, !foreground, console, state)
+        {
+            Namespaces = namespaces, BindSources = Mounts.BindSourceTrees.Open(spec, bundleDirectory, launched.Fds),
+        };
     }
 
     /// <summary>

@@ -508,7 +508,15 @@ internal static unsafe partial class ChildRoutine
         long fd = ResolveInRoot(root, s->S2, (int)(s->B & 0xff), buffer, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
-        long r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
+        long r;
+        if (s->Fd >= 0)
+        {
+            // A bind source the parent cloned as host root (open_tree): moved into place, never
+            // looked up by a root whose host identity may not reach it.
+            r = Sys(Sc.MoveMount, s->Fd, (long)Literal.Empty, fd, (long)Literal.Empty, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+            Sys(Sc.Close, s->Fd);
+        }
+        else r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
         if (r >= 0 && (s->B & 0x200) != 0)
         {
             // fd still names the directory the mount now hides: the parent copies from it into the mount's root.

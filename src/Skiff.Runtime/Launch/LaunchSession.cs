@@ -63,9 +63,13 @@ internal sealed unsafe partial class LaunchSession : IDisposable
                     break;
                 case SyncKind.NeedRuntimeHooks:
                     WriteState();
-                    Oci.Runtime.State state = _stateFor();
-                    HookRunner.RunAll(_spec.Hooks?.Prestart, "prestart", state);
-                    HookRunner.RunAll(_spec.Hooks?.CreateRuntime, "createRuntime", state);
+                    // prestart runs once the runtime environment exists, so it sees "created" (the
+                    // spec's lifecycle, crun, and runtime-tools' hooks_stdin check); createRuntime
+                    // keeps the "creating" runc gives it.
+                    Oci.Runtime.State prestart = _stateFor();
+                    prestart.Status = ContainerStatus.Created;
+                    HookRunner.RunAll(_spec.Hooks?.Prestart, "prestart", prestart);
+                    HookRunner.RunAll(_spec.Hooks?.CreateRuntime, "createRuntime", _stateFor());
                     Reply();
                     break;
                 case SyncKind.Ready:
