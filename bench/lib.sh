@@ -39,7 +39,13 @@ cleanup_work() {
     for i in "${!names[@]}"; do
         root=$work/root-${names[$i]}
         [ -d "$root" ] || continue
-        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
+        for id in $(ls "$root" 2>/dev/null); do
+            if [ "${names[$i]}" = crun ]; then
+                unshare -m sh -c "$crun_wrapper" sh "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1
+            else
+                "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1
+            fi
+        done
     done
     for h in /sys/fs/cgroup/*/; do
         [ -d "$h$cgroup_parent" ] && find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
