@@ -351,7 +351,7 @@ internal static unsafe partial class ChildRoutine
         m.Step = step;
         m.Errno = errno;
         m.Value = value;
-        Sys(44 /* sendto */, fd, (long)&m, sizeof(SyncMessage), MSG_NOSIGNAL, 0, 0);
+        Sys(Sc.Sendto, fd, (long)&m, sizeof(SyncMessage), MSG_NOSIGNAL, 0, 0);
     }
 
     private static void Fail(int syncFd, int step, int errno, int value)

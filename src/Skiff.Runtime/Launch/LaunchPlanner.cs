@@ -409,7 +409,7 @@ public static partial class LaunchPlanner
         if (userNamespace && type is 'c' or 'b' or 'u')
             return new Step(StepKind.BindDevice, $"bind device {path}") { S1 = inRoot, S2 = path };
         int kind = type switch { 'b' => S_IFBLK, 'p' => S_IFIFO, _ => S_IFCHR };
-        long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        long dev = (long)FileFlags.MakeDev((uint)major, (uint)minor);
         return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
     }
 

@@ -47,9 +47,11 @@ internal sealed unsafe partial class LaunchSession : IDisposable
             finally { Interop.Libc.Close(childSocket); }
         }
         onCloned(Pid);
+        var protocol = new SyncProtocol();
         while (true)
         {
             SyncMessage message = Receive();
+            protocol.Accept(message.Kind);
             switch (message.Kind)
             {
                 case SyncKind.NeedSetup:
@@ -167,8 +169,9 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         while (n < 0 && Errno.Last == Errno.EINTR);
         if (n == sizeof(SyncMessage)) return message;
         int status = Reap(Pid);
-        if (status >= 0 && (status & 0x7f) == Signal.SIGKILL && OomKilled()) throw new RuntimeException(OomMessage());
-        string how = status < 0 ? "" : (status & 0x7f) == 0 ? $" with exit status {(status >> 8) & 0xff}" : $" by signal {status & 0x7f}";
+        var exit = new WaitStatus(status);
+        if (status >= 0 && !exit.Exited && exit.TermSignal == Signal.SIGKILL && OomKilled()) throw new RuntimeException(OomMessage());
+        string how = status < 0 ? "" : exit.Exited ? $" with exit status {exit.ExitStatus}" : $" by signal {exit.TermSignal}";
         throw new RuntimeException($"container init exited{how} before it was ready");
     }
 
@@ -225,7 +228,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         {
             int status = message.Value;
             string how = message.Errno == Native.ETIMEDOUT ? "timed out and was killed"
-                : (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
+                : new WaitStatus(status).ToString();
             return $"{step} failed: {how}";
         }
         if (failed?.Kind is StepKind.ResolveExecutable or StepKind.Exec)

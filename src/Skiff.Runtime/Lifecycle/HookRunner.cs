@@ -51,10 +51,7 @@ public static unsafe class HookRunner
 
         int status = Wait(pid, hook.Timeout, what);
         if (status != 0)
-        {
-            string how = (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
-            throw new RuntimeException($"{what} failed: {how}");
-        }
+            throw new RuntimeException($"{what} failed: {new WaitStatus(status)}");
     }
 
     /// <summary>
