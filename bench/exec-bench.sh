@@ -46,6 +46,7 @@ add_contestant skiff-runc "$(find_skiff_runc)"
 add_contestant runc "${RUNC:-/usr/sbin/runc}"
 [ ${#names[@]} -eq 2 ] || die "runc not found at ${RUNC:-/usr/sbin/runc}"
 [ "$bare" -eq 1 ] || add_contestant crun "${CRUN:-/usr/bin/crun}"
+add_baseline
 
 start_work skiff-exec-bench
 report=$results_dir/exec-$(date -u +%Y%m%dT%H%M%SZ).txt

@@ -19,7 +19,8 @@
 # writing them into the cgroup shows next to runc's and crun's.
 #
 # Env: SKIFF_RUNC (default: artifacts/bin/skiff-runc of this checkout, else skiff-runc on PATH),
-#      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun).
+#      RUNC (default /usr/sbin/runc), CRUN (default /usr/bin/crun), SKIFF_RUNC_BASE (an older
+#      skiff-runc raced as "skiff-base", for before/after figures).
 set -euo pipefail
 
 bench=run-bench
@@ -56,6 +57,7 @@ add_contestant skiff-runc "$(find_skiff_runc)"
 [ ${#names[@]} -eq 1 ] || echo "run-bench: skiff-runc not built (scripts/build.sh); racing runc and crun only" >&2
 add_contestant runc "${RUNC:-/usr/sbin/runc}"
 add_contestant crun "${CRUN:-/usr/bin/crun}"
+add_baseline
 [ ${#names[@]} -ge 2 ] || die "need at least two runtimes to compare"
 
 start_work skiff-bench
