@@ -148,7 +148,7 @@ read -r crun_wrapper_ms plain_wrapper_ms < <(grep -o '"median": *[0-9.e+-]*' "$w
 
 {
     case $mode in
-        run) what='`run`' ;;
+        run) what='`run` of' ;;
         split) what='`create`, `start` and `delete --force` as three processes,' ;;
         loop) what="\`run\`, $loop in a row in one mount namespace per wrapper (times per container), of" ;;
     esac
