@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Skiff.Linux;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime;
 
@@ -14,17 +15,6 @@ namespace Skiff.Runtime;
 /// </summary>
 public static unsafe class SealedExecutable
 {
-    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const int OPEN_TREE_CLONE = 1;
-    private const ulong MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
-    private const int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_EXEC = 0x10;
-    private const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
-    private const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
-    private const long ST_RDONLY = 1;
-    private const long FS_IOC_GETFLAGS = 0x80086601;
-    private const int FS_IMMUTABLE_FL = 0x10;
-
     /// <summary>Returns when /proc/self/exe refuses writes; otherwise replaces the process with a sealed copy of itself.</summary>
     public static void Ensure()
     {
@@ -67,7 +57,7 @@ public static unsafe class SealedExecutable
         int tree = (int)Interop.Libc.Syscall(Syscall.OpenTree, exe, (long)&empty, AT_EMPTY_PATH | OPEN_TREE_CLONE | O_CLOEXEC, 0, 0, 0);
         if (tree < 0) return -1;
         ulong* attr = stackalloc ulong[4];
-        attr[0] = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        attr[0] = (ulong)(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         attr[1] = attr[2] = attr[3] = 0;
         if (Interop.Libc.Syscall(Syscall.MountSetattr, tree, (long)&empty, AT_EMPTY_PATH, (long)attr, 32, 0) != 0)
         {

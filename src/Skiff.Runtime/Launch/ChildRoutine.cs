@@ -1,5 +1,5 @@
 using static Skiff.Linux.Interop.Raw;
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 using Sc = Skiff.Linux.Syscall;
 
 namespace Skiff.Runtime.Launch;
@@ -14,8 +14,6 @@ namespace Skiff.Runtime.Launch;
 internal static unsafe partial class ChildRoutine
 {
     private const int PathMax = 4096;
-    private const int MSG_NOSIGNAL = 0x4000;
-    private const long RESOLVE_NO_XDEV = 0x01, RESOLVE_BENEATH = 0x08;
 
     /// <summary>
     /// Forks; the middle process reports the new pid and exits. The new process first waits for the
@@ -30,7 +28,7 @@ internal static unsafe partial class ChildRoutine
         // exec): until it execs it is the runtime, so no process there may open its /proc/PID
         // (fds, exe, root, memory) without CAP_SYS_PTRACE (CVE-2016-9962, CVE-2019-5736).
         // execve makes the container's program dumpable again.
-        Sys(Sc.Prctl, 4 /* PR_SET_DUMPABLE */, 0);
+        Sys(Sc.Prctl, PR_SET_DUMPABLE, 0);
         r = Sys(Sc.Clone, Skiff.Linux.Signal.SIGCHLD, 0, 0, 0, 0);
         if (r > 0)
         {
@@ -187,7 +185,7 @@ internal static unsafe partial class ChildRoutine
                     break;
                 case StepKind.SessionKeyring:
                     r = Sys(Sc.Keyctl, KEYCTL_JOIN_SESSION_KEYRING, (long)s->S1);
-                    if (r >= 0 && s->A != 0) r = Sys(Sc.Keyctl, 5 /* KEYCTL_SETPERM */, r, s->A);
+                    if (r >= 0 && s->A != 0) r = Sys(Sc.Keyctl, KEYCTL_SETPERM, r, s->A);
                     // Keyrings are best effort, as in runc: a kernel without them runs the container anyway.
                     if (r == -Skiff.Linux.Errno.ENOSYS) r = 0;
                     break;
@@ -240,7 +238,7 @@ internal static unsafe partial class ChildRoutine
                 case StepKind.WaitStart:
                     // A created container can be exec'd into: while its init waits here it is still
                     // the runtime, holding the exec fifo and the sync socket (CVE-2016-9962).
-                    Sys(Sc.Prctl, 4 /* PR_SET_DUMPABLE */, 0);
+                    Sys(Sc.Prctl, PR_SET_DUMPABLE, 0);
                     r = s->A == 1 ? ReadByte(s->Fd) : WaitGo(s->Fd);
                     break;
                 case StepKind.RunHook:
@@ -252,7 +250,7 @@ internal static unsafe partial class ChildRoutine
                     ulong* program = stackalloc ulong[2];
                     program[0] = (ulong)s->A;
                     program[1] = (ulong)s->S1;
-                    r = Sys(Sc.Seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, s->B, (long)program);
+                    r = Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
                     break;
                 }
                 case StepKind.SeccompNotify:
@@ -433,7 +431,7 @@ internal static unsafe partial class ChildRoutine
         while (relative[length] != 0 && length < PathMax - 1) { buffer[length] = relative[length]; length++; }
         if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         buffer[length] = 0;
-        long parent = Sys(Sc.Fcntl, root, 1030 /* F_DUPFD_CLOEXEC */, 0);
+        long parent = Sys(Sc.Fcntl, root, F_DUPFD_CLOEXEC, 0);
         if (parent < 0) return parent;
         int start = 0;
         while (start < length)
@@ -485,7 +483,7 @@ internal static unsafe partial class ChildRoutine
         }
         if (relative[length] != 0) return -Skiff.Linux.Errno.ENAMETOOLONG;
         *name = relative + slash + 1;
-        if (slash <= 0) return Sys(Sc.Fcntl, root, 1030, 0);
+        if (slash <= 0) return Sys(Sc.Fcntl, root, F_DUPFD_CLOEXEC, 0);
         byte* directory = buffer + PathMax;
         for (int i = 0; i < slash; i++) directory[i] = relative[i];
         directory[slash] = 0;
@@ -498,7 +496,7 @@ internal static unsafe partial class ChildRoutine
         if (Sys(Sc.Fstatfs, fd, (long)statfs) < 0) return 0;
         long st = *(long*)(statfs + 80);
         long flags = st & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
-        if ((st & 4096 /* ST_RELATIME */) != 0) flags |= MS_RELATIME;
+        if ((st & ST_RELATIME) != 0) flags |= MS_RELATIME;
         return flags;
     }
 
@@ -669,7 +667,7 @@ internal static unsafe partial class ChildRoutine
         if (master < 0) return master;
         int unlock = 0;
         long r = Sys(Sc.Ioctl, master, (long)TIOCSPTLCK, (long)&unlock);
-        long slave = r < 0 ? r : Sys(Sc.Ioctl, master, 0x5441 /* TIOCGPTPEER */, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        long slave = r < 0 ? r : Sys(Sc.Ioctl, master, (long)TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0) { Sys(Sc.Close, master); return slave; }
         if (s->A != 0 || s->B != 0)
         {
@@ -767,7 +765,7 @@ internal static unsafe partial class ChildRoutine
         {
             if (Sys(Sc.Newfstatat, AT_FDCWD, (long)*candidate, (long)stat, 0) < 0) continue;
             int type = *(int*)(stat + 24) & S_IFMT;
-            if (type == S_IFREG && Sys(Sc.Faccessat, AT_FDCWD, (long)*candidate, 1 /* X_OK */, 0) == 0)
+            if (type == S_IFREG && Sys(Sc.Faccessat, AT_FDCWD, (long)*candidate, X_OK, 0) == 0)
             {
                 *result = 0;
                 return *candidate;

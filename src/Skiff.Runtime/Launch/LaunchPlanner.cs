@@ -2,7 +2,7 @@ using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 using Skiff.Runtime.Mounts;
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Launch;
 

@@ -227,7 +227,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         if (failed?.Kind == StepKind.RunHook)
         {
             int status = message.Value;
-            string how = message.Errno == Native.ETIMEDOUT ? "timed out and was killed"
+            string how = message.Errno == Kernel.ETIMEDOUT ? "timed out and was killed"
                 : new WaitStatus(status).ToString();
             return $"{step} failed: {how}";
         }

@@ -1,6 +1,6 @@
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Mounts;
 
