@@ -10,7 +10,6 @@ namespace Skiff.Runtime;
 /// </summary>
 internal static unsafe class FdPassing
 {
-
     /// <summary>recvmsg into buffer; fd is the descriptor that came with it (close-on-exec), or -1.</summary>
     public static nint Receive(int socket, void* buffer, nuint length, out int fd)
     {
