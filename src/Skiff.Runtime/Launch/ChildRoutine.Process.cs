@@ -73,4 +73,23 @@ internal static unsafe partial class ChildRoutine
     private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && *(long*)statfs == PROC_SUPER_MAGIC;
 
     private static byte* ProcLiteral => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference("/proc"u8));
+
+    /// <summary>prlimit(resource A, soft B, hard C) on the process itself.</summary>
+    private static long SetRlimit(RawStep* s)
+    {
+        ulong* limit = stackalloc ulong[2];
+        limit[0] = (ulong)s->B;
+        limit[1] = (ulong)s->C;
+        return Sys(Sc.Prlimit64, 0, s->A, (long)limit, 0);
+    }
+
+    /// <summary>Loads the filter at S1 (A instructions) with flags B.</summary>
+    private static long LoadSeccomp(RawStep* s)
+    {
+        // struct sock_fprog: a u16 length, then the filter pointer (8-byte aligned).
+        ulong* program = stackalloc ulong[2];
+        program[0] = (ulong)s->A;
+        program[1] = (ulong)s->S1;
+        return Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
+    }
 }
