@@ -47,7 +47,7 @@ public static unsafe class SealedExecutable
         if (Interop.Libc.Syscall(Syscall.Ioctl, fd, FS_IOC_GETFLAGS, (long)&flags, 0, 0, 0) == 0 && (flags & FS_IMMUTABLE_FL) != 0)
             return true;
         byte* statfs = stackalloc byte[120];
-        return Interop.Libc.Syscall(Syscall.Fstatfs, fd, (long)statfs, 0, 0, 0, 0) == 0 && (*(long*)(statfs + 80) & ST_RDONLY) != 0;
+        return Interop.Libc.Syscall(Syscall.Fstatfs, fd, (long)statfs, 0, 0, 0, 0) == 0 && (((Interop.StatFsBuffer*)statfs)->Flags & ST_RDONLY) != 0;
     }
 
     /// <summary>The binary on a private read-only mount that belongs to no namespace; -1 when not permitted.</summary>

@@ -28,7 +28,7 @@ internal static unsafe partial class ChildRoutine
         for (byte** candidate = candidates; *candidate != null; candidate++)
         {
             if (Sys(Sc.Newfstatat, AT_FDCWD, (long)*candidate, (long)stat, 0) < 0) continue;
-            int type = *(int*)(stat + 24) & S_IFMT;
+            int type = (int)((Skiff.Linux.Interop.StatBuffer*)stat)->Mode & S_IFMT;
             if (type == S_IFREG && Sys(Sc.Faccessat, AT_FDCWD, (long)*candidate, X_OK, 0) == 0)
             {
                 *result = 0;

@@ -11,7 +11,7 @@ internal static unsafe partial class ChildRoutine
     private static long LockedFlags(int fd, byte* statfs)
     {
         if (Sys(Sc.Fstatfs, fd, (long)statfs) < 0) return 0;
-        long st = *(long*)(statfs + 80);
+        long st = ((Skiff.Linux.Interop.StatFsBuffer*)statfs)->Flags;
         long flags = st & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME);
         if ((st & ST_RELATIME) != 0) flags |= MS_RELATIME;
         return flags;
@@ -107,7 +107,7 @@ internal static unsafe partial class ChildRoutine
         name[path.Length] = 0;
         long fd = Sys(Sc.Openat, AT_FDCWD, (long)name, O_PATH | O_CLOEXEC);
         if (fd < 0) return fd;
-        if (FileType(fd, stat) != S_IFCHR || *(ulong*)(stat + 40) != ((1UL << 8) | 3))
+        if (FileType(fd, stat) != S_IFCHR || ((Skiff.Linux.Interop.StatBuffer*)stat)->RDevice != Skiff.Linux.FileFlags.MakeDev(1, 3))
         {
             Sys(Sc.Close, fd);
             return -Skiff.Linux.Errno.ENXIO;
@@ -117,7 +117,7 @@ internal static unsafe partial class ChildRoutine
     private static int FileType(long fd, byte* stat)
     {
         if (Sys(Sc.Newfstatat, fd, (long)Literal.Empty, (long)stat, AT_EMPTY_PATH) < 0) return 0;
-        return *(int*)(stat + 24) & S_IFMT;
+        return (int)((Skiff.Linux.Interop.StatBuffer*)stat)->Mode & S_IFMT;
     }
     /// <summary>Hides a path: a read-only tmpfs over a directory, the host's verified /dev/null over anything else (CVE-2025-31133).</summary>
     private static long MaskPath(int root, RawStep* s, int devNull, byte* fdPath, byte* sourcePath, byte* stat)

@@ -70,7 +70,7 @@ internal static unsafe partial class ChildRoutine
         return r < 0 ? r : 0;
     }
 
-    private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && *(long*)statfs == PROC_SUPER_MAGIC;
+    private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && ((Skiff.Linux.Interop.StatFsBuffer*)statfs)->Type == PROC_SUPER_MAGIC;
 
     private static byte* ProcLiteral => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference("/proc"u8));
 

@@ -9,8 +9,8 @@ internal static class HostFacts
     public static unsafe bool IsProcfs(string path)
     {
         byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        byte* statfs = stackalloc byte[120];
+        Interop.StatFsBuffer statfs;
         fixed (byte* p = name)
-            return Interop.Libc.Syscall(Syscall.Statfs, (long)p, (long)statfs, 0, 0, 0, 0) == 0 && *(long*)statfs == Kernel.PROC_SUPER_MAGIC;
+            return Interop.Libc.Syscall(Syscall.Statfs, (long)p, (long)&statfs, 0, 0, 0, 0) == 0 && statfs.Type == Kernel.PROC_SUPER_MAGIC;
     }
 }
