@@ -39,21 +39,37 @@ cleanup_work() {
     for i in "${!names[@]}"; do
         root=$work/root-${names[$i]}
         [ -d "$root" ] || continue
-        for id in $(ls "$root" 2>/dev/null); do "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1; done
+        for id in $(ls "$root" 2>/dev/null); do
+            if [ "${names[$i]}" = crun ]; then
+                unshare -m sh -c "$crun_wrapper" sh "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1
+            else
+                "${bins[$i]}" --root "$root" delete --force "$id" >/dev/null 2>&1
+            fi
+        done
     done
     for h in /sys/fs/cgroup/*/; do
         [ -d "$h$cgroup_parent" ] && find "$h$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null
     done
-    chattr -i "$work/skiff-runc-installed" 2>/dev/null
+    chattr -i "$work"/*-installed 2>/dev/null
     rm -rf "$work"
 }
 
-# race_installed: contestant 0 (skiff-runc) races as scripts/install.sh leaves it, an immutable
+# add_baseline: $SKIFF_RUNC_BASE, when set, races as "skiff-base" (an older build, for before/after
+# figures from the same minutes).
+add_baseline() {
+    [ -z "${SKIFF_RUNC_BASE:-}" ] || add_contestant skiff-base "$SKIFF_RUNC_BASE"
+}
+
+# race_installed: skiff-runc (and skiff-base) race as scripts/install.sh leaves them, an immutable
 # copy, which runs as is; the binary as built re-executes itself from a sealed view instead.
 race_installed() {
-    cp "${bins[0]}" "$work/skiff-runc-installed"
-    chattr +i "$work/skiff-runc-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
-    bins[0]=$work/skiff-runc-installed
+    local i
+    for i in "${!names[@]}"; do
+        case ${names[$i]} in skiff-runc|skiff-base) ;; *) continue ;; esac
+        cp "${bins[$i]}" "$work/${names[$i]}-installed"
+        chattr +i "$work/${names[$i]}-installed" || die "chattr +i failed (e2fsprogs, a file system with the attribute): use --reexec"
+        bins[$i]=$work/${names[$i]}-installed
+    done
 }
 
 # bundle_for NAME: the bundle $work/NAME, $work/bundle's config with a cgroupsPath of its own

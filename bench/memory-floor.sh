@@ -29,6 +29,7 @@ done
 add_contestant skiff-runc "$(find_skiff_runc)"
 add_contestant runc "${RUNC:-/usr/sbin/runc}"
 add_contestant crun "${CRUN:-/usr/bin/crun}"
+add_baseline
 [ ${#names[@]} -ge 1 ] || die "no runtime found"
 
 start_work skiff-floor

@@ -19,7 +19,7 @@ internal sealed record ResourceRequest(LinuxResources Resources, IReadOnlyList<D
     public IEnumerable<(string Controller, string What)> Needs()
     {
         var r = Resources;
-        if (r.Memory is { } m && (NonZero(m.Limit) || NonZero(m.Reservation) || NonZero(m.Swap) || m.Swappiness is not null || m.DisableOomKiller == true))
+        if (r.Memory is { } m && (NonZero(m.Limit) || NonZero(m.Reservation) || NonZero(m.Swap) || NonZero(m.KernelTcp) || m.Swappiness is not null || m.DisableOomKiller == true))
             yield return ("memory", "a memory limit");
         if (r.Cpu is { } c && (NonZero(c.Shares) || NonZero(c.Quota) || NonZero(c.Period) || c.Burst is not null || c.Idle is not null
                                || NonZero(c.RealtimeRuntime) || NonZero(c.RealtimePeriod)))

@@ -12,5 +12,6 @@ public static class Syscall
         Unlinkat = 263, Symlinkat = 266, Readlinkat = 267, Fchmodat = 268, Faccessat = 269, Unshare = 272,
         Fchmod = 91, Prlimit64 = 302, Fcntl = 72, Setns = 308, Seccomp = 317, Execveat = 322, Statx = 332,
         PidfdOpen = 434, Clone3 = 435, CloseRange = 436, Openat2 = 437, PidfdSendSignal = 424,
-        MountSetattr = 442, ExitGroup = 231, Fstatfs = 138, Getdents64 = 217;
+        OpenTree = 428, MoveMount = 429, Fsopen = 430, Fsconfig = 431, Fsmount = 432,
+        MemfdCreate = 319, Sendfile = 40, Sendto = 44, Recvfrom = 45, SchedSetaffinity = 203, IoprioSet = 251, SchedSetattr = 314, MountSetattr = 442, ExitGroup = 231, Statfs = 137, Fstatfs = 138, Getdents64 = 217;
 }

@@ -45,7 +45,7 @@ public sealed partial class ContainerRuntime
         try
         {
             var namespaces = OpenNamespaces(record, spec, fds);
-            var (parentSocket, childSocket) = SocketPair(Native.SOCK_SEQPACKET);
+            var (parentSocket, childSocket) = SocketPair(Kernel.SOCK_SEQPACKET);
             fds.Add(parentSocket);
             fds.Add(childSocket);
             var (console, consoleReceiver) = process.Terminal ? OpenConsole(o.ConsoleSocket, fds) : (-1, -1);
@@ -59,7 +59,7 @@ public sealed partial class ContainerRuntime
             foreach (string note in plan.DebugNotes) Debug?.Invoke(note);
 
             // The process is a grandchild (it is forked inside the PID namespace): adopt it to wait for it.
-            if (!o.Detach) Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            if (!o.Detach) Interop.Libc.Prctl(Kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
             var sessionSpec = new Spec { OciVersion = spec.OciVersion, Process = process, Linux = spec.Linux };
             fds.Remove(parentSocket); // the session owns it from here
             using var session = new LaunchSession(plan, sessionSpec, cgroup, parentSocket, -1, () => record.ToState(status))
@@ -164,7 +164,7 @@ public sealed partial class ContainerRuntime
         {
             if (!NamespaceFiles.TryGetValue(ns.Type, out string? file)) continue;
             string path = $"/proc/{record.Pid}/ns/{file}";
-            int fd = Interop.Libc.Open(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            int fd = Interop.Libc.Open(path, Kernel.O_RDONLY | Kernel.O_CLOEXEC, 0);
             if (fd < 0) throw SystemCallException.Last($"opening the container's {ns.Type} namespace {path}");
             fds.Add(fd);
             namespaces[ns.Type] = fd;

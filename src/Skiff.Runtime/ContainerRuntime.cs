@@ -49,7 +49,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             return 0;
         }
         // The container's process may be a grandchild (joined or time namespaces): adopt it to wait for it.
-        Interop.Libc.Prctl(Native.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        Interop.Libc.Prctl(Kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         int status;
         // A failed launch has removed what it made; only what fails after it is ours to delete
         // (deleting on a launch failure would remove the existing container of a duplicate id).
@@ -257,7 +257,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 
-            LaunchFds fds = OpenFds(o, spec, foreground, launched);
+            LaunchFds fds = OpenFds(o, spec, bundle.Directory, foreground, launched);
             var inputs = new LaunchInputs(spec, bundle.Directory, bundle.RootfsPath, fds)
             {
                 NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds, ContainerId = o.Id,
@@ -294,9 +294,9 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         }
     }
 
-    private LaunchFds OpenFds(CreateOptions o, Spec spec, bool foreground, Launched launched)
+    private LaunchFds OpenFds(CreateOptions o, Spec spec, string bundleDirectory, bool foreground, Launched launched)
     {
-        (launched.ParentSocket, launched.ChildSocket) = SocketPair(Native.SOCK_SEQPACKET);
+        (launched.ParentSocket, launched.ChildSocket) = SocketPair(Kernel.SOCK_SEQPACKET);
         int childSocket = launched.ChildSocket;
 
         int startFd;
@@ -305,7 +305,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         {
             string fifo = _store.FifoOf(o.Id);
             if (Interop.Libc.MkFifo(fifo, 0x180) != 0) throw SystemCallException.Last($"creating {fifo}");
-            startFd = Interop.Libc.Open(fifo, Native.O_RDWR | Native.O_CLOEXEC, 0);
+            startFd = Interop.Libc.Open(fifo, Kernel.O_RDWR | Kernel.O_CLOEXEC, 0);
             if (startFd < 0) throw SystemCallException.Last($"opening {fifo}");
             launched.Fds.Add(startFd);
         }
@@ -313,7 +313,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         int console = -1;
         if (spec.Process!.Terminal) (console, launched.ConsoleReceiver) = OpenConsole(o.ConsoleSocket, launched.Fds);
 
-        int state = Interop.Libc.MemfdCreate("skiff-hook-state", 1 /* MFD_CLOEXEC */);
+        int state = Interop.Libc.MemfdCreate("skiff-hook-state", Kernel.MFD_CLOEXEC);
         if (state < 0) throw SystemCallException.Last("memfd_create");
         launched.Fds.Add(state);
 
@@ -321,12 +321,15 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         foreach (LinuxNamespace ns in spec.Linux?.Namespaces ?? [])
         {
             if (string.IsNullOrEmpty(ns.Path)) continue;
-            int fd = Interop.Libc.Open(ns.Path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
+            int fd = Interop.Libc.Open(ns.Path, Kernel.O_RDONLY | Kernel.O_CLOEXEC, 0);
             if (fd < 0) throw SystemCallException.Last($"{ns.Type} namespace path {ns.Path}");
             launched.Fds.Add(fd);
             namespaces[ns.Type] = fd;
         }
-        return new LaunchFds(childSocket, startFd, !foreground, console, state) { Namespaces = namespaces };
+        return new LaunchFds(childSocket, startFd, !foreground, console, state)
+        {
+            Namespaces = namespaces, BindSources = Mounts.BindSourceTrees.Open(spec, bundleDirectory, launched.Fds),
+        };
     }
 
     /// <summary>
@@ -339,7 +342,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         if (socketPath is not null) console = HostFiles.ConnectUnix(socketPath, "console socket");
         else
         {
-            (receiver, console) = SocketPair(Native.SOCK_STREAM);
+            (receiver, console) = SocketPair(Kernel.SOCK_STREAM);
             fds.Add(receiver);
         }
         fds.Add(console);
@@ -349,7 +352,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     private static unsafe (int, int) SocketPair(int type)
     {
         int* pair = stackalloc int[2];
-        if (Interop.Libc.SocketPair(Native.AF_UNIX, type | Native.SOCK_CLOEXEC, 0, pair) != 0)
+        if (Interop.Libc.SocketPair(Kernel.AF_UNIX, type | Kernel.SOCK_CLOEXEC, 0, pair) != 0)
             throw SystemCallException.Last("socketpair");
         return (pair[0], pair[1]);
     }

@@ -3,7 +3,11 @@ using Skiff.Cgroups.Stats;
 
 namespace Skiff.Cgroups.V1;
 
-/// <summary>memory: limit, memory+swap, soft limit, OOM killer, swappiness. Kernel memory limits are ignored, as runc does (kernels ≥ 5.16 reject them).</summary>
+/// <summary>
+/// memory: limit, memory+swap, soft limit, OOM killer, swappiness, the TCP buffer limit (kernelTCP,
+/// as crun writes it; runc 1.1.5 leaves it). The kernel memory limit is ignored, as runc does (kernels ≥ 5.16
+/// reject it).
+/// </summary>
 internal sealed class MemoryV1 : IV1Controller
 {
     private const string Limit = "memory.limit_in_bytes", SwapLimit = "memory.memsw.limit_in_bytes";
@@ -20,6 +24,7 @@ internal sealed class MemoryV1 : IV1Controller
         if (m.Reservation is { } reservation and not 0) CgroupFile.Write(dir, "memory.soft_limit_in_bytes", Number(reservation));
         if (m.DisableOomKiller == true) CgroupFile.Write(dir, "memory.oom_control", "1");
         if (m.Swappiness is { } swappiness) CgroupFile.Write(dir, "memory.swappiness", Number((long)swappiness));
+        if (m.KernelTcp is { } tcp and not 0) CgroupFile.Write(dir, "memory.kmem.tcp.limit_in_bytes", Number(tcp));
     }
 
     private static void WriteLimitAndSwap(string dir, long limit, long swap)

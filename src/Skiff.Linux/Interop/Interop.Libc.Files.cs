@@ -122,6 +122,26 @@ public static unsafe partial class Interop
         public readonly bool IsRegular => FileType == FileFlags.S_IFREG;
         public readonly bool IsSymlink => FileType == FileFlags.S_IFLNK;
     }
+
+    /// <summary>struct statfs as the x86_64 kernel lays it out.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StatFsBuffer
+    {
+        /// <summary>The file system's magic number (PROC_SUPER_MAGIC, ...).</summary>
+        public long Type;
+        public long BlockSize;
+        public ulong Blocks;
+        public ulong FreeBlocks;
+        public ulong AvailableBlocks;
+        public ulong Files;
+        public ulong FreeFiles;
+        public ulong FsId;
+        public long NameLength;
+        public long FragmentSize;
+        /// <summary>The mount's ST_* flags (ST_RDONLY, ST_NOSUID, ..., ST_RELATIME): MS_* bit for bit below 4096.</summary>
+        public long Flags;
+        private fixed long _spare[4];
+    }
 }
 
 /// <summary>Flag values for the *at calls, openat2, flock and stat modes (x86_64).</summary>

@@ -19,27 +19,27 @@ public static unsafe partial class Interop
         public static int FsOpen(string fsName, uint flags)
         {
             fixed (byte* name = Utf8Z(fsName))
-                return (int)Syscall(MountApi.SysFsopen, (long)name, flags, 0, 0, 0, 0);
+                return (int)Syscall(Skiff.Linux.Syscall.Fsopen, (long)name, flags, 0, 0, 0, 0);
         }
 
         public static int FsConfigString(int fsFd, string key, string value)
         {
             fixed (byte* k = Utf8Z(key))
             fixed (byte* v = Utf8Z(value))
-                return (int)Syscall(MountApi.SysFsconfig, fsFd, MountApi.FSCONFIG_SET_STRING, (long)k, (long)v, 0, 0);
+                return (int)Syscall(Skiff.Linux.Syscall.Fsconfig, fsFd, MountApi.FSCONFIG_SET_STRING, (long)k, (long)v, 0, 0);
         }
 
         public static int FsConfigCreate(int fsFd) =>
-            (int)Syscall(MountApi.SysFsconfig, fsFd, MountApi.FSCONFIG_CMD_CREATE, 0, 0, 0, 0);
+            (int)Syscall(Skiff.Linux.Syscall.Fsconfig, fsFd, MountApi.FSCONFIG_CMD_CREATE, 0, 0, 0, 0);
 
         public static int FsMount(int fsFd, uint flags, uint attributes) =>
-            (int)Syscall(MountApi.SysFsmount, fsFd, flags, attributes, 0, 0, 0);
+            (int)Syscall(Skiff.Linux.Syscall.Fsmount, fsFd, flags, attributes, 0, 0, 0);
 
         public static int MoveMount(int fromFd, string fromPath, int toDirFd, string toPath, uint flags)
         {
             fixed (byte* from = Utf8Z(fromPath))
             fixed (byte* to = Utf8Z(toPath))
-                return (int)Syscall(MountApi.SysMoveMount, fromFd, (long)from, toDirFd, (long)to, flags, 0);
+                return (int)Syscall(Skiff.Linux.Syscall.MoveMount, fromFd, (long)from, toDirFd, (long)to, flags, 0);
         }
 
         private static byte[] Utf8Z(string text)
@@ -54,7 +54,6 @@ public static unsafe partial class Interop
 /// <summary>Constants of the mount calls (linux/mount.h).</summary>
 public static class MountApi
 {
-    public const long SysMoveMount = 429, SysFsopen = 430, SysFsconfig = 431, SysFsmount = 432;
     public const int FSCONFIG_SET_STRING = 1, FSCONFIG_CMD_CREATE = 6;
     public const uint FSOPEN_CLOEXEC = 1, FSMOUNT_CLOEXEC = 1, MOVE_MOUNT_F_EMPTY_PATH = 4;
     public const uint MOUNT_ATTR_RDONLY = 1;

@@ -63,7 +63,7 @@ internal sealed unsafe class ConsoleRelay : IDisposable
     private void CopyWindowSize()
     {
         ushort* size = stackalloc ushort[4];
-        if (Interop.Libc.Ioctl(0, Native.TIOCGWINSZ, size) == 0) Interop.Libc.Ioctl(_master, Native.TIOCSWINSZ, size);
+        if (Interop.Libc.Ioctl(0, Kernel.TIOCGWINSZ, size) == 0) Interop.Libc.Ioctl(_master, Kernel.TIOCSWINSZ, size);
     }
 
     private static void Copy(int from, int to)

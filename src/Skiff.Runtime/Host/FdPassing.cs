@@ -1,5 +1,6 @@
 using Skiff.Linux;
 using Skiff.Runtime.Launch;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime;
 
@@ -9,8 +10,6 @@ namespace Skiff.Runtime;
 /// </summary>
 internal static unsafe class FdPassing
 {
-    private const int MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000;
-
     /// <summary>recvmsg into buffer; fd is the descriptor that came with it (close-on-exec), or -1.</summary>
     public static nint Receive(int socket, void* buffer, nuint length, out int fd)
     {
@@ -18,7 +17,7 @@ internal static unsafe class FdPassing
         Interop.IoVec iov = new() { Base = buffer, Length = length };
         Interop.MsgHdr header = new() { Iov = &iov, IovLength = 1, Control = control, ControlLength = 24 };
         nint n = Interop.Libc.RecvMsg(socket, &header, MSG_CMSG_CLOEXEC);
-        bool carriesFd = n > 0 && header.ControlLength >= 20 && ((int*)control)[2] == Native.SOL_SOCKET && ((int*)control)[3] == Native.SCM_RIGHTS;
+        bool carriesFd = n > 0 && header.ControlLength >= 20 && ((int*)control)[2] == Kernel.SOL_SOCKET && ((int*)control)[3] == Kernel.SCM_RIGHTS;
         fd = carriesFd ? ((int*)control)[4] : -1;
         return n;
     }
@@ -28,8 +27,8 @@ internal static unsafe class FdPassing
     {
         long* control = stackalloc long[3]; // cmsghdr (len 20) + one int, padded to 24 bytes
         control[0] = 20;
-        ((int*)control)[2] = Native.SOL_SOCKET;
-        ((int*)control)[3] = Native.SCM_RIGHTS;
+        ((int*)control)[2] = Kernel.SOL_SOCKET;
+        ((int*)control)[3] = Kernel.SCM_RIGHTS;
         ((int*)control)[4] = fd;
         ((int*)control)[5] = 0;
         fixed (byte* p = data)

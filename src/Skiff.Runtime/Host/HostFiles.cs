@@ -13,11 +13,11 @@ internal static unsafe class HostFiles
     {
         byte[] name = Encoding.UTF8.GetBytes(path);
         if (name.Length >= 108) throw new RuntimeException($"{what} path {path} is too long for a unix socket");
-        int fd = Interop.Libc.Socket(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0);
+        int fd = Interop.Libc.Socket(Kernel.AF_UNIX, Kernel.SOCK_STREAM | Kernel.SOCK_CLOEXEC, 0);
         if (fd < 0) throw SystemCallException.Last("socket");
         byte* address = stackalloc byte[110];
         new Span<byte>(address, 110).Clear();
-        address[0] = Native.AF_UNIX;
+        address[0] = Kernel.AF_UNIX;
         name.CopyTo(new Span<byte>(address + 2, 108));
         int r;
         do r = Interop.Libc.Connect(fd, address, 2 + name.Length + 1);

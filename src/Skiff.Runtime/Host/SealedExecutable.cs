@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Skiff.Linux;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime;
 
@@ -14,18 +15,6 @@ namespace Skiff.Runtime;
 /// </summary>
 public static unsafe class SealedExecutable
 {
-    private const int O_RDONLY = 0, O_CLOEXEC = 0x80000;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const long SysOpenTree = 428, SysMemfdCreate = 319, SysSendfile = 40;
-    private const int OPEN_TREE_CLONE = 1;
-    private const ulong MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
-    private const int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_EXEC = 0x10;
-    private const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
-    private const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
-    private const long ST_RDONLY = 1;
-    private const long FS_IOC_GETFLAGS = 0x80086601;
-    private const int FS_IMMUTABLE_FL = 0x10;
-
     /// <summary>Returns when /proc/self/exe refuses writes; otherwise replaces the process with a sealed copy of itself.</summary>
     public static void Ensure()
     {
@@ -58,17 +47,17 @@ public static unsafe class SealedExecutable
         if (Interop.Libc.Syscall(Syscall.Ioctl, fd, FS_IOC_GETFLAGS, (long)&flags, 0, 0, 0) == 0 && (flags & FS_IMMUTABLE_FL) != 0)
             return true;
         byte* statfs = stackalloc byte[120];
-        return Interop.Libc.Syscall(Syscall.Fstatfs, fd, (long)statfs, 0, 0, 0, 0) == 0 && (*(long*)(statfs + 80) & ST_RDONLY) != 0;
+        return Interop.Libc.Syscall(Syscall.Fstatfs, fd, (long)statfs, 0, 0, 0, 0) == 0 && (((Interop.StatFsBuffer*)statfs)->Flags & ST_RDONLY) != 0;
     }
 
     /// <summary>The binary on a private read-only mount that belongs to no namespace; -1 when not permitted.</summary>
     private static int ReadOnlyBind(int exe)
     {
         byte empty = 0;
-        int tree = (int)Interop.Libc.Syscall(SysOpenTree, exe, (long)&empty, AT_EMPTY_PATH | OPEN_TREE_CLONE | O_CLOEXEC, 0, 0, 0);
+        int tree = (int)Interop.Libc.Syscall(Syscall.OpenTree, exe, (long)&empty, AT_EMPTY_PATH | OPEN_TREE_CLONE | O_CLOEXEC, 0, 0, 0);
         if (tree < 0) return -1;
         ulong* attr = stackalloc ulong[4];
-        attr[0] = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        attr[0] = (ulong)(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
         attr[1] = attr[2] = attr[3] = 0;
         if (Interop.Libc.Syscall(Syscall.MountSetattr, tree, (long)&empty, AT_EMPTY_PATH, (long)attr, 32, 0) != 0)
         {
@@ -81,12 +70,12 @@ public static unsafe class SealedExecutable
     private static int MemfdCopy(int exe)
     {
         byte* name = stackalloc byte[] { (byte)'s', (byte)'k', (byte)'i', (byte)'f', (byte)'f', 0 };
-        int memfd = (int)Interop.Libc.Syscall(SysMemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC, 0, 0, 0, 0);
+        int memfd = (int)Interop.Libc.Syscall(Syscall.MemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC, 0, 0, 0, 0);
         if (memfd < 0 && Errno.Last == Errno.EINVAL) // kernels before 6.3 know no MFD_EXEC
-            memfd = (int)Interop.Libc.Syscall(SysMemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
+            memfd = (int)Interop.Libc.Syscall(Syscall.MemfdCreate, (long)name, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0, 0, 0);
         if (memfd < 0) throw SystemCallException.Last("memfd_create for a sealed copy of the runtime");
         long copied;
-        do copied = Interop.Libc.Syscall(SysSendfile, memfd, exe, 0, 1 << 30, 0, 0);
+        do copied = Interop.Libc.Syscall(Syscall.Sendfile, memfd, exe, 0, 1 << 30, 0, 0);
         while (copied > 0);
         if (copied < 0) throw SystemCallException.Last("copying the runtime into a sealed memfd");
         if (Interop.Libc.Syscall(Syscall.Fcntl, memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE, 0, 0, 0) != 0)

@@ -1,5 +1,5 @@
 using static Skiff.Linux.Interop.Raw;
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 using Sc = Skiff.Linux.Syscall;
 
 namespace Skiff.Runtime.Launch;
@@ -11,11 +11,6 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 internal static unsafe partial class ChildRoutine
 {
-    private const long SysSchedSetaffinity = 203, SysIoprioSet = 251, SysSchedSetattr = 314;
-    private const int IOPRIO_WHO_PROCESS = 1;
-    private const long PROC_SUPER_MAGIC = 0x9fa0;
-    private const int EXDEV = 18; // the attribute file is not where procfs would have it
-
     /// <summary>
     /// Loads a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER and hands the listener fd to the parent,
     /// which forwards it to listenerPath. Between the load and the parent's copy only sendmsg may
@@ -27,7 +22,7 @@ internal static unsafe partial class ChildRoutine
         ulong* program = stackalloc ulong[2];
         program[0] = (ulong)s->A;
         program[1] = (ulong)s->S1;
-        long listener = Sys(Sc.Seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, s->B, (long)program);
+        long listener = Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
         if (listener < 0) return listener;
         long r = SendListener(s->Fd, (int)listener, step);
         Sys(Sc.Close, listener);
@@ -45,12 +40,12 @@ internal static unsafe partial class ChildRoutine
         return SendFd(socket, fd, &m, (nuint)sizeof(SyncMessage));
     }
 
-    private static long IoPriority(RawStep* s) => Sys(SysIoprioSet, IOPRIO_WHO_PROCESS, 0, s->A);
+    private static long IoPriority(RawStep* s) => Sys(Sc.IoprioSet, IOPRIO_WHO_PROCESS, 0, s->A);
 
     /// <summary>sched_setattr with the sched_attr the parent laid out (SCHED_ATTR_SIZE_VER0, 48 bytes).</summary>
-    private static long Scheduler(RawStep* s) => Sys(SysSchedSetattr, 0, (long)s->S1, 0);
+    private static long Scheduler(RawStep* s) => Sys(Sc.SchedSetattr, 0, (long)s->S1, 0);
 
-    private static long Affinity(RawStep* s) => Sys(SysSchedSetaffinity, 0, s->A, (long)s->S1);
+    private static long Affinity(RawStep* s) => Sys(Sc.SchedSetaffinity, 0, s->A, (long)s->S1);
 
     /// <summary>
     /// Writes an LSM exec label through the container's /proc, proved to be procfs, to an attribute
@@ -65,7 +60,7 @@ internal static unsafe partial class ChildRoutine
         if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null) fd = OpenBeneathProc(proc, s->S3, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
         Sys(Sc.Close, proc);
         if (fd < 0) return fd;
-        long r = IsProcfs(fd, statfs) ? 0 : -EXDEV;
+        long r = IsProcfs(fd, statfs) ? 0 : -Skiff.Linux.Errno.EXDEV; // the attribute file is not where procfs would have it
         if (r >= 0)
         {
             do r = Sys(Sc.Write, fd, (long)s->S2, s->A);
@@ -75,7 +70,26 @@ internal static unsafe partial class ChildRoutine
         return r < 0 ? r : 0;
     }
 
-    private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && *(long*)statfs == PROC_SUPER_MAGIC;
+    private static bool IsProcfs(long fd, byte* statfs) => Sys(Sc.Fstatfs, fd, (long)statfs) >= 0 && ((Skiff.Linux.Interop.StatFsBuffer*)statfs)->Type == PROC_SUPER_MAGIC;
 
     private static byte* ProcLiteral => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference("/proc"u8));
+
+    /// <summary>prlimit(resource A, soft B, hard C) on the process itself.</summary>
+    private static long SetRlimit(RawStep* s)
+    {
+        ulong* limit = stackalloc ulong[2];
+        limit[0] = (ulong)s->B;
+        limit[1] = (ulong)s->C;
+        return Sys(Sc.Prlimit64, 0, s->A, (long)limit, 0);
+    }
+
+    /// <summary>Loads the filter at S1 (A instructions) with flags B.</summary>
+    private static long LoadSeccomp(RawStep* s)
+    {
+        // struct sock_fprog: a u16 length, then the filter pointer (8-byte aligned).
+        ulong* program = stackalloc ulong[2];
+        program[0] = (ulong)s->A;
+        program[1] = (ulong)s->S1;
+        return Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
+    }
 }

@@ -24,7 +24,6 @@ internal static unsafe class CloneGuard
     private const int MaxAttempts = 100;
     private const int SuspectGraceMs = 25;
     private const ulong CloneIntoCgroup = 0x200000000;
-    private const int E2BIG = 7;
 
     // Set once a kernel (or a seccomp profile around us) refuses clone3 or its cgroup flag as unknown:
     // later launches of this process go straight to clone.
@@ -43,7 +42,7 @@ internal static unsafe class CloneGuard
     public static int Clone(long flags, ChildContext* context, int syncSocket, string? cgroupDirectory, out bool intoCgroup)
     {
         int cgroupFd = cgroupDirectory is null || s_intoCgroupRefused ? -1
-            : Interop.Libc.Open(cgroupDirectory, Native.O_PATH | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
+            : Interop.Libc.Open(cgroupDirectory, Kernel.O_PATH | Kernel.O_DIRECTORY | Kernel.O_CLOEXEC, 0);
         try
         {
             for (int attempt = 0; attempt < MaxAttempts; attempt++)
@@ -52,7 +51,7 @@ internal static unsafe class CloneGuard
                 if (pid < 0 && cgroupFd >= 0)
                 {
                     int errno = (int)-pid;
-                    if (errno is Errno.ENOSYS or E2BIG or Errno.EINVAL) s_intoCgroupRefused = true;
+                    if (errno is Errno.ENOSYS or Errno.E2BIG or Errno.EINVAL) s_intoCgroupRefused = true;
                     Interop.Libc.Close(cgroupFd);
                     cgroupFd = -1;
                     attempt--;
@@ -68,7 +67,7 @@ internal static unsafe class CloneGuard
                 int status;
                 Interop.Libc.WaitPid((int)pid, &status, 0);
                 SyncMessage stale;
-                while (Interop.Libc.Syscall(45 /* recvfrom */, syncSocket, (long)&stale, sizeof(SyncMessage), 0x40 /* MSG_DONTWAIT */, 0, 0) > 0) { }
+                while (Interop.Libc.Syscall(Syscall.Recvfrom, syncSocket, (long)&stale, sizeof(SyncMessage), Kernel.MSG_DONTWAIT, 0, 0) > 0) { }
             }
             throw new RuntimeException("clone: a garbage collection raced every attempt to start the container");
         }
@@ -88,7 +87,7 @@ internal static unsafe class CloneGuard
             Cgroup = (ulong)cgroupFd,
         };
         ulong all = ~0UL, previous;
-        Interop.Libc.PthreadSigmask(Native.SIG_BLOCK, &all, &previous);
+        Interop.Libc.PthreadSigmask(Kernel.SIG_BLOCK, &all, &previous);
         int collections = GC.CollectionCount(0);
         long pid = cgroupFd >= 0
             ? Interop.Raw.Sys(Syscall.Clone3, (long)&args, sizeof(CloneArgs))
@@ -96,7 +95,7 @@ internal static unsafe class CloneGuard
         if (pid == 0) ChildRoutine.Run(context);
         // A transitioning P/Invoke: its return is a safepoint that waits out any GC already
         // begun, so the count read after it has seen every GC that could have reached the copy.
-        Interop.Libc.PthreadSigmask(Native.SIG_SETMASK, &previous, null);
+        Interop.Libc.PthreadSigmask(Kernel.SIG_SETMASK, &previous, null);
         raced = GC.CollectionCount(0) != collections;
         return pid;
     }
@@ -104,7 +103,7 @@ internal static unsafe class CloneGuard
     /// <summary>Whether the child's first message arrives (left queued for the session) within the grace period.</summary>
     private static bool Speaks(int syncSocket)
     {
-        Interop.PollFd poll = new() { Fd = syncSocket, Events = Native.POLLIN };
+        Interop.PollFd poll = new() { Fd = syncSocket, Events = Kernel.POLLIN };
         int ready;
         do ready = Interop.Libc.Poll(&poll, 1, SuspectGraceMs);
         while (ready < 0 && Errno.Last == Errno.EINTR);

@@ -2,7 +2,7 @@ using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 using Skiff.Runtime.Mounts;
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Launch;
 
@@ -11,6 +11,14 @@ public sealed record LaunchFds(int Sync, int StartFd, bool StartIsFifo, int Cons
 {
     /// <summary>Open handles of namespaces to join, by OCI type.</summary>
     public IReadOnlyDictionary<string, int> Namespaces { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Detached copies (open_tree) of bind sources, by index in the config's mounts, made by the
+    /// parent as host root for a container with a user namespace: the child moves them into place,
+    /// so a source its mapped root could not reach (a directory only host root may traverse) still
+    /// binds, as runc does.
+    /// </summary>
+    public IReadOnlyDictionary<int, int> BindSources { get; init; } = new Dictionary<int, int>();
 }
 
 /// <summary>One hierarchy of the container's cgroup, as the /sys/fs/cgroup mount inside it shows it.</summary>
@@ -240,12 +248,18 @@ public static partial class LaunchPlanner
         steps.Add(new Step(StepKind.OpenRoot, $"open rootfs {rootfs}") { S1 = rootfs });
 
         bool devPts = false;
-        foreach (Mount mount in input.Spec.Mounts ?? [])
+        IReadOnlyList<Mount> mounts = input.Spec.Mounts ?? [];
+        for (int index = 0; index < mounts.Count; index++)
         {
+            Mount mount = mounts[index];
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
             else if (mount.Type is "proc" or "sysfs" && !MountOptions.Parse(mount.Options, mount.Destination).Bind)
-                steps.AddRange(MountSteps(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, NoSymlinks));
-            else steps.AddRange(MountSteps(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel));
+                steps.Add(MountStep(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, NoSymlinks));
+            else
+            {
+                Step step = MountStep(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel);
+                steps.Add(input.Fds.BindSources.TryGetValue(index, out int tree) ? step with { Fd = tree } : step);
+            }
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
 
@@ -300,7 +314,7 @@ public static partial class LaunchPlanner
         return relative;
     }
 
-    private static IEnumerable<Step> MountSteps(Mount mount, string bundleDir, string destination, string? mountLabel, long resolve = 0)
+    private static Step MountStep(Mount mount, string bundleDir, string destination, string? mountLabel, long resolve = 0)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
@@ -313,18 +327,18 @@ public static partial class LaunchPlanner
             bool directory = Directory.Exists(source);
             if (!directory && !File.Exists(source))
                 throw new RuntimeException($"{what}: source {source}: no such file or directory");
+            CheckProcBind(what, mount.Destination, destination, source);
             long remount = options.RemountFlags;
-            yield return new Step(StepKind.MountInRoot, what)
+            return new Step(StepKind.MountInRoot, what)
             {
                 S1 = source, S2 = destination, A = MS_BIND | (options.Recursive ? MS_REC : 0), B = directory ? 1 : 2,
                 C = remount != 0 ? MS_BIND | MS_REMOUNT | remount : 0, D = options.RecursiveAttrSet, E = options.Propagation,
             };
-            yield break;
         }
         long flags = options.Flags & ~MS_REC;
         // tmpcopyup fills the tmpfs after mounting it: read-only comes with a remount after the copy.
         bool copyUp = options.CopyUp && mount.Type == "tmpfs";
-        yield return new Step(StepKind.MountInRoot, copyUp ? what + " (tmpcopyup)" : what)
+        return new Step(StepKind.MountInRoot, copyUp ? what + " (tmpcopyup)" : what)
         {
             S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
             S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
@@ -332,6 +346,30 @@ public static partial class LaunchPlanner
             C = copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
             D = options.RecursiveAttrSet, E = options.Propagation,
         };
+    }
+
+    /// <summary>The files under /proc a bind may cover (what lxcfs emulates), as runc allows them.</summary>
+    private static readonly HashSet<string> BindableProcFiles =
+    [
+        "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
+        "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid",
+    ];
+
+    /// <summary>
+    /// Nothing is bound into the container's /proc but those files, and over /proc itself only a
+    /// procfs (runc's rule): a bind over /proc/sys/kernel/core_pattern or /proc/self would hand the
+    /// container a lever on the host. The destination is checked as resolved in the rootfs, so a
+    /// symlink leading into /proc counts as /proc.
+    /// </summary>
+    private static void CheckProcBind(string what, string configured, string resolved, string source)
+    {
+        if (resolved == "proc")
+        {
+            if (!HostFacts.IsProcfs(source))
+                throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is not of type proc");
+        }
+        else if (resolved.StartsWith("proc/", StringComparison.Ordinal) && !BindableProcFiles.Contains(resolved))
+            throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is inside /proc");
     }
 
     /// <summary>
@@ -371,7 +409,7 @@ public static partial class LaunchPlanner
         if (userNamespace && type is 'c' or 'b' or 'u')
             return new Step(StepKind.BindDevice, $"bind device {path}") { S1 = inRoot, S2 = path };
         int kind = type switch { 'b' => S_IFBLK, 'p' => S_IFIFO, _ => S_IFCHR };
-        long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        long dev = (long)FileFlags.MakeDev((uint)major, (uint)minor);
         return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
     }
 
@@ -382,7 +420,7 @@ public static partial class LaunchPlanner
     private static Step CloseInherited(LaunchInputs input)
     {
         LaunchFds fds = input.Fds;
-        return CloseInheritedExcept([fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State, .. fds.Namespaces.Values], input.PreserveFds);
+        return CloseInheritedExcept([fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State, .. fds.Namespaces.Values, .. fds.BindSources.Values], input.PreserveFds);
     }
 
     private static Step CloseInheritedExcept(IEnumerable<int> fds, int preserveFds)

@@ -47,9 +47,11 @@ internal sealed unsafe partial class LaunchSession : IDisposable
             finally { Interop.Libc.Close(childSocket); }
         }
         onCloned(Pid);
+        var protocol = new SyncProtocol();
         while (true)
         {
             SyncMessage message = Receive();
+            protocol.Accept(message.Kind);
             switch (message.Kind)
             {
                 case SyncKind.NeedSetup:
@@ -63,9 +65,13 @@ internal sealed unsafe partial class LaunchSession : IDisposable
                     break;
                 case SyncKind.NeedRuntimeHooks:
                     WriteState();
-                    Oci.Runtime.State state = _stateFor();
-                    HookRunner.RunAll(_spec.Hooks?.Prestart, "prestart", state);
-                    HookRunner.RunAll(_spec.Hooks?.CreateRuntime, "createRuntime", state);
+                    // prestart runs once the runtime environment exists, so it sees "created" (the
+                    // spec's lifecycle, crun, and runtime-tools' hooks_stdin check); createRuntime
+                    // keeps the "creating" runc gives it.
+                    Oci.Runtime.State prestart = _stateFor();
+                    prestart.Status = ContainerStatus.Created;
+                    HookRunner.RunAll(_spec.Hooks?.Prestart, "prestart", prestart);
+                    HookRunner.RunAll(_spec.Hooks?.CreateRuntime, "createRuntime", _stateFor());
                     Reply();
                     break;
                 case SyncKind.Ready:
@@ -163,8 +169,9 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         while (n < 0 && Errno.Last == Errno.EINTR);
         if (n == sizeof(SyncMessage)) return message;
         int status = Reap(Pid);
-        if (status >= 0 && (status & 0x7f) == Signal.SIGKILL && OomKilled()) throw new RuntimeException(OomMessage());
-        string how = status < 0 ? "" : (status & 0x7f) == 0 ? $" with exit status {(status >> 8) & 0xff}" : $" by signal {status & 0x7f}";
+        var exit = new WaitStatus(status);
+        if (status >= 0 && !exit.Exited && exit.TermSignal == Signal.SIGKILL && OomKilled()) throw new RuntimeException(OomMessage());
+        string how = status < 0 ? "" : exit.Exited ? $" with exit status {exit.ExitStatus}" : $" by signal {exit.TermSignal}";
         throw new RuntimeException($"container init exited{how} before it was ready");
     }
 
@@ -220,8 +227,8 @@ internal sealed unsafe partial class LaunchSession : IDisposable
         if (failed?.Kind == StepKind.RunHook)
         {
             int status = message.Value;
-            string how = message.Errno == Native.ETIMEDOUT ? "timed out and was killed"
-                : (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
+            string how = message.Errno == Kernel.ETIMEDOUT ? "timed out and was killed"
+                : new WaitStatus(status).ToString();
             return $"{step} failed: {how}";
         }
         if (failed?.Kind is StepKind.ResolveExecutable or StepKind.Exec)

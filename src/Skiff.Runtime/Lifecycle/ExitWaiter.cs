@@ -17,7 +17,7 @@ internal static unsafe class ExitWaiter
     }
 
     /// <summary>The exit status, or 128 + the signal that killed it (as a shell reports it).</summary>
-    public static int ExitCode(int status) => (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+    public static int ExitCode(int status) => new WaitStatus(status).ExitCode;
 }
 
 /// <summary>While `run` waits, signals sent to it are passed on to the container's process, as runc does.</summary>

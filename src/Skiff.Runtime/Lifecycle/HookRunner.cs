@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Lifecycle;
 
@@ -12,7 +13,6 @@ namespace Skiff.Runtime.Lifecycle;
 /// </summary>
 public static unsafe class HookRunner
 {
-    private const int POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSIGDEF = 0x04;
 
     public static void RunAll(IEnumerable<Hook>? hooks, string kind, Oci.Runtime.State state)
     {
@@ -38,7 +38,7 @@ public static unsafe class HookRunner
         string what = $"{kind} hook {hook.Path}";
         if (!File.Exists(hook.Path)) throw new RuntimeException($"{what}: no such file or directory");
         int* pipe = stackalloc int[2];
-        if (Interop.Libc.Syscall(293 /* pipe2 */, (long)pipe, 0x80000 /* O_CLOEXEC */, 0, 0, 0, 0) != 0)
+        if (Interop.Libc.Syscall(Syscall.Pipe2, (long)pipe, O_CLOEXEC, 0, 0, 0, 0) != 0)
             throw SystemCallException.Last($"{what}: pipe");
         int pid;
         try
@@ -51,10 +51,7 @@ public static unsafe class HookRunner
 
         int status = Wait(pid, hook.Timeout, what);
         if (status != 0)
-        {
-            string how = (status & 0x7f) == 0 ? $"exit status {(status >> 8) & 0xff}" : $"killed by signal {status & 0x7f}";
-            throw new RuntimeException($"{what} failed: {how}");
-        }
+            throw new RuntimeException($"{what} failed: {new WaitStatus(status)}");
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Skiff.Linux;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Lifecycle;
 
@@ -14,7 +15,6 @@ public static unsafe class HookTrampoline
     /// <summary>argv[1] of the trampoline: [exe, Verb, runtime pid, hook path, hook argv...].</summary>
     public const string Verb = "__skiff-hook";
 
-    private const int PR_SET_PDEATHSIG = 1, SIG_SETMASK = 2;
 
     public static bool Handles(IReadOnlyList<string> args) => args.Count >= 4 && args[0] == Verb;
 
@@ -31,7 +31,7 @@ public static unsafe class HookTrampoline
         long* defaultAction = stackalloc long[4];
         new Span<long>(defaultAction, 4).Clear();
         for (int signal = 1; signal <= 64; signal++)
-            if (signal is not (Signal.SIGKILL or 19 /* SIGSTOP */))
+            if (signal is not (Signal.SIGKILL or Signal.SIGSTOP))
                 Interop.Libc.Syscall(Syscall.RtSigaction, signal, (long)defaultAction, 0, 8, 0, 0);
         ulong none = 0;
         Interop.Libc.Syscall(Syscall.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0, 0);

@@ -18,7 +18,7 @@ internal static unsafe class StartFifo
     public static void Signal(string fifo, string id)
     {
         // Non-blocking: a fifo with no reader (the init died) fails with ENXIO instead of hanging.
-        int writer = Interop.Libc.Open(fifo, Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC, 0);
+        int writer = Interop.Libc.Open(fifo, Kernel.O_WRONLY | Kernel.O_NONBLOCK | Kernel.O_CLOEXEC, 0);
         if (writer < 0)
         {
             int errno = Errno.Last;
@@ -30,7 +30,7 @@ internal static unsafe class StartFifo
         {
             byte go = 0;
             if (Interop.Libc.Write(writer, &go, 1) != 1) throw SystemCallException.Last($"writing {fifo}");
-            reader = Interop.Libc.Open(fifo, Native.O_RDONLY | Native.O_NONBLOCK | Native.O_CLOEXEC, 0);
+            reader = Interop.Libc.Open(fifo, Kernel.O_RDONLY | Kernel.O_NONBLOCK | Kernel.O_CLOEXEC, 0);
             if (reader < 0) throw SystemCallException.Last($"opening {fifo}");
         }
         finally { Interop.Libc.Close(writer); }

@@ -1,4 +1,4 @@
-using static Skiff.Runtime.Launch.Native;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Mounts;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Runtime.Store;
 
@@ -147,8 +148,6 @@ public sealed class ContainerStore(string root)
 /// </summary>
 public sealed unsafe class ContainerLock : IDisposable
 {
-    private const int F_SETLKW = 7;
-    private const short F_WRLCK = 1;
     private int _fd;
 
     private ContainerLock(int fd) => _fd = fd;
@@ -157,7 +156,7 @@ public sealed unsafe class ContainerLock : IDisposable
     public static ContainerLock Create(string dir)
     {
         string path = Path.Combine(dir, "lock");
-        int fd = Interop.Libc.Open(path, 0xC2 /* O_RDWR|O_CREAT|O_EXCL */ | 0x80000 /* O_CLOEXEC */, 0x180);
+        int fd = Interop.Libc.Open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0x180);
         if (fd < 0) throw SystemCallException.Last($"creating {path}");
         return new ContainerLock(Acquire(fd, path));
     }
@@ -171,7 +170,7 @@ public sealed unsafe class ContainerLock : IDisposable
     public static ContainerLock? TryTake(string dir)
     {
         string path = Path.Combine(dir, "lock");
-        int fd = Interop.Libc.Open(path, 0x2 /* O_RDWR */ | 0x80000 /* O_CLOEXEC */, 0);
+        int fd = Interop.Libc.Open(path, O_RDWR | O_CLOEXEC, 0);
         if (fd < 0)
         {
             int errno = Errno.Last;

@@ -102,6 +102,18 @@ public sealed class CgroupVerbTests(Suite suite)
         Assert.Contains("container not running", update.Stderr);
     }
 
+    /// <summary>crun writes kernelTCP on cgroup v1 (cgroup v2 has no such limit).</summary>
+    [SkiffOnlyFact("runc 1.1.5 leaves memory.kmem.tcp.limit_in_bytes alone; crun writes it")]
+    public void Kernel_tcp_limit_is_written_on_cgroup_v1()
+    {
+        using var c = new TestContainer(suite);
+        c.Linux.Resources = new LinuxResources { Memory = new MemoryResources { KernelTcp = 32L << 20 } };
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        string file = CgroupFile(c, "memory.kmem.tcp.limit_in_bytes");
+        Assert.Equal(32L << 20, ReadNumber(file));
+    }
+
     [Fact]
     public void Update_changes_the_limits_of_a_running_container()
     {

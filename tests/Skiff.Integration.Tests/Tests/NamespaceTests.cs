@@ -56,6 +56,35 @@ public sealed class NamespaceTests(Suite suite)
         Assert.Equal((100000, 200000), OwnerOf(created.FullName));
     }
 
+    [Fact]
+    public void Bind_sources_only_host_root_can_reach_mount_with_a_user_namespace()
+    {
+        using var c = new TestContainer(suite);
+        // The sources sit in a directory nobody but host root may traverse; container root maps to 100000.
+        var locked = Path.Combine(c.Dir, "locked");
+        var directory = Path.Combine(locked, "data");
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "hello.txt"), "behind a locked door\n");
+        File.WriteAllText(Path.Combine(locked, "single.txt"), "a file source\n");
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        // Container root may not create in the rootfs host root owns: the destinations exist.
+        Directory.CreateDirectory(Path.Combine(c.Rootfs, "data"));
+        File.WriteAllText(Path.Combine(c.Rootfs, "single.txt"), "");
+        c.Linux.Namespaces!.Add(new LinuxNamespace { Type = "user" });
+        c.Linux.UidMappings = [new IdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        c.Linux.GidMappings = [new IdMapping { ContainerId = 0, HostId = 100000, Size = 65536 }];
+        c.Spec.Mounts!.Add(new Mount { Destination = "/data", Type = "bind", Source = directory, Options = ["rbind", "ro"] });
+        c.Spec.Mounts!.Add(new Mount { Destination = "/single.txt", Type = "bind", Source = Path.Combine(locked, "single.txt"), Options = ["bind"] });
+        c.Shell($"cat /data/hello.txt /single.txt; touch /data/new 2>&1 | grep -o 'Read-only file system'; grep -c ' /data ' /proc/self/mountinfo");
+
+        Assert.Equal(["behind a locked door", "a file source", "Read-only file system", "1"], Lines(c.Output()));
+        Assert.False(File.Exists(Path.Combine(directory, "new")));
+        // Positive control: the host user container root maps to really cannot reach the sources.
+        var denied = HostCommand.Invoke("setpriv", ["--reuid=100000", "--regid=100000", "--clear-groups", "cat", Path.Combine(directory, "hello.txt")]);
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("Permission denied", denied.Stderr);
+    }
+
     [SkiffOnlyFact("runc 1.1.5 and crun 1.8.1 predate time namespaces")]
     public void Time_namespace_applies_the_configured_offsets()
     {

@@ -247,4 +247,60 @@ public class LaunchPlannerTests
         var e = Assert.Throws<RuntimeException>(() => Plan(spec));
         Assert.StartsWith("config.json:", e.Message);
     }
+    [Theory]
+    [InlineData("/proc/kcore")]
+    [InlineData("/proc/sys/kernel/core_pattern")]
+    [InlineData("/proc/1/root")]
+    public void A_bind_into_proc_is_refused(string destination)
+    {
+        Spec spec = MinimalSpec();
+        spec.Mounts = [new Mount { Destination = destination, Type = "bind", Source = "/etc/hostname", Options = ["bind"] }];
+        var e = Assert.Throws<RuntimeException>(() => Plan(spec));
+        Assert.Contains($"\"{destination}\" cannot be mounted because it is inside /proc", e.Message);
+    }
+
+    [Theory]
+    [InlineData("/proc/uptime")]
+    [InlineData("/proc/meminfo")]
+    [InlineData("/proc/net/dev")]
+    public void A_bind_over_a_file_lxcfs_emulates_is_planned(string destination)
+    {
+        Spec spec = MinimalSpec();
+        spec.Mounts = [new Mount { Destination = destination, Type = "bind", Source = "/etc/hostname", Options = ["bind"] }];
+        Assert.Contains(Plan(spec).Steps, s => s.Kind == StepKind.MountInRoot && s.S2 == destination.TrimStart('/'));
+    }
+
+    [Fact]
+    public void Only_a_procfs_may_be_bound_over_proc()
+    {
+        Spec spec = MinimalSpec();
+        spec.Mounts = [new Mount { Destination = "/proc", Type = "bind", Source = "/etc", Options = ["rbind"] }];
+        var e = Assert.Throws<RuntimeException>(() => Plan(spec));
+        Assert.Contains("\"/proc\" cannot be mounted because it is not of type proc", e.Message);
+
+        spec.Mounts = [new Mount { Destination = "/proc", Type = "bind", Source = "/proc", Options = ["rbind"] }];
+        Assert.Contains(Plan(spec).Steps, s => s.Kind == StepKind.MountInRoot && s.S2 == "proc");
+    }
+
+    [Fact]
+    public void A_bind_source_the_parent_opened_is_moved_by_the_child_and_kept_open_until_then()
+    {
+        Spec spec = MinimalSpec();
+        spec.Mounts =
+        [
+            new Mount { Destination = "/a", Type = "bind", Source = "/etc", Options = ["rbind"] },
+            new Mount { Destination = "/b", Type = "bind", Source = "/etc/hostname", Options = ["bind"] },
+        ];
+        LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12)
+        {
+            BindSources = new Dictionary<int, int> { [1] = 40 },
+        }));
+
+        Assert.Equal(-1, plan.Steps.Single(s => s.Kind == StepKind.MountInRoot && s.S2 == "a").Fd);
+        Assert.Equal(40, plan.Steps.Single(s => s.Kind == StepKind.MountInRoot && s.S2 == "b").Fd);
+        Step close = plan.Steps[0];
+        Assert.Equal(StepKind.CloseInherited, close.Kind);
+        int[] kept = Enumerable.Range(0, (int)close.B).Select(i => BitConverter.ToInt32(close.Bytes1!, i * 4)).ToArray();
+        Assert.Contains(40, kept);
+    }
 }

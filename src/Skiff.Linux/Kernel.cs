@@ -1,7 +1,10 @@
-namespace Skiff.Runtime.Launch;
+namespace Skiff.Linux;
 
-/// <summary>Kernel constants the launch path uses (x86_64 values from the uapi headers).</summary>
-internal static class Native
+/// <summary>
+/// Kernel constants skiff passes to system calls, x86_64 values from the uapi headers, in one place
+/// (system call numbers are in <see cref="Syscall"/>, errno values in <see cref="Errno"/>).
+/// </summary>
+public static class Kernel
 {
     public const long CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000,
         CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000,
@@ -33,6 +36,8 @@ internal static class Native
         PR_SET_CHILD_SUBREAPER = 36, PR_CAP_AMBIENT = 47, PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
     public const int MNT_DETACH = 2;
+    public const int OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = O_CLOEXEC;
+    public const int MOVE_MOUNT_F_EMPTY_PATH = 0x04, MOVE_MOUNT_T_EMPTY_PATH = 0x40;
     public const int CLOSE_RANGE_CLOEXEC = 4;
     public const int SIG_SETMASK = 2, SIG_BLOCK = 0;
     public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
@@ -43,4 +48,22 @@ internal static class Native
     public const int KEYCTL_JOIN_SESSION_KEYRING = 1;
     public const int LINUX_CAPABILITY_VERSION_3 = 0x20080522;
     public const int ETIMEDOUT = 110;
+
+    public const int PR_SET_DUMPABLE = 4;
+    public const int KEYCTL_SETPERM = 5;
+    public const int F_DUPFD_CLOEXEC = 1030, F_SETLKW = 7, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+    public const short F_WRLCK = 1;
+    public const int F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+    public const int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_EXEC = 0x10;
+    public const long ST_RDONLY = 1, ST_RELATIME = 4096;
+    public const long FS_IOC_GETFLAGS = 0x80086601;
+    public const int FS_IMMUTABLE_FL = 0x10;
+    public const long PROC_SUPER_MAGIC = 0x9fa0;
+    public const ulong TIOCGPTPEER = 0x5441;
+    public const int SECCOMP_SET_MODE_FILTER = 1;
+    public const int X_OK = 1;
+    public const int IOPRIO_WHO_PROCESS = 1;
+    public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000;
+    public const long RESOLVE_NO_XDEV = 0x01, RESOLVE_BENEATH = 0x08;
+    public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
 }
