@@ -1,0 +1,69 @@
+using Skiff.Engine.Containers;
+using Skiff.Engine.Monitor;
+using Skiff.Engine.Runtime;
+using Skiff.Images.Fs;
+using Skiff.Images.Mounts;
+using Skiff.Linux;
+
+namespace Skiff.Engine;
+
+public sealed partial class ContainerEngine
+{
+    private const int SIGKILL = 9;
+
+    /// <summary>
+    /// The first half of rm -f for several containers: claims the cleanup and sends SIGKILL to the
+    /// container's init, so they all die together and each <see cref="Remove"/> finds its container
+    /// already exited. Null when the container does not exist (rm -f's silence is the caller's).
+    /// </summary>
+    public CleanupOwner? KillForRemoval(string reference)
+    {
+        ContainerRecord record;
+        try
+        {
+            record = Database.Resolve(reference);
+        }
+        catch (NoSuchContainerException)
+        {
+            return null;
+        }
+        CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        using FileLock guard = LockOf(record.Id);
+        if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && Alive(running.State.Pid))
+        {
+            running.State.StoppedByUser = true;
+            Database.UpdateState(running);
+            // The init's death ends the container (its pid namespace); Remove still has the
+            // runtime kill whatever a shared pid namespace leaves, through its delete --force.
+            Interop.Libc.Kill(running.State.Pid, SIGKILL);
+        }
+        return owner;
+    }
+
+    /// <summary>
+    /// rm's teardown: the runtime's delete, a process of its own, runs while the rootfs is unmounted
+    /// and the writable layer removed, when the container's process is known to be gone.
+    /// </summary>
+    private void TearDownForRemoval(ContainerRecord record, OciRuntimeClient runtime)
+    {
+        bool exited = File.Exists(Layout.ExitFile(record.Id)) || !Alive(record.State.Pid);
+        if (!record.State.Mounted || !exited)
+        {
+            TearDown(record, runtime);
+            return;
+        }
+        Task deleting = Task.Run(() => runtime.Delete(record.Id));
+        try
+        {
+            string rootfs = Layout.Rootfs(record.Id);
+            if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
+            Volumes.Release(record.Id);
+            Images.RemoveContainer(record.Id);
+        }
+        finally
+        {
+            deleting.GetAwaiter().GetResult();
+        }
+        record.State.Mounted = false;
+    }
+}
