@@ -66,4 +66,24 @@ public sealed partial class ContainerEngine
         }
         record.State.Mounted = false;
     }
+
+    /// <summary>
+    /// A record still "created" but mounted: a start is under way, or its skiff died between the
+    /// runtime's create and recording the start. The runtime says which; a container that runs
+    /// or already ran is shown as such (the next mutating verb settles the rest).
+    /// </summary>
+    private void InterruptedStart(ContainerRecord record)
+    {
+        if (File.Exists(Layout.ExitFile(record.Id)))
+        {
+            RecordExit(record);
+            return;
+        }
+        string? status = Runtime(record).Status(record.Id);
+        if (status is not ("running" or "paused")) return;
+        record.State.Status = status == "paused" ? ContainerStatus.Paused : ContainerStatus.Running;
+        record.State.Pid = ReadPid(Layout.PidFile(record.Id));
+        record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
+        record.State.StartedAt ??= File.GetLastWriteTimeUtc(Layout.PidFile(record.Id));
+    }
 }

@@ -268,7 +268,7 @@ public sealed partial class ContainerEngine : IDisposable
             OciRuntimeClient runtime = Runtime(record);
             bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
             if (!exited) return;
-            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created);
+            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
             RecordExit(record);
             if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             TearDown(record, runtime);
@@ -406,6 +406,7 @@ public sealed partial class ContainerEngine : IDisposable
     /// </summary>
     private ContainerRecord Refresh(ContainerRecord record)
     {
+        if (record.State.Status == ContainerStatus.Created && record.State.Mounted) InterruptedStart(record);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
         if (File.Exists(Layout.ExitFile(record.Id)) || (!Alive(record.State.Pid) && !Alive(record.State.ConmonPid)))
         {
@@ -416,7 +417,8 @@ public sealed partial class ContainerEngine : IDisposable
 
     private void RecordExit(ContainerRecord record)
     {
-        if (record.State.Status is ContainerStatus.Exited or ContainerStatus.Created) return;
+        if (record.State.Status is ContainerStatus.Exited) return;
+        if (record.State.Status is ContainerStatus.Created && !File.Exists(Layout.ExitFile(record.Id))) return;
         record.State.Status = ContainerStatus.Exited;
         record.State.ExitCode = ReadExitFile(record.Id) ?? 137;
         record.State.OomKilled = File.Exists(Path.Combine(Layout.Bundle(record.Id), "oom"));

@@ -337,6 +337,9 @@ public sealed class FilesystemTests(EngineSuite suite)
         string committed = "";
         try
         {
+            // run -d returns once the container is started, not once its first command has run.
+            string written = Path.Combine(suite.Root, "containers", id, "rootfs", "x");
+            WaitFor(() => File.Exists(written) && File.ReadAllText(written) == "x\n");
             committed = suite.Ok("commit", "--pause=false", id).Trim();
             Assert.Matches("^sha256:[0-9a-f]{64}$", committed);
             Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
