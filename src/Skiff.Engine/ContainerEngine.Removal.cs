@@ -46,6 +46,7 @@ public sealed partial class ContainerEngine
     /// </summary>
     private void TearDownForRemoval(ContainerRecord record, OciRuntimeClient runtime)
     {
+        SettleLiveMonitor(record, runtime);
         bool exited = File.Exists(Layout.ExitFile(record.Id)) || !Alive(record.State.Pid);
         if (!record.State.Mounted || !exited)
         {
@@ -65,6 +66,23 @@ public sealed partial class ContainerEngine
             deleting.GetAwaiter().GetResult();
         }
         record.State.Mounted = false;
+    }
+
+    /// <summary>
+    /// A monitor still alive without an exit file: a start whose skiff died while conmon was having
+    /// the runtime create the container. Once the runtime's create has ended either way, its
+    /// delete --force ends the container, and conmon's exit file says it has let go of the bundle.
+    /// </summary>
+    private void SettleLiveMonitor(ContainerRecord record, OciRuntimeClient runtime)
+    {
+        int conmon = record.State.ConmonPid > 0 ? record.State.ConmonPid : ReadPid(Layout.ConmonPidFile(record.Id));
+        if (File.Exists(Layout.ExitFile(record.Id)) || !Alive(conmon)) return;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Alive(conmon) && runtime.Status(record.Id) is null && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        runtime.Delete(record.Id);
+        record.State.ConmonPid = conmon;
+        record.State.Pid = ReadPid(Layout.PidFile(record.Id));
+        WaitForExit(record, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>

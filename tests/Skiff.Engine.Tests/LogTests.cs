@@ -89,6 +89,28 @@ public sealed class LogTests(EngineSuite suite)
         }
     }
 
+    [Fact]
+    public void The_log_writer_lives_as_long_as_the_container_and_a_restart_appends()
+    {
+        string id = suite.Ok("run", "-d", "--log-driver", "json-file", "busybox", "sh", "-c", "echo run; sleep 1000").Trim();
+        try
+        {
+            string bundle = Path.Combine(suite.Root, "containers", id);
+            Assert.Contains(suite.MonitorsOfThisRun(), pid => CommandLine(pid).Contains("log-writer", StringComparison.Ordinal) && CommandLine(pid).Contains(id, StringComparison.Ordinal));
+            suite.Ok("restart", "-t", "0", id);
+            DateTime guard = DateTime.UtcNow.AddMinutes(1);
+            while (suite.Ok("logs", id) != "run\nrun\n" && DateTime.UtcNow < guard) Thread.Sleep(20);
+            Assert.Equal("run\nrun\n", suite.Ok("logs", id));
+            suite.Ok("rm", "-f", id);
+            Assert.False(Directory.Exists(bundle));
+            Assert.Empty(suite.LingeringProcesses());
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
     [Theory]
     [InlineData("json-file", "max-file=0", "max-file cannot be less than 1")]
     [InlineData("json-file", "max-file=two", "invalid value for log-opt max-file")]
@@ -102,5 +124,17 @@ public sealed class LogTests(EngineSuite suite)
         Assert.Equal(125, result.Exit);
         Assert.Contains(message, result.Error);
         Assert.DoesNotContain(name, suite.Ok("ps", "-a"));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 }
