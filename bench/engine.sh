@@ -231,9 +231,9 @@ done
 # perf records every exec, fork and exit of skiff run and of all it starts (conmon double-forks, but
 # stays a descendant), from kernel tracepoints: no ptrace, so the timings are close to untraced ones.
 # A tracepoint has the program's path, not its arguments, so the runtime's calls are named by who
-# made them and in which order, which is the engine's fixed sequence: skiff run calls delete --force
-# (before create), start, then delete --force (its rm); conmon calls create; the exit command calls
-# delete --force when it gets the container's lock first.
+# made them and in which order, which is the engine's fixed sequence: skiff run calls start, then
+# delete --force (its rm; a container's first start has nothing to delete before create); conmon calls
+# create; the exit command waits for skiff run's cleanup claim and then calls no runtime.
 timeline_runs=0
 if command -v perf >/dev/null && perf list 'sched:*' 2>/dev/null | grep -c sched_process_exec >/dev/null; then
     echo "engine: run --rm timeline, $trace_runs runs under perf's sched tracepoints" >&2
@@ -268,7 +268,7 @@ if command -v perf >/dev/null && perf list 'sched:*' 2>/dev/null | grep -c sched
             else if (file == skiff) { what = "exit command (skiff container cleanup)"; cleanup = pid }
             else if (file == runc) {
                 o = owner(pid); k = ++calls[o]
-                verb = o == "conmon" ? "create" : o == "skiff run" ? (k == 1 ? "delete, before create" : k == 2 ? "start" : k == 3 ? "delete (rm)" : "call " k) : "delete"
+                verb = o == "conmon" ? "create" : o == "skiff run" ? (k == 1 ? "start" : k == 2 ? "delete (rm)" : "call " k) : "delete"
                 what = "runtime " verb " by " o
             }
             else if (file ~ /\/true$/) what = "container: true"

@@ -50,8 +50,13 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>docker cp CONTAINER:SRC DEST, or to <paramref name="output"/> as a tar stream when DEST is "-".</summary>
-    public void CopyFromContainer(string reference, string source, string destination, Stream? output, bool follow, bool archive) =>
+    /// <summary>
+    /// docker cp CONTAINER:SRC DEST, or to <paramref name="output"/> as a tar stream when DEST is "-";
+    /// returns the size of the archive copied to DEST (0 for a stream).
+    /// </summary>
+    public long CopyFromContainer(string reference, string source, string destination, Stream? output, bool follow, bool archive)
+    {
+        long copied = 0;
         WithRootfs(reference, writable: false, root =>
         {
             using CopySource from = ContainerCopy.OpenInContainer(root, source, follow, reference);
@@ -63,13 +68,16 @@ public sealed partial class ContainerEngine
             (UnixFd directory, string? name) = ContainerCopy.DestinationOnHost(destination, from);
             using (directory)
             {
-                ContainerCopy.Copy(from, directory, name, archive ? null : ((int)Skiff.Linux.Interop.Libc.GetEUid(), (int)Skiff.Linux.Interop.Libc.GetEGid()));
+                copied = ContainerCopy.Copy(from, directory, name, archive ? null : ((int)Skiff.Linux.Interop.Libc.GetEUid(), (int)Skiff.Linux.Interop.Libc.GetEGid()));
             }
         });
+        return copied;
+    }
 
-    /// <summary>docker cp SRC CONTAINER:DEST, or a tar stream from <paramref name="input"/> when SRC is "-".</summary>
-    public void CopyToContainer(string reference, string source, Stream? input, string destination, bool follow, bool archive)
+    /// <summary>docker cp SRC CONTAINER:DEST, or a tar stream from <paramref name="input"/> when SRC is "-"; returns the size of the archive copied from SRC (0 for a stream).</summary>
+    public long CopyToContainer(string reference, string source, Stream? input, string destination, bool follow, bool archive)
     {
+        long copied = 0;
         // Without -a, what is copied in belongs to the container's root, as Docker does it.
         (int, int)? owner = archive ? null : (0, 0);
         using CopySource? from = input is null ? ContainerCopy.OpenOnHost(source, follow) : null;
@@ -84,9 +92,10 @@ public sealed partial class ContainerEngine
             (UnixFd target, string? name) = ContainerCopy.DestinationInContainer(root, destination, from, reference);
             using (target)
             {
-                ContainerCopy.Copy(from, target, name, owner);
+                copied = ContainerCopy.Copy(from, target, name, owner);
             }
         });
+        return copied;
     }
 
     /// <summary>docker export: the container's merged filesystem as a tar stream.</summary>

@@ -158,7 +158,7 @@ public sealed partial class ContainerEngine : IDisposable
             File.Delete(Layout.ExitFile(record.Id));
             File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
 
-            Conmon conmon = new(Config, Layout, ExitCommand(record));
+            Conmon conmon = new(Config, Layout, ExitCommand(record), SelfCommand());
             record.State.Pid = conmon.Create(record, runtime);
             record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
             beforeStart?.Invoke(record);
@@ -268,7 +268,7 @@ public sealed partial class ContainerEngine : IDisposable
             OciRuntimeClient runtime = Runtime(record);
             bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
             if (!exited) return;
-            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created);
+            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
             RecordExit(record);
             if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             TearDown(record, runtime);
@@ -306,6 +306,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         ContainerRecord record = MarkStoppedByUser(reference);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
         OciRuntimeClient runtime = Runtime(record);
         int grace = timeout ?? record.Request.StopTimeout ?? 10;
         string signal = record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
@@ -336,6 +337,7 @@ public sealed partial class ContainerEngine : IDisposable
     public void Remove(string reference, bool force, bool volumes)
     {
         ContainerRecord record = Database.Resolve(reference);
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
         using FileLock guard = LockOf(record.Id);
         if (Database.Find(record.Id) is not { } current) return;
         bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
@@ -352,12 +354,14 @@ public sealed partial class ContainerEngine : IDisposable
         if (wasRunning) Emit(record, "die", ("exitCode", (ReadExitFile(record.Id) ?? 137).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         record.State.Status = ContainerStatus.Removing;
         Database.UpdateState(record);
-        TearDown(record, runtime);
+        TearDownForRemoval(record, runtime);
         RemoveFiles(record);
         Database.Delete(record.Id);
         Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
         File.Delete(Layout.Lock(record.Id));
+        File.Delete(CleanupOwner.PathOf(Layout, record.Id));
+        if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
     }
 
     /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
@@ -383,14 +387,13 @@ public sealed partial class ContainerEngine : IDisposable
     {
         DateTime deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         string exitFile = Layout.ExitFile(record.Id);
-        int delay = 5;
+        using ExitWatch watch = new(Layout.Exits);
         while (!File.Exists(exitFile))
         {
             // A monitor that died without writing the exit file leaves nobody to write it.
             if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !Alive(record.State.Pid);
             if (DateTime.UtcNow >= deadline) return false;
-            Thread.Sleep(delay);
-            delay = Math.Min(delay * 2, 100);
+            watch.Wait((int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 1, 100));
         }
         return true;
     }
@@ -403,6 +406,7 @@ public sealed partial class ContainerEngine : IDisposable
     /// </summary>
     private ContainerRecord Refresh(ContainerRecord record)
     {
+        if (record.State.Status == ContainerStatus.Created && record.State.Mounted) InterruptedStart(record);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
         if (File.Exists(Layout.ExitFile(record.Id)) || (!Alive(record.State.Pid) && !Alive(record.State.ConmonPid)))
         {
@@ -413,7 +417,8 @@ public sealed partial class ContainerEngine : IDisposable
 
     private void RecordExit(ContainerRecord record)
     {
-        if (record.State.Status is ContainerStatus.Exited or ContainerStatus.Created) return;
+        if (record.State.Status is ContainerStatus.Exited) return;
+        if (record.State.Status is ContainerStatus.Created && !File.Exists(Layout.ExitFile(record.Id))) return;
         record.State.Status = ContainerStatus.Exited;
         record.State.ExitCode = ReadExitFile(record.Id) ?? 137;
         record.State.OomKilled = File.Exists(Path.Combine(Layout.Bundle(record.Id), "oom"));
@@ -440,7 +445,9 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Removes the runtime's container and unmounts the rootfs, whatever of them exists.</summary>
     private void TearDown(ContainerRecord record, OciRuntimeClient runtime)
     {
-        runtime.Delete(record.Id);
+        // The mount is recorded before conmon's create, so an unmounted container has no runtime
+        // container: a second teardown (rm after the exit command's) starts no runtime.
+        if (record.State.Mounted) runtime.Delete(record.Id);
         string rootfs = Layout.Rootfs(record.Id);
         if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
         Volumes.Release(record.Id);

@@ -337,6 +337,9 @@ public sealed class FilesystemTests(EngineSuite suite)
         string committed = "";
         try
         {
+            // run -d returns once the container is started, not once its first command has run.
+            string written = Path.Combine(suite.Root, "containers", id, "rootfs", "x");
+            WaitFor(() => File.Exists(written) && File.ReadAllText(written) == "x\n");
             committed = suite.Ok("commit", "--pause=false", id).Trim();
             Assert.Matches("^sha256:[0-9a-f]{64}$", committed);
             Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
@@ -347,6 +350,61 @@ public sealed class FilesystemTests(EngineSuite suite)
             suite.Run("rm", "-f", id);
             if (committed.Length > 0) suite.Run("rmi", committed);
         }
+    }
+
+    [Fact]
+    public void Cp_says_what_it_copied_on_a_terminal_as_docker_does_and_nothing_otherwise()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sh", "-c", "seq 1 3000 > /numbers; sleep 1000").Trim();
+        string host = Path.Combine(suite.RunDir, "cp-report-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(host);
+        try
+        {
+            string numbers = Path.Combine(suite.Root, "containers", id, "rootfs", "numbers");
+            WaitFor(() => File.Exists(numbers) && File.ReadAllText(numbers).EndsWith("3000\n"));
+            // The size Docker reports is the archive's: the same stream `cp CONTAINER:SRC -` writes.
+            long archive = TarSize(id + ":/numbers");
+            string skiff = $"{EngineSuite.Binary} --root {suite.Root} --engine-config {suite.ConfigPath}";
+            string screen = OnTerminal($"{skiff} cp {id}:/numbers {host}/out; {skiff} cp {host}/out {id}:/back");
+            Assert.Contains($"Successfully copied {Human(archive)} to {host}/out", screen);
+            Assert.Contains($"Successfully copied {Human(archive)} to {id}:/back", screen);
+            Assert.Equal(File.ReadAllText(numbers), File.ReadAllText(Path.Combine(host, "out")));
+            // Without a terminal Docker prints nothing, and neither does skiff.
+            SkiffResult quiet = suite.Run("cp", id + ":/numbers", Path.Combine(host, "again"));
+            Assert.Equal((0, "", ""), (quiet.Exit, quiet.Out, quiet.Error));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+            Directory.Delete(host, recursive: true);
+        }
+    }
+
+    private long TarSize(string source)
+    {
+        System.Diagnostics.ProcessStartInfo start = new(EngineSuite.Binary) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string arg in (string[])["--root", suite.Root, "--engine-config", suite.ConfigPath, "cp", source, "-"]) start.ArgumentList.Add(arg);
+        using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+        using MemoryStream tar = new();
+        process.StandardOutput.BaseStream.CopyTo(tar);
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        return tar.Length;
+    }
+
+    /// <summary>Decimal units, four significant digits, as Docker's go-units HumanSize.</summary>
+    private static string Human(long bytes) =>
+        bytes < 1000 ? $"{bytes}B" : (bytes / 1000.0).ToString("G4", System.Globalization.CultureInfo.InvariantCulture) + "kB";
+
+    private static string OnTerminal(string command)
+    {
+        System.Diagnostics.ProcessStartInfo start = new("script", ["-qfec", command, "/dev/null"]) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        using System.Diagnostics.Process script = System.Diagnostics.Process.Start(start)!;
+        script.StandardInput.Close();
+        string screen = script.StandardOutput.ReadToEnd();
+        script.WaitForExit();
+        Assert.True(script.ExitCode == 0, screen);
+        return screen.Replace("\r", "");
     }
 
     private static void WaitFor(Func<bool> condition)

@@ -85,4 +85,29 @@ public sealed class InspectionTests(EngineSuite suite)
             suite.Run("rm", "-f", running, exited, created);
         }
     }
+
+    [Fact]
+    public void Inspect_shows_v_binds_and_named_volumes_in_binds_and_anonymous_ones_in_config_volumes()
+    {
+        string tag = Guid.NewGuid().ToString("N")[..8];
+        string host = Path.Combine(suite.RunDir, "binds-" + tag);
+        Directory.CreateDirectory(host);
+        string id = suite.Ok("create", "-v", $"named-{tag}:/named", "-v", "/anonymous", "-v", $"{host}:/host:ro",
+            "--mount", $"type=volume,source=mounted-{tag},target=/mounted", "busybox", "true").Trim();
+        try
+        {
+            using JsonDocument inspect = JsonDocument.Parse(suite.Ok("inspect", id));
+            JsonElement container = inspect.RootElement[0];
+            // As Docker: -v with a source (a host path or a volume's name) in Binds; -v DST alone is an
+            // anonymous volume, listed in Config.Volumes; --mount in neither; every volume in Mounts.
+            Assert.Equal([$"named-{tag}:/named", $"{host}:/host:ro"], container.GetProperty("HostConfig").GetProperty("Binds").EnumerateArray().Select(b => b.GetString()));
+            Assert.Equal(["/anonymous"], container.GetProperty("Config").GetProperty("Volumes").EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["/anonymous", "/host", "/mounted", "/named"], container.GetProperty("Mounts").EnumerateArray().Select(m => m.GetProperty("Destination").GetString()!).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            suite.Run("rm", "-v", id);
+            suite.Run("volume", "rm", $"named-{tag}", $"mounted-{tag}");
+        }
+    }
 }

@@ -205,4 +205,35 @@ public sealed class LifecycleTests(EngineSuite suite)
         Assert.Empty(suite.LingeringProcesses());
         foreach (string id in ids) Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
     }
+
+    [Fact]
+    public void Conmon_lives_in_the_parents_conmon_cgroup_which_goes_with_the_last_container()
+    {
+        string first = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        string second = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        string monitors = suite.CgroupParent + "/conmon";
+        try
+        {
+            foreach (string id in (string[])[first, second])
+            {
+                int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+                string[] cgroups = File.ReadAllLines($"/proc/{conmon}/cgroup");
+                // Every hierarchy: the v1 controllers, systemd's named one and the unified one.
+                Assert.All(cgroups, line => Assert.EndsWith(":" + monitors, line));
+                Assert.Contains(conmon, CgroupFs.ProcessesIn(monitors));
+                // The container itself stays in its own cgroup.
+                int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+                Assert.Contains(File.ReadAllLines($"/proc/{pid}/cgroup"), line => line.EndsWith(":" + suite.CgroupPath(id), StringComparison.Ordinal));
+            }
+            suite.Ok("rm", "-f", first);
+            Assert.NotEmpty(CgroupFs.ExistingDirectoriesOf(monitors));
+            suite.Ok("rm", "-f", second);
+            Assert.Empty(suite.LingeringProcesses());
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(monitors));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", first, second);
+        }
+    }
 }

@@ -51,6 +51,8 @@ public sealed class ContainerRequest
     public string? PidMode { get; set; }
     public string? IpcMode { get; set; }
     public string? UtsMode { get; set; }
+    /// <summary>--userns: "host" (no user namespace) or null, the engine's default, which is also the host's.</summary>
+    public string? UsernsMode { get; set; }
     public string? DetachKeys { get; set; }
     /// <summary>--health-* flags, laid over the image's HEALTHCHECK.</summary>
     public HealthCheckConfig? Healthcheck { get; set; }
@@ -67,6 +69,8 @@ public sealed class MountRequest
     public string Target { get; set; } = "";
     public bool ReadOnly { get; set; }
     public List<string> Options { get; set; } = [];
+    /// <summary>Given with --mount: inspect lists those apart from -v's HostConfig.Binds, as Docker does.</summary>
+    public bool MountSyntax { get; set; }
 }
 
 public sealed class UlimitRequest

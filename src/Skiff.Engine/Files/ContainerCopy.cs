@@ -142,8 +142,11 @@ public static class ContainerCopy
         throw new EngineException($"extraction point is not a directory: {path} in container {container}", 1);
     }
 
-    /// <summary>Copies <paramref name="source"/> into directory <paramref name="directory"/> as <paramref name="name"/> (null: its contents), through a tar stream.</summary>
-    public static void Copy(CopySource source, UnixFd directory, string? name, (int Uid, int Gid)? owner) =>
+    /// <summary>
+    /// Copies <paramref name="source"/> into directory <paramref name="directory"/> as <paramref name="name"/>
+    /// (null: its contents), through a tar stream; returns the stream's size, what Docker reports as copied.
+    /// </summary>
+    public static long Copy(CopySource source, UnixFd directory, string? name, (int Uid, int Gid)? owner) =>
         Pump(output => source.WriteTar(output, name), input => Extract(input, directory, owner));
 
     /// <summary>Extracts a tar stream into <paramref name="directory"/>, no name of it leaving that directory.</summary>
@@ -154,12 +157,12 @@ public static class ContainerCopy
         extractor.Extract(tar);
     }
 
-    /// <summary>Runs a tar producer and its consumer over a pipe; the producer's failure is the one reported.</summary>
-    private static unsafe void Pump(Action<Stream> produce, Action<Stream> consume)
+    /// <summary>Runs a tar producer and its consumer over a pipe and returns the bytes that passed; the producer's failure is the one reported.</summary>
+    private static unsafe long Pump(Action<Stream> produce, Action<Stream> consume)
     {
         int* fds = stackalloc int[2];
         if (Interop.Libc.Pipe2(fds, FileFlags.O_CLOEXEC) != 0) throw new EngineException($"pipe: {Errno.Describe(Errno.Last)}");
-        FileStream reader = new(new SafeFileHandle(fds[0], ownsHandle: true), FileAccess.Read, 1);
+        CountingStream reader = new(new FileStream(new SafeFileHandle(fds[0], ownsHandle: true), FileAccess.Read, 1));
         FileStream writer = new(new SafeFileHandle(fds[1], ownsHandle: true), FileAccess.Write, 1);
         Exception? produced = null;
         Thread producer = new(() =>
@@ -192,7 +195,7 @@ public static class ContainerCopy
         producer.Join();
         // A consumer that failed first leaves the producer a broken pipe, which says nothing.
         Exception? failure = produced is IOException && consumed is not null ? consumed : produced ?? consumed;
-        if (failure is null) return;
+        if (failure is null) return reader.Count;
         if (failure is EngineException or ImageException) ExceptionDispatchInfo.Throw(failure);
         throw new EngineException(failure.Message, 1);
     }

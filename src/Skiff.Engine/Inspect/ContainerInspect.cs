@@ -56,6 +56,8 @@ public sealed class InspectConfig
     public Dictionary<string, string> Labels { get; set; } = [];
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
+    /// <summary>The image's VOLUMEs and -v's anonymous volumes; null when there are none, as Docker shows it.</summary>
+    public Dictionary<string, Skiff.Images.Oci.EmptyObject>? Volumes { get; set; }
 }
 
 public sealed class InspectHostConfig
@@ -64,6 +66,7 @@ public sealed class InspectHostConfig
     public bool Privileged { get; set; }
     public bool ReadonlyRootfs { get; set; }
     public bool Init { get; set; }
+    public string UsernsMode { get; set; } = "";
     public List<string> Binds { get; set; } = [];
     public List<string> CapAdd { get; set; } = [];
     public List<string> CapDrop { get; set; } = [];

@@ -67,6 +67,7 @@ public static class ContainerInspector
                 Labels = new Dictionary<string, string>([.. image?.Labels ?? [], .. request.Labels]),
                 StopSignal = request.StopSignal ?? image?.StopSignal,
                 StopTimeout = request.StopTimeout,
+                Volumes = Volumes(request, image),
             },
             HostConfig = new InspectHostConfig
             {
@@ -74,7 +75,8 @@ public static class ContainerInspector
                 Privileged = request.Privileged,
                 ReadonlyRootfs = request.ReadOnlyRootfs,
                 Init = request.Init,
-                Binds = [.. request.Mounts.Where(m => m.Type == "bind").Select(m => $"{m.Source}:{m.Target}{(m.ReadOnly ? ":ro" : "")}")],
+                UsernsMode = request.UsernsMode ?? "",
+                Binds = Binds(request),
                 CapAdd = request.CapAdd,
                 CapDrop = request.CapDrop,
                 SecurityOpt = request.SecurityOpt,
@@ -122,6 +124,20 @@ public static class ContainerInspector
             });
         }
         return mounts;
+    }
+
+    /// <summary>Docker's HostConfig.Binds: the -v mounts that name a source, a host path or a named volume, as SRC:DST[:ro].</summary>
+    private static List<string> Binds(ContainerRequest request) =>
+        [.. request.Mounts.Where(m => !m.MountSyntax && m.Type is "bind" or "volume" && !string.IsNullOrEmpty(m.Source))
+            .Select(m => $"{m.Source}:{m.Target}{(m.ReadOnly ? ":ro" : "")}")];
+
+    /// <summary>Docker's Config.Volumes: the image's VOLUMEs and -v DST (an anonymous volume, which has no bind to show).</summary>
+    private static Dictionary<string, Skiff.Images.Oci.EmptyObject>? Volumes(ContainerRequest request, Skiff.Images.Oci.ContainerConfig? image)
+    {
+        Dictionary<string, Skiff.Images.Oci.EmptyObject> volumes = new(image?.Volumes ?? [], StringComparer.Ordinal);
+        foreach (MountRequest anonymous in request.Mounts.Where(m => !m.MountSyntax && m.Type == "volume" && string.IsNullOrEmpty(m.Source)))
+            volumes[anonymous.Target] = new Skiff.Images.Oci.EmptyObject();
+        return volumes.Count > 0 ? volumes : null;
     }
 
     private static string Time(DateTimeOffset? time) =>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Skiff.Engine.Config;
 using Skiff.Engine.Containers;
+using Skiff.Engine.Logs;
 using Skiff.Engine.Runtime;
 using Skiff.Linux;
 
@@ -22,14 +23,29 @@ public sealed class ConmonReport
 /// process has to stay. conmon double-forks: the process we spawn exits at once, and its report
 /// arrives on the sync pipe (fd 3 in conmon, named by _OCI_SYNCPIPE).
 /// </summary>
-public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyList<string> exitCommand)
+public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyList<string> exitCommand, IReadOnlyList<string> self)
 {
-    private const int SyncFd = 3;
+    private const int SyncFd = 3, StartFd = 4;
 
     /// <summary>Creates the container under a new conmon and returns the container's pid.</summary>
     public int Create(ContainerRecord record, OciRuntimeClient runtime)
     {
         string bundle = layout.Bundle(record.Id);
+        LogPolicy policy = LogPolicy.Of(record.Request);
+        LogPipe? pipe = policy.NeedsWriter ? LogPipe.Start(bundle, layout.LogFile(record.Id), policy, self) : null;
+        try
+        {
+            return Create(record, runtime, bundle, policy, pipe);
+        }
+        catch
+        {
+            pipe?.Abandon();
+            throw;
+        }
+    }
+
+    private int Create(ContainerRecord record, OciRuntimeClient runtime, string bundle, LogPolicy policy, LogPipe? pipe)
+    {
         List<string> args =
         [
             config.ConmonPath, "--api-version", "1",
@@ -38,34 +54,60 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
             "-p", layout.PidFile(record.Id), "--conmon-pidfile", layout.ConmonPidFile(record.Id),
             "--exit-dir", layout.Exits, "--persist-dir", bundle,
             "--full-attach", "--socket-dir-path", bundle,
-            "-l", LogSpec(record), "--log-level", "error",
+            "-l", policy.Driver == "none" ? "none" : "k8s-file:" + (pipe?.Path ?? layout.LogFile(record.Id)), "--log-level", "error",
             "--runtime-arg", "--root", "--runtime-arg", runtime.StateRoot,
             "--exit-command", exitCommand[0],
         ];
         foreach (string arg in exitCommand.Skip(1)) args.AddRange(["--exit-command-arg", arg]);
-        if (record.Request.LogOptions.TryGetValue("max-size", out string? maxSize)) args.AddRange(["--log-size-max", ByteSize.Parse(maxSize, "--log-opt max-size").ToString()]);
+        // conmon rotates by starting its one file over; the writer rotates for itself, and a FIFO has nothing to sync.
+        if (pipe is null && policy.MaxSize > 0) args.AddRange(["--log-size-max", policy.MaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (pipe is not null) args.Add("--no-sync-log");
         if (record.Request.Tty) args.Add("-t");
         if (record.Request.OpenStdin) args.Add("-i");
         if (record.Request.OpenStdin && !record.Request.StdinOnce) args.Add("--leave-stdin-open");
 
         string[] environment = [.. System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Where(k => !k.StartsWith("_OCI_", StringComparison.Ordinal))
-            .Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}"), $"_OCI_SYNCPIPE={SyncFd}"];
+            .Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}"), $"_OCI_SYNCPIPE={SyncFd}", $"_OCI_STARTPIPE={StartFd}"];
         (int read, int write) = ProcessSpawner.Pipe();
+        (int startRead, int startWrite) = ProcessSpawner.Pipe();
         string errors = Path.Combine(bundle, "conmon.err");
         int pid;
         try
         {
-            pid = ProcessSpawner.Spawn(config.ConmonPath, args, environment, [(write, SyncFd)], errors);
+            pid = ProcessSpawner.Spawn(config.ConmonPath, args, environment, [(write, SyncFd), (startRead, StartFd)], errors);
         }
         catch
         {
             Interop.Libc.Close(read);
+            Interop.Libc.Close(startWrite);
             throw;
         }
         finally
         {
             Interop.Libc.Close(write);
+            Interop.Libc.Close(startRead);
+        }
+        try
+        {
+            // conmon waits on its start pipe before it forks: moved now, all it starts is born in its cgroup.
+            if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? config.CgroupParent) is { } cgroup) ConmonCgroup.Enter(cgroup, pid);
+            byte go = 0;
+            unsafe
+            {
+                Interop.Libc.Write(startWrite, &go, 1);
+            }
+        }
+        catch
+        {
+            Interop.Libc.Kill(pid, 9);
+            ProcessSpawner.Wait(pid);
+            Interop.Libc.Close(read);
+            throw;
+        }
+        finally
+        {
+            Interop.Libc.Close(startWrite);
         }
         int status = ProcessSpawner.Wait(pid);
         using FileStream sync = new(new Microsoft.Win32.SafeHandles.SafeFileHandle(read, ownsHandle: true), FileAccess.Read);
@@ -92,11 +134,4 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
             : EngineException.EngineError;
         return new EngineException(message, code);
     }
-
-    private string LogSpec(ContainerRecord record) => record.Request.LogDriver switch
-    {
-        "none" => "none",
-        // Docker's json-file is kept in the k8s-file format conmon writes; `logs` reads either the same way.
-        _ => "k8s-file:" + layout.LogFile(record.Id),
-    };
 }

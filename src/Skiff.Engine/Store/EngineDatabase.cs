@@ -33,6 +33,9 @@ public sealed partial class EngineDatabase : IDisposable
         try
         {
             _connection.Open();
+            // Every skiff command is a short process: a checkpoint at each close would fsync the
+            // database several times per command. SQLite checkpoints as the WAL grows instead.
+            SQLitePCL.raw.sqlite3_db_config(_connection.Handle, SQLitePCL.raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, out int _);
             Execute("PRAGMA busy_timeout = 30000");
             Execute("PRAGMA journal_mode = WAL");
             Execute("PRAGMA synchronous = NORMAL");

@@ -36,6 +36,7 @@ public static class SkiffCommandLine
         foreach (Command verb in ContainerVerbs(cli, longForm: true)) container.Subcommands.Add(verb);
         container.Subcommands.Add(LifecycleCommands.Cleanup(cli, "cleanup"));
         container.Subcommands.Add(HealthcheckCommands.Monitor(cli));
+        container.Subcommands.Add(LogWriterCommand.Create());
         root.Subcommands.Add(container);
         foreach (Command verb in ContainerVerbs(cli, longForm: false)) root.Subcommands.Add(verb);
         root.Subcommands.Add(ContainerInspectCommand.Create(cli, "inspect", null));

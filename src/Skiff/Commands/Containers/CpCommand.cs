@@ -26,7 +26,7 @@ public static class CpCommand
             {
                 if (to != "-")
                 {
-                    session.Engine.CopyFromContainer(fromContainer, fromPath, toPath, null, parse.GetValue(follow), parse.GetValue(archive));
+                    Report(cli, session.Engine.CopyFromContainer(fromContainer, fromPath, toPath, null, parse.GetValue(follow), parse.GetValue(archive)), toPath);
                     return 0;
                 }
                 if (cli.OutputIsTerminal) throw new EngineException("cowardly refusing to write a tar stream to a terminal", 1);
@@ -35,10 +35,35 @@ public static class CpCommand
                 return 0;
             }
             using Stream? stdin = from == "-" ? Console.OpenStandardInput() : null;
-            session.Engine.CopyToContainer(toContainer!, fromPath, stdin, toPath, parse.GetValue(follow), parse.GetValue(archive));
+            long copied = session.Engine.CopyToContainer(toContainer!, fromPath, stdin, toPath, parse.GetValue(follow), parse.GetValue(archive));
+            if (stdin is null) Report(cli, copied, $"{toContainer}:{toPath}");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Docker's closing line, on stderr and only on a terminal (its progress output is suppressed
+    /// otherwise): the size of the archive that was copied, in Docker's decimal units.
+    /// </summary>
+    private static void Report(CliContext cli, long bytes, string destination)
+    {
+        if (Skiff.Linux.Interop.Libc.IsATty(2) != 1) return;
+        cli.Error.WriteLine($"Successfully copied {HumanSize(bytes)} to {destination}");
+    }
+
+    /// <summary>go-units' HumanSize: powers of 1000, four significant digits (2048 is 2.048kB).</summary>
+    public static string HumanSize(long bytes)
+    {
+        string[] units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+        double size = bytes;
+        int unit = 0;
+        while (size >= 1000 && unit < units.Length - 1)
+        {
+            size /= 1000;
+            unit++;
+        }
+        return size.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) + units[unit];
     }
 
     /// <summary>

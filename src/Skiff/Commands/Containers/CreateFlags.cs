@@ -55,6 +55,7 @@ public sealed class CreateFlags
     public Option<string?> DetachKeys { get; } = new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
     public Option<string?> Pull { get; } = new("--pull") { Description = "Pull image before running (always, missing, never)" };
     public Option<string?> Cidfile { get; } = new("--cidfile") { Description = "Write the container ID to the file" };
+    public Option<string?> Userns { get; } = new("--userns") { Description = "User namespace to use (host)" };
     public Option<string?> Platform { get; } = new("--platform") { Description = "Set platform if server is multi-platform capable" };
     public Option<string?> HealthCmd { get; } = new("--health-cmd") { Description = "Command to run to check health" };
     public Option<string?> HealthInterval { get; } = new("--health-interval") { Description = "Time between running the check (ms|s|m|h) (default 30s)" };
@@ -77,6 +78,7 @@ public sealed class CreateFlags
             OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network,
             HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule])
             command.Options.Add(option);
+        command.Options.Add(Userns);
     }
 
     public ContainerRequest Request(ParseResult parse)
@@ -110,14 +112,10 @@ public sealed class CreateFlags
             PidMode = SharedMode(parse.GetValue(Pid), "--pid"),
             IpcMode = SharedMode(parse.GetValue(Ipc), "--ipc"),
             UtsMode = HostOnly(parse.GetValue(Uts), "--uts"),
+            UsernsMode = parse.GetValue(Userns) switch { null or "" => null, "host" => "host", _ => throw new EngineException("--userns: invalid USER mode") },
             CgroupParent = parse.GetValue(CgroupParent),
             DetachKeys = parse.GetValue(DetachKeys),
-            LogDriver = parse.GetValue(LogDriver) switch
-            {
-                null or "k8s-file" or "json-file" => "k8s-file",
-                "none" => "none",
-                { } other => throw new EngineException($"--log-driver {other}: not supported (k8s-file, json-file, none)"),
-            },
+            LogDriver = parse.GetValue(LogDriver) ?? "k8s-file",
         };
         foreach (string file in parse.GetValue(EnvFile) ?? []) request.Env.AddRange(EnvFileReader.Read(file));
         foreach (string entry in parse.GetValue(Env) ?? [])
@@ -147,6 +145,7 @@ public sealed class CreateFlags
             if (equals <= 0) throw new EngineException($"invalid argument \"{option}\" for \"--log-opt\" flag: must be KEY=VALUE");
             request.LogOptions[option[..equals]] = option[(equals + 1)..];
         }
+        Skiff.Engine.Logs.LogPolicy.Of(request);
         ResourceRequest resources = request.Resources;
         resources.Memory = parse.GetValue(Memory) is { } memory ? ByteSize.Parse(memory, "--memory") : null;
         resources.MemoryReservation = parse.GetValue(MemoryReservation) is { } reservation ? ByteSize.Parse(reservation, "--memory-reservation") : null;

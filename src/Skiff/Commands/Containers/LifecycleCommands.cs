@@ -45,6 +45,8 @@ public static class LifecycleCommands
                 return ForEach(cli, references, r => session.Engine.Start(r));
             if (references.Length > 1) throw new EngineException("you cannot start and attach multiple containers at once");
             AttachSession? socket = null;
+            // This command settles the container after its exit; the monitor's exit command waits for it.
+            using CleanupOwner owner = CleanupOwner.Claim(session.Engine.Layout, session.Engine.Resolve(references[0]).Id);
             try
             {
                 ContainerRecord record = session.Engine.Start(references[0], r => socket = AttachSession.Connect(session.Engine.Layout.Bundle(r.Id)));
@@ -131,14 +133,30 @@ public static class LifecycleCommands
         command.SetAction(parse =>
         {
             using EngineSession session = cli.Engine(parse);
-            return ForEach(cli, parse.GetValue(containers)!, r =>
+            string[] references = parse.GetValue(containers)!;
+            // rm -f of several: every one is killed before the first is waited for.
+            Dictionary<string, CleanupOwner?> killed = parse.GetValue(force) && references.Length > 1
+                ? references.Distinct().ToDictionary(r => r, r => (CleanupOwner?)session.Engine.KillForRemoval(r))
+                : [];
+            try
             {
-                try
+                return ForEach(cli, references, r =>
                 {
-                    session.Engine.Remove(r, parse.GetValue(force), parse.GetValue(volumes));
-                }
-                catch (NoSuchContainerException) when (parse.GetValue(force)) { }
-            });
+                    try
+                    {
+                        session.Engine.Remove(r, parse.GetValue(force), parse.GetValue(volumes));
+                    }
+                    catch (NoSuchContainerException) when (parse.GetValue(force)) { }
+                    finally
+                    {
+                        if (killed.Remove(r, out CleanupOwner? claim)) claim?.Dispose();
+                    }
+                });
+            }
+            finally
+            {
+                foreach (CleanupOwner? claim in killed.Values) claim?.Dispose();
+            }
         });
         return command;
     }
@@ -192,9 +210,23 @@ public static class LifecycleCommands
         command.Hidden = true;
         command.SetAction(parse =>
         {
-            using EngineSession session = cli.Engine(parse);
-            session.Engine.Cleanup(parse.GetValue(container)!);
-            return 0;
+            string id = parse.GetValue(container)!;
+            string? monitors = ConmonCgroup.Leave();
+            try
+            {
+                // A claimant (an attached run, rm -f, stop) settles the container itself: wait for it,
+                // and when it removed the container there is nothing to open the engine for.
+                EngineLayout layout = new(parse.GetValue(cli.Root)!);
+                if (CleanupOwner.WaitForClaims(layout, id) && !Directory.Exists(layout.Bundle(id))) return 0;
+                using EngineSession session = cli.Engine(parse);
+                session.Engine.Cleanup(id);
+                return 0;
+            }
+            finally
+            {
+                // The last exit command out of the monitors' cgroup removes it.
+                if (monitors is not null) ConmonCgroup.Release(monitors);
+            }
         });
         return command;
     }

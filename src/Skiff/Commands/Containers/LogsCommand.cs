@@ -39,7 +39,8 @@ public static class LogsCommand
 
             using Stream stdout = Console.OpenStandardOutput(), stderr = Console.OpenStandardError();
             List<LogEntry> history = [];
-            using IEnumerator<LogEntry?> reader = ContainerLog.Read(path, running, live, cancellationToken).GetEnumerator();
+            string writerLock = Skiff.Engine.Monitor.LogPipe.LockOf(session.Engine.Layout.Bundle(record.Id));
+            using IEnumerator<LogEntry?> reader = ContainerLog.Read(path, record.Request.LogDriver, writerLock, running, live, cancellationToken).GetEnumerator();
             while (reader.MoveNext() && reader.Current is { } entry)
                 if ((from is null || entry.Time >= from) && (to is null || entry.Time <= to)) history.Add(entry);
             foreach (LogEntry entry in last is { } count ? history.TakeLast(count) : history) Write(entry, stamps, stdout, stderr);
@@ -52,7 +53,7 @@ public static class LogsCommand
 
     private static void Write(LogEntry entry, bool timestamps, Stream stdout, Stream stderr)
     {
-        string line = (timestamps ? entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z' ", CultureInfo.InvariantCulture) : "") + entry.Text + "\n";
+        string line = (timestamps ? entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z' ", CultureInfo.InvariantCulture) : "") + entry.Text + (entry.Newline ? "\n" : "");
         Stream target = entry.Stderr ? stderr : stdout;
         target.Write(Encoding.UTF8.GetBytes(line));
         target.Flush();

@@ -55,7 +55,7 @@ public static class MountParser
     /// </summary>
     public static MountRequest Mount(string text)
     {
-        MountRequest mount = new() { Type = "volume" };
+        MountRequest mount = new() { Type = "volume", MountSyntax = true };
         List<string> volumeOptions = [], bindOptions = [], tmpfsOptions = [];
         foreach (string field in CsvFields(text))
         {

@@ -30,7 +30,7 @@ public static class RunCommand
             ContainerRecord record;
             try
             {
-                await EnsureImage(cli, session.Images, request.Image, parse.GetValue(flags.Pull), cancellationToken);
+                await ImagePolicy.EnsureAsync(cli, session.Images, request.Image, parse.GetValue(flags.Pull), parse.GetValue(flags.Platform), cancellationToken);
                 record = session.Engine.Create(request, parse.GetValue(flags.Name));
             }
             catch (ImageException e)
@@ -51,6 +51,7 @@ public static class RunCommand
                 return 0;
             }
             AttachSession? attach = null;
+            using CleanupOwner owner = CleanupOwner.Claim(session.Engine.Layout, record.Id);
             try
             {
                 record = StartOrRemove(session.Engine, record, r => attach = AttachSession.Connect(session.Engine.Layout.Bundle(r.Id)));
@@ -80,35 +81,6 @@ public static class RunCommand
         {
             engine.Remove(record.Id, force: true, volumes: true);
             throw;
-        }
-    }
-
-    /// <summary>--pull missing (the default), always or never.</summary>
-    private static async Task EnsureImage(CliContext cli, ImageService images, string reference, string? policy, CancellationToken cancellationToken)
-    {
-        bool present;
-        try
-        {
-            images.GetRootfs(reference);
-            present = true;
-        }
-        catch (ImageNotFoundException)
-        {
-            present = false;
-        }
-        switch (policy ?? "missing")
-        {
-            case "never" when !present:
-                throw new EngineException($"{reference}: image not known", 125);
-            case "never":
-            case "missing" when present:
-                return;
-            case "missing" or "always":
-                if (!present) cli.Error.WriteLine($"Unable to find image '{reference}' locally");
-                await images.PullAsync(reference, null, new ProgressRenderer(cli.Error, false), cancellationToken);
-                return;
-            default:
-                throw new EngineException($"invalid pull policy \"{policy}\": must be always, missing or never");
         }
     }
 }

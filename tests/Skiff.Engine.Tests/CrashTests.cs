@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Skiff.Engine.Tests.Infrastructure;
+using Skiff.Integration.Tests.Infrastructure;
+
+namespace Skiff.Engine.Tests;
+
+/// <summary>
+/// kill -9 of `skiff run` at each step, seen from outside: the CLI is frozen (SIGSTOP) the moment
+/// the step's trace appears, then killed; `ps -a` must still work and show a consistent state,
+/// and `rm -f` must leave no record, mount, writable layer, bundle, cgroup or process.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class CrashTests(EngineSuite suite)
+{
+    private const int SIGSTOP = 19;
+
+    public enum Step
+    {
+        /// <summary>At once: before the record can exist.</summary>
+        BeforeCreate,
+        /// <summary>The bundle directory exists: the record is in, the rootfs may be half made.</summary>
+        Created,
+        /// <summary>conmon has written its pid: the runtime's create is under way or done.</summary>
+        Monitored,
+        /// <summary>The container's process has run its first command.</summary>
+        Started,
+    }
+
+    [Theory]
+    [InlineData(Step.BeforeCreate, false)]
+    [InlineData(Step.Created, false)]
+    [InlineData(Step.Monitored, false)]
+    [InlineData(Step.Started, false)]
+    [InlineData(Step.Created, true)]
+    [InlineData(Step.Monitored, true)]
+    [InlineData(Step.Started, true)]
+    public void A_run_killed_at_any_step_leaves_a_state_that_ps_shows_and_rm_f_cleans(Step step, bool autoRemove)
+    {
+        string name = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        string containers = Path.Combine(suite.Root, "containers");
+        suite.Ok("ps", "-a");   // the engine's directories exist before the first run is watched
+        HashSet<string> before = [.. Directory.EnumerateDirectories(containers)];
+        List<string> args = ["run", "--name", name];
+        if (autoRemove) args.Add("--rm");
+        args.AddRange(["busybox", "sh", "-c", "touch /started; sleep 1000"]);
+        using Process cli = suite.Start([.. args]);
+        string? bundle = null;
+        DateTime guard = DateTime.UtcNow.AddMinutes(2);
+        while (!Reached(step, ref bundle, before, containers) && !cli.HasExited)
+        {
+            if (DateTime.UtcNow > guard)
+            {
+                cli.Kill();
+                Assert.Fail($"step {step} never came: {cli.StandardError.ReadToEnd()}");
+            }
+            Thread.Sleep(1);
+        }
+        if (cli.HasExited) Assert.Fail($"skiff run ended before step {step}: {cli.StandardError.ReadToEnd()}");
+        Native.Kill(cli.Id, SIGSTOP);
+        cli.Kill();
+        cli.WaitForExit();
+
+        SkiffResult ps = suite.Run("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}} {{.Status}}");
+        Assert.Equal(0, ps.Exit);
+        if (step == Step.Started) Assert.StartsWith(name + " Up", ps.Out);
+        SkiffResult rm = suite.Run("rm", "-f", name);
+        Assert.True(rm.Exit == 0, rm.ToString());
+        Assert.Equal("", suite.Ok("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}}"));
+        Assert.Empty(MountInfo.Under(suite.Root));
+        Assert.Equal(before, [.. Directory.EnumerateDirectories(containers)]);
+        string rw = Path.Combine(suite.Root, "rw");
+        if (bundle is not null)
+        {
+            string id = Path.GetFileName(bundle);
+            Assert.False(Directory.Exists(Path.Combine(rw, id)), "writable layer left behind");
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+            // conmon and its exit command end on their own once rm is done; nothing else may stay.
+            Assert.Empty(suite.LingeringProcesses());
+        }
+    }
+
+    private static bool Reached(Step step, ref string? bundle, HashSet<string> before, string containers)
+    {
+        if (step == Step.BeforeCreate) return true;
+        bundle ??= Directory.EnumerateDirectories(containers).FirstOrDefault(d => !before.Contains(d));
+        return bundle is not null && step switch
+        {
+            Step.Created => true,
+            Step.Monitored => File.Exists(Path.Combine(bundle, "conmon.pid")),
+            _ => File.Exists(Path.Combine(bundle, "rootfs", "started")),
+        };
+    }
+}
