@@ -14,8 +14,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     protected NetworkSuite Suite { get; } = suite;
 
     /// <summary>wget retried while the server comes up: a detached run returns before httpd listens.</summary>
-    /// <summary>One wget that gives up after 3 seconds; run under sh so that wget is not the namespace's init, which ignores timeout's signal.</summary>
-    private const string Once = "timeout 3 wget -q -O- \"$1\"";
+    /// <summary>One wget that gives up after 3 seconds. The trailing exit keeps sh from exec-ing the last command: wget must not be the namespace's init, which ignores timeout's signal.</summary>
+    private const string Once = "timeout 3 wget -q -O- \"$1\"; exit $?";
 
     private const string Fetch = "for i in $(seq 1 50); do timeout 3 wget -q -O- \"$1\" && exit 0; sleep 0.2; done; exit 1";
 
@@ -28,6 +28,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         string sink = Suite.Ok("run", "-d", "--network", network, "--network-alias", "sink", "busybox", "nc", "-l", "-p", "5000").Trim();
         try
         {
+            // The server, started first, learned of the container that came later: its /etc/hosts names the sink.
+            Assert.Contains("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
             string hostname = web[..12] + "\n";
             Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
             Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", "http://web/hostname"));
@@ -37,7 +39,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", "for i in $(seq 1 50); do echo over-tcp | nc sink 5000 && exit 0; sleep 0.2; done; exit 1");
             string received = "";
             for (int i = 0; i < 100 && received.Length == 0; i++, Thread.Sleep(50)) received = Suite.Ok("logs", sink);
-            Assert.Equal("over-tcp\n", received);
+            Assert.True(received == "over-tcp\n", $"the sink's log: \"{received}\"; {Suite.Run("inspect", "-f", "{{json .State}}", sink)}; {Suite.Run("exec", web, "cat", "/etc/hosts")}");
 
             // UDP: traceroute's probes are UDP datagrams to a closed port; the peer's answer names it.
             string udpserver = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", server).Trim();
@@ -45,8 +47,9 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Assert.Contains($"({udpserver})", trace);
             Assert.Contains($" 1  {udpserver}", trace);
 
-            // The server, started first, learned of the containers that came later: its /etc/hosts names the sink.
-            Assert.Contains("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
+            // The sink's nc has exited after its one connection: its name left its peers' /etc/hosts.
+            for (int i = 0; i < 100 && Suite.Ok("exec", server, "cat", "/etc/hosts").Contains("sink"); i++) Thread.Sleep(50);
+            Assert.DoesNotContain("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
         }
         finally
         {
