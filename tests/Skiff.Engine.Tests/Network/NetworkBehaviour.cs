@@ -236,6 +236,28 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     }
 
     [Fact]
+    public void A_container_whose_monitor_died_is_torn_down_by_the_next_verb()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
+        int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+        int conmon = int.Parse(File.ReadAllText(Path.Combine(Suite.Engine.Root, "containers", id, "conmon.pid")).Trim());
+        // The monitor first, so that no exit command runs: nothing but the next verb is left to clean up.
+        NetworkSuite.Host("kill", "-9", conmon.ToString());
+        NetworkSuite.Host("kill", "-9", pid.ToString());
+        for (int i = 0; i < 100 && ContainerEngine.Alive(pid); i++) Thread.Sleep(50);
+        Assert.True(File.Exists(netns));
+        Assert.Equal(1, Suite.Leases());
+        Suite.Ok("rm", id);
+        Assert.False(File.Exists(netns));
+        Assert.Equal(0, Suite.Leases());
+        Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet));
+        Suite.Ok("network", "rm", network);
+    }
+
+    [Fact]
     public void Static_addresses_dns_flags_and_extra_hosts_reach_the_container()
     {
         (string network, string subnet) = Suite.CreateNetwork();
