@@ -371,7 +371,9 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
     public int Wait(string reference)
     {
-        ContainerRecord record = Resolve(reference);
+        // The stored state, not Refresh's: a container whose exit file exists but whose cleanup has
+        // not finished must be cleaned up (or its cleanup waited for) before wait returns.
+        ContainerRecord record = Database.Resolve(reference);
         while (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
         {
             WaitForExit(record, Timeout.InfiniteTimeSpan);
