@@ -257,6 +257,24 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     }
 
     [Fact]
+    public void An_ipv6_network_gives_each_container_a_unique_local_address_peers_reach()
+    {
+        (string network, _) = Suite.CreateNetwork("--ipv6");
+        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.GlobalIPv6Address}}}}", id).Trim();
+            Assert.StartsWith("fd", address);
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://[{address}]/hostname"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            Suite.Ok("network", "rm", network);
+        }
+    }
+
+    [Fact]
     public void Static_addresses_dns_flags_and_extra_hosts_reach_the_container()
     {
         (string network, string subnet) = Suite.CreateNetwork();

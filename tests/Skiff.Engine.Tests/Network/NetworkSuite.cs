@@ -55,6 +55,10 @@ public abstract class NetworkSuite : IDisposable
         string name = "n" + Guid.NewGuid().ToString("N")[..10];
         Ok(["network", "create", "--subnet", subnet, .. flags, name]);
         lock (_networksMade) _networksMade.Add(name);
+        // An IPv6 subnet the engine chose is watched in the firewall too.
+        using (System.Text.Json.JsonDocument inspect = System.Text.Json.JsonDocument.Parse(Ok("network", "inspect", name)))
+            foreach (System.Text.Json.JsonElement config in inspect.RootElement[0].GetProperty("IPAM").GetProperty("Config").EnumerateArray())
+                lock (_subnets) _subnets.Add(config.GetProperty("Subnet").GetString()!);
         return (name, subnet);
     }
 
