@@ -13,6 +13,7 @@ public sealed class OtherHost : IDisposable
 {
     private readonly string _namespace, _hostLink;
     private readonly List<Process> _servers = [];
+    private readonly List<string> _directories = [];
 
     public OtherHost()
     {
@@ -61,6 +62,7 @@ public sealed class OtherHost : IDisposable
     public void Serve(int port)
     {
         string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
+        _directories.Add(root);
         File.WriteAllText(Path.Combine(root, "index.html"), "hello\n");
         ProcessStartInfo start = new("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in (string[])["netns", "exec", _namespace, "/usr/bin/busybox", "httpd", "-f", "-p", $"{Address}:{port}", "-h", root]) start.ArgumentList.Add(arg);
@@ -93,6 +95,7 @@ public sealed class OtherHost : IDisposable
                 server.Dispose();
             }
         }
+        foreach (string directory in _directories) Directory.Delete(directory, recursive: true);
         // Deleting one end of a veth deletes the pair; the namespace goes after it.
         NetworkSuite.TryHost("ip", "link", "del", _hostLink);
         NetworkSuite.TryHost("ip", "netns", "del", _namespace);
