@@ -115,7 +115,7 @@ public static class NetworkCommands
         Argument<string[]> names = new("NETWORK") { Arity = ArgumentArity.OneOrMore };
         Option<string?> format = new("--format", "-f") { Description = "Format output with a Go template, or json" };
         Command command = new("inspect", "Display detailed information on one or more networks") { names, format };
-        command.SetAction(parse =>
+        command.SetAction(parse => Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             List<NetworkInspect> found = [];
@@ -141,7 +141,7 @@ public static class NetworkCommands
                 foreach (NetworkInspect network in found) cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(network, NetworkInspectJsonContext.Default.NetworkInspect)));
             }
             return exit;
-        });
+        }));
         return command;
     }
 
@@ -232,7 +232,7 @@ public static class NetworkCommands
         return command;
     }
 
-    /// <summary>What the engine refuses is worded as docker words a daemon's answer, and exits 1.</summary>
+    /// <summary>What the engine refuses is worded as docker words a daemon's answer, and exits 1; so is a --format skiff cannot render.</summary>
     private static int Daemon(CliContext cli, Func<int> action)
     {
         try
@@ -242,6 +242,11 @@ public static class NetworkCommands
         catch (EngineException e)
         {
             cli.Error.WriteLine($"Error response from daemon: {e.Message}");
+            return 1;
+        }
+        catch (FormatException e)
+        {
+            cli.Error.WriteLine($"Error: --format: {e.Message}");
             return 1;
         }
     }
