@@ -41,8 +41,8 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>
-    /// rm's teardown: the runtime's delete, a process of its own, runs while the rootfs is unmounted
-    /// and the writable layer removed, when the container's process is known to be gone.
+    /// rm's teardown: the runtime's delete, a process of its own, runs while the rootfs is unmounted,
+    /// the writable layer removed and the network unwired, when the container's process is known to be gone.
     /// </summary>
     private void TearDownForRemoval(ContainerRecord record, OciRuntimeClient runtime)
     {
@@ -60,6 +60,7 @@ public sealed partial class ContainerEngine
             if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
             Volumes.Release(record.Id);
             Images.RemoveContainer(record.Id);
+            Networking.Stop(record);
         }
         finally
         {

@@ -45,7 +45,10 @@ public sealed partial class ContainerEngine : IDisposable
         Database = new EngineDatabase(Layout.Database);
         Volumes = new VolumeStore(Layout, Database);
         Events = new EventLog(Layout.Root);
+        Networking = new Network.ContainerNetworking(Layout, Database, Config);
     }
+
+    public Network.ContainerNetworking Networking { get; }
 
     public ImageService Images { get; }
     public EngineLayout Layout { get; }
@@ -109,6 +112,8 @@ public sealed partial class ContainerEngine : IDisposable
             Directory.CreateDirectory(Layout.Bundle(record.Id), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             Images.PrepareContainer(record.Id, image.Image.Id);
             Volumes.Attach(record.Id, volumes);
+            Networking.Attach(record);
+            Database.UpdateRequest(record);
         }
         catch
         {
@@ -153,7 +158,9 @@ public sealed partial class ContainerEngine : IDisposable
 
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
-            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = JoinedNamespaces(record) }.Generate(record, image.Config.Config, rootfs, files);
+            Dictionary<string, string> joined = JoinedNamespaces(record);
+            if (Networking.Start(record, files, image.Config.Config?.ExposedPorts?.Keys) is { } netns) joined["network"] = netns;
+            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = joined }.Generate(record, image.Config.Config, rootfs, files);
             WriteConfig(record, spec);
             File.Delete(Layout.ExitFile(record.Id));
             File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
@@ -359,6 +366,7 @@ public sealed partial class ContainerEngine : IDisposable
         Database.Delete(record.Id);
         Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
+        Networking.Forget(record.Id);
         File.Delete(Layout.Lock(record.Id));
         File.Delete(CleanupOwner.PathOf(Layout, record.Id));
         if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
@@ -367,7 +375,9 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
     public int Wait(string reference)
     {
-        ContainerRecord record = Resolve(reference);
+        // The stored state, not Refresh's: a container whose exit file exists but whose cleanup has
+        // not finished must be cleaned up (or its cleanup waited for) before wait returns.
+        ContainerRecord record = Database.Resolve(reference);
         while (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
         {
             WaitForExit(record, Timeout.InfiniteTimeSpan);
@@ -448,6 +458,7 @@ public sealed partial class ContainerEngine : IDisposable
         // The mount is recorded before conmon's create, so an unmounted container has no runtime
         // container: a second teardown (rm after the exit command's) starts no runtime.
         if (record.State.Mounted) runtime.Delete(record.Id);
+        Networking.Stop(record);
         string rootfs = Layout.Rootfs(record.Id);
         if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
         Volumes.Release(record.Id);

@@ -65,8 +65,7 @@ public sealed class CreateFlags
     public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
     public Option<string[]> Device { get; } = new("--device") { Description = "Add a host device to the container (HOST[:CONTAINER][:PERMS])" };
     public Option<string[]> DeviceCgroupRule { get; } = new("--device-cgroup-rule") { Description = "Add a rule to the cgroup allowed devices list ('c 1:3 rwm')" };
-    public Option<string[]> Publish { get; } = new("--publish", "-p") { Description = "Publish a container's port(s) to the host" };
-    public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network" };
+    public NetworkFlags Networking { get; } = new();
 
     public void AddTo(Command command)
     {
@@ -75,18 +74,14 @@ public sealed class CreateFlags
         foreach (Option option in (Option[])[Name, Interactive, Tty, Remove, Env, EnvFile, Workdir, User, GroupAdd, Hostname, Entrypoint, Label,
             Volume, Mount, Tmpfs, ReadOnly, Memory, MemorySwap, MemoryReservation, Cpus, CpuShares, CpusetCpus, PidsLimit, Ulimit, CapAdd,
             CapDrop, Privileged, SecurityOpt, Init, ShmSize, Sysctl, StopSignal, StopTimeout, Restart, LogDriver, LogOpt, Runtime,
-            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network,
-            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule])
+            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform,
+            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule, .. Networking.All])
             command.Options.Add(option);
         command.Options.Add(Userns);
     }
 
     public ContainerRequest Request(ParseResult parse)
     {
-        if (parse.GetValue(Publish) is { Length: > 0 })
-            throw new EngineException("-p/--publish: container networking is not available yet: containers get a private network namespace with only lo");
-        if (parse.GetValue(Network) is { } network && network != "none")
-            throw new EngineException($"--network {network}: container networking is not available yet: only --network none (the default) is supported");
         ContainerRequest request = new()
         {
             Image = parse.GetValue(Image)!,
@@ -115,6 +110,7 @@ public sealed class CreateFlags
             UsernsMode = parse.GetValue(Userns) switch { null or "" => null, "host" => "host", _ => throw new EngineException("--userns: invalid USER mode") },
             CgroupParent = parse.GetValue(CgroupParent),
             DetachKeys = parse.GetValue(DetachKeys),
+            Network = Networking.Request(parse),
             LogDriver = parse.GetValue(LogDriver) ?? "k8s-file",
         };
         foreach (string file in parse.GetValue(EnvFile) ?? []) request.Env.AddRange(EnvFileReader.Read(file));
