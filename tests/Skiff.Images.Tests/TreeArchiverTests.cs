@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.Security.Cryptography;
 using Skiff.Images.Archive;
 using Skiff.Images.Fs;
 using Skiff.Images.Tests.Support;
@@ -24,6 +25,37 @@ public sealed class TreeArchiverTests : IDisposable
         using TarReader reader = new(output);
         while (reader.GetNextEntry() is { } entry) entries.Add((entry.EntryType, entry.Name, entry.LinkName));
         return entries;
+    }
+
+    private static byte[] ArchiveBytes(string directory)
+    {
+        MemoryStream output = new();
+        using (TarWriter writer = new(output, TarEntryFormat.Pax, leaveOpen: true))
+        using (UnixFd root = ScopedFs.OpenDirectory(directory))
+        {
+            new TreeArchiver(writer, TreeMode.Layer).AddContents(root.Value, "");
+        }
+        return output.ToArray();
+    }
+
+    [Fact]
+    public void The_same_tree_archived_twice_gives_the_same_bytes()
+    {
+        // A commit of an unchanged container must give the same layer digest: no entry may carry
+        // the moment it was written (the PAX writer's default atime and ctime did).
+        string tree = _temp.CreateDirectory("tree");
+        Directory.CreateDirectory(Path.Combine(tree, "etc"));
+        File.WriteAllText(Path.Combine(tree, "etc/motd"), "hello\n");
+        File.CreateSymbolicLink(Path.Combine(tree, "link"), "etc/motd");
+
+        byte[] first = ArchiveBytes(tree);
+        Thread.Sleep(1100);
+        byte[] second = ArchiveBytes(tree);
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(first)), Convert.ToHexString(SHA256.HashData(second)));
+        using TarReader reader = new(new MemoryStream(first));
+        while (reader.GetNextEntry() is PaxTarEntry entry)
+            Assert.Equal(entry.ExtendedAttributes["mtime"].Split('.')[0], entry.ExtendedAttributes["atime"]);
     }
 
     [Fact]

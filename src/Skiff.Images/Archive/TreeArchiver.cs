@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Skiff.Images.Fs;
@@ -109,13 +110,22 @@ public sealed partial class TreeArchiver(TarWriter writer, TreeMode mode = TreeM
         }
     }
 
-    private static PaxTarEntry Header(TarEntryType type, string entryName, Interop.StatBuffer stat) => new(type, entryName)
+    /// <summary>
+    /// An entry whose bytes depend on the tree only. Without explicit atime and ctime, the PAX
+    /// writer stamps both with the moment of writing, so two commits of an unchanged container
+    /// would differ; Docker leaves them out, and they are set to the mtime here.
+    /// </summary>
+    private static PaxTarEntry Header(TarEntryType type, string entryName, Interop.StatBuffer stat)
     {
-        Mode = (UnixFileMode)(stat.Mode & 0xfff),
-        Uid = (int)stat.Uid,
-        Gid = (int)stat.Gid,
-        ModificationTime = stat.ModifyTime.ToDateTimeOffset(),
-    };
+        string mtime = stat.ModifyTime.ToDateTimeOffset().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return new(type, entryName, [new("atime", mtime), new("ctime", mtime)])
+        {
+            Mode = (UnixFileMode)(stat.Mode & 0xfff),
+            Uid = (int)stat.Uid,
+            Gid = (int)stat.Gid,
+            ModificationTime = stat.ModifyTime.ToDateTimeOffset(),
+        };
+    }
 
     private static Interop.StatBuffer Stat(int parentFd, string name, string entryName)
     {
