@@ -15,6 +15,13 @@ public sealed class EngineLayout(string root)
     public string RuntimeRoot => Path.Combine(Root, "runtime");
     public string Locks => Path.Combine(Root, "locks");
 
+    /// <summary>Each container's network namespace, an nsfs bind-mounted on <c>netns/ID</c>.</summary>
+    public string NetnsDirectory => Path.Combine(Root, "netns");
+    public string Netns(string id) => Path.Combine(NetnsDirectory, id);
+
+    /// <summary>netavark's --config directory (aardvark-dns keeps its per-network files below it).</summary>
+    public string NetavarkConfig => Path.Combine(Root, "netavark");
+
     public string Bundle(string id) => Path.Combine(Containers, id);
     public string Rootfs(string id) => Path.Combine(Bundle(id), "rootfs");
     public string LogFile(string id) => Path.Combine(Bundle(id), "ctr.log");

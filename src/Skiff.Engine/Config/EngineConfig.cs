@@ -29,6 +29,14 @@ public sealed class EngineConfig
     /// <summary>The default seccomp profile: containers-common's, the one Podman applies.</summary>
     [JsonPropertyName("seccomp_profile")] public string SeccompProfile { get; set; } = "/usr/share/containers/seccomp.json";
 
+    /// <summary>The network stack: "netavark" (the default) or "cni".</summary>
+    [JsonPropertyName("network_backend")] public string NetworkBackend { get; set; } = "netavark";
+
+    [JsonPropertyName("netavark_path")] public string NetavarkPath { get; set; } = "/usr/lib/podman/netavark";
+
+    /// <summary>The DNS server netavark starts for networks with DNS enabled.</summary>
+    [JsonPropertyName("aardvark_dns_path")] public string AardvarkDnsPath { get; set; } = "/usr/lib/podman/aardvark-dns";
+
     public static EngineConfig Load(string? path)
     {
         string file = path ?? (Environment.GetEnvironmentVariable("SKIFF_ENGINE_CONFIG") is { Length: > 0 } env ? env : DefaultPath);

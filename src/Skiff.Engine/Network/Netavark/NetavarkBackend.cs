@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Skiff.Engine.Config;
+using Skiff.Engine.Monitor;
+using Skiff.Images.Fs;
+
+namespace Skiff.Engine.Network.Netavark;
+
+/// <summary>
+/// Podman's network stack: <c>netavark setup|teardown NETNS</c> with the container's networks as
+/// JSON on a file, and aardvark-dns, which netavark starts and feeds, for name resolution. Every
+/// invocation runs under one lock per engine root, because netavark rewrites aardvark-dns's
+/// per-network files and the firewall chains it shares between containers.
+/// </summary>
+public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : INetworkBackend
+{
+    public string Name => "netavark";
+
+    public void Validate(NetworkDefinition network)
+    {
+        if (network.Driver is not ("bridge" or "macvlan" or "ipvlan"))
+            throw new EngineException($"network {network.Name}: driver \"{network.Driver}\" is not supported by netavark (bridge, macvlan or ipvlan)");
+        if (network.Driver == "ipvlan")
+            throw new EngineException($"network {network.Name}: netavark 1.4 has no ipvlan driver; use the cni network backend for ipvlan");
+        foreach (string key in network.Options.Keys)
+        {
+            bool known = network.Driver == "bridge" ? key is "mtu" or "isolate" or "metric" : key is "mtu" or "mode" or "metric";
+            if (!known) throw new EngineException($"network {network.Name}: option \"{key}\" is not supported by the {network.Driver} driver of netavark");
+        }
+        if (network.Driver == "macvlan" && network.Options.TryGetValue("mode", out string? mode) && mode is not ("bridge" or "private" or "vepa" or "passthru"))
+            throw new EngineException($"network {network.Name}: macvlan mode \"{mode}\" is invalid (bridge, private, vepa or passthru)");
+    }
+
+    public NetworkStatus Setup(NetworkSetup setup)
+    {
+        byte[] input = NetavarkJson.Options(setup);
+        string output = Run("setup", setup.NetnsPath, input);
+        return NetavarkJson.Status(output, setup);
+    }
+
+    public void Teardown(NetworkSetup setup)
+    {
+        if (setup.Networks.Count == 0) return;
+        // netavark needs a netns path even when the namespace is gone: it then only drops the
+        // host side (firewall rules, DNS entries); an existing empty file stands in for it.
+        string netns = setup.NetnsPath;
+        bool placeholder = false;
+        if (!File.Exists(netns))
+        {
+            netns = Path.Combine(layout.NetavarkConfig, "gone-" + setup.ContainerId);
+            File.WriteAllBytes(netns, []);
+            placeholder = true;
+        }
+        try
+        {
+            Run("teardown", netns, NetavarkJson.Options(setup));
+        }
+        finally
+        {
+            if (placeholder) File.Delete(netns);
+        }
+    }
+
+    /// <summary>netavark keeps nothing per network beyond what teardown of its last container removes.</summary>
+    public void Remove(NetworkDefinition network)
+    {
+        string dns = Path.Combine(layout.NetavarkConfig, "aardvark-dns", network.Name);
+        if (File.Exists(dns)) File.Delete(dns);
+    }
+
+    private string Run(string verb, string netns, byte[] input)
+    {
+        Directory.CreateDirectory(layout.NetavarkConfig);
+        string scratch = Path.Combine(layout.NetavarkConfig, $".{verb}-{System.Environment.ProcessId}-{Guid.NewGuid():N}");
+        string inputFile = scratch + ".json", outputFile = scratch + ".out";
+        try
+        {
+            File.WriteAllBytes(inputFile, input);
+            using FileLock guard = FileLock.Exclusive(Path.Combine(layout.NetavarkConfig, "netavark.lock"));
+            // Output goes to a file, not a pipe: the aardvark-dns daemon that setup may start
+            // inherits netavark's stdout and would hold a pipe open for as long as it lives.
+            string[] args = [config.NetavarkPath, "--config", layout.NetavarkConfig, "--aardvark-binary", config.AardvarkDnsPath, "--file", inputFile, verb, netns];
+            int pid = ProcessSpawner.Spawn(config.NetavarkPath, args, ChildEnvironment(), [], outputFile);
+            int status = ProcessSpawner.Wait(pid);
+            string output = File.Exists(outputFile) ? File.ReadAllText(outputFile) : "";
+            if (status != 0) throw new EngineException($"netavark {verb}: {NetavarkJson.Error(output)}");
+            return output;
+        }
+        finally
+        {
+            File.Delete(inputFile);
+            File.Delete(outputFile);
+        }
+    }
+
+    private static string[] ChildEnvironment()
+    {
+        string path = System.Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        return [$"PATH={path}"];
+    }
+}
