@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+using Skiff.Engine.Config;
+using Skiff.Images.Fs;
+
+namespace Skiff.Engine.Network.Cni;
+
+/// <summary>
+/// The cni network backend: each network a CNI configuration list generated from its definition
+/// and stored under the engine root (<c>cni/networks/NAME.conflist</c>), each attachment an ADD of
+/// that list with the engine's addresses, each ADD's result cached (<c>cni/results/</c>) for its
+/// DEL. Plugin runs are serialized per engine root: plugins share the bridge, its address and the
+/// firewall chains, and 1.1.1's bridge plugin does not survive racing itself on a new bridge.
+/// Name resolution is the engine's /etc/hosts: this backend runs no DNS server.
+/// </summary>
+public sealed class CniBackend : INetworkBackend
+{
+    private readonly EngineLayout _layout;
+    private readonly CniClient _client;
+
+    public CniBackend(EngineConfig config, EngineLayout layout)
+    {
+        _layout = layout;
+        _client = new CniClient(new CniPluginRunner(config.CniPluginDirs), new CniResultCache(Path.Combine(layout.CniDirectory, "results")));
+        Runner = new CniPluginRunner(config.CniPluginDirs);
+    }
+
+    public string Name => "cni";
+
+    internal CniPluginRunner Runner { get; }
+
+    internal string ListPath(string network) => Path.Combine(_layout.CniDirectory, "networks", network + ".conflist");
+
+    public void Validate(NetworkDefinition network)
+    {
+        CniNetworkConfig.Validate(network);
+        foreach (JsonObject plugin in CniNetworkConfig.Generate(network).Plugins)
+        {
+            Runner.Locate(plugin["type"]!.GetValue<string>(), network.Name);
+            if (plugin["ipam"] is JsonObject ipam) Runner.Locate(ipam["type"]!.GetValue<string>(), network.Name);
+        }
+    }
+
+    public NetworkStatus Setup(NetworkSetup setup)
+    {
+        using FileLock guard = Lock();
+        List<AttachedInterface> interfaces = [];
+        List<NetworkAttachment> done = [];
+        try
+        {
+            for (int i = 0; i < setup.Networks.Count; i++)
+            {
+                NetworkAttachment attachment = setup.Networks[i];
+                CniNetworkList list = ListOf(attachment.Network);
+                CniRuntime runtime = new(setup.ContainerId, setup.NetnsPath, attachment.InterfaceName, CniNetworkConfig.Args(attachment));
+                CniResult result = _client.Add(list, runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary: i == 0));
+                done.Add(attachment);
+                if (attachment.Network.Driver == "bridge") DisableRouterAdvertisements(attachment.Network.InterfaceName);
+                interfaces.Add(Describe(attachment, result, setup.NetnsPath));
+            }
+        }
+        catch (Exception)
+        {
+            for (int i = done.Count - 1; i >= 0; i--)
+            {
+                try { Delete(setup, done[i], primary: i == 0); }
+                catch (EngineException)
+                {
+                    // The setup's own error is the one to report.
+                }
+            }
+            throw;
+        }
+        return new NetworkStatus(interfaces, []);
+    }
+
+    public void Teardown(NetworkSetup setup)
+    {
+        using FileLock guard = Lock();
+        List<string> failures = [];
+        for (int i = setup.Networks.Count - 1; i >= 0; i--)
+        {
+            try { Delete(setup, setup.Networks[i], primary: i == 0); }
+            catch (EngineException e) { failures.Add(e.Message); }
+        }
+        if (failures.Count > 0) throw new EngineException(string.Join("; ", failures));
+    }
+
+    public void Remove(NetworkDefinition network)
+    {
+        using FileLock guard = Lock();
+        File.Delete(ListPath(network.Name));
+        if (network.Driver == "bridge") BridgeLink.DeleteIfUnused(network.InterfaceName);
+    }
+
+    private void Delete(NetworkSetup setup, NetworkAttachment attachment, bool primary)
+    {
+        // A namespace that is gone is passed as none: plugins then drop only the host's side.
+        bool alive = NetnsProbe.IsAlive(setup.NetnsPath);
+        CniRuntime runtime = new(setup.ContainerId, alive ? setup.NetnsPath : "", attachment.InterfaceName, CniNetworkConfig.Args(attachment));
+        _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
+        if (!alive && attachment.Network.Driver == "bridge" && !attachment.Network.Internal)
+            MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId);
+    }
+
+    /// <summary>The network's stored list, written from its definition the first time it is used.</summary>
+    private CniNetworkList ListOf(NetworkDefinition network)
+    {
+        string path = ListPath(network.Name);
+        if (File.Exists(path)) return CniNetworkList.Load(path);
+        CniNetworkList list = CniNetworkConfig.Generate(network);
+        list.Save(path);
+        return list;
+    }
+
+    private static AttachedInterface Describe(NetworkAttachment attachment, CniResult result, string netns)
+    {
+        int index = result.Interfaces.FindIndex(i => i.Name == attachment.InterfaceName && i.Sandbox is { Length: > 0 });
+        string mac = index >= 0 ? result.Interfaces[index].Mac ?? "" : "";
+        List<CniIpConfig> ips = result.Ips.Where(ip => ip.Interface is null || ip.Interface == index).ToList();
+        return new AttachedInterface(
+            attachment.Network.Name, attachment.InterfaceName, mac,
+            ips.Select(ip => ip.Address).ToList(),
+            attachment.Network.Internal ? [] : ips.Select(ip => ip.Gateway).OfType<string>().Distinct().ToList());
+    }
+
+    /// <summary>
+    /// A host that accepts router advertisements on a container bridge lets a container reroute the
+    /// host's IPv6 traffic (CVE-2020-13401); the bridge is set not to before any container runs.
+    /// </summary>
+    private static void DisableRouterAdvertisements(string bridge)
+    {
+        string knob = Path.Combine("/proc/sys/net/ipv6/conf", bridge, "accept_ra");
+        if (File.Exists(knob) && File.ReadAllText(knob).Trim() != "0") File.WriteAllText(knob, "0");
+    }
+
+    private FileLock Lock()
+    {
+        Directory.CreateDirectory(_layout.CniDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return FileLock.Exclusive(Path.Combine(_layout.CniDirectory, "cni.lock"));
+    }
+}
