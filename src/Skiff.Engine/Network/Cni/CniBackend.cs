@@ -68,6 +68,10 @@ public sealed class CniBackend : INetworkBackend
                     // The setup's own error is the one to report.
                 }
             }
+            // A bridge the failed ADD created before failing has no address; 1.1.1's bridge plugin
+            // cannot give it one later ("could not set bridge's mac"), so it goes with the failure.
+            foreach (NetworkAttachment attachment in setup.Networks.Skip(done.Count).Take(1))
+                if (attachment.Network.Driver == "bridge") BridgeLink.DeleteIfUnused(attachment.Network.InterfaceName);
             throw;
         }
         return new NetworkStatus(interfaces, []);

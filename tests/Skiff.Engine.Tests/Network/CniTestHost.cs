@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using Skiff.Engine.Config;
+using Skiff.Engine.Network;
+using Skiff.Engine.Network.Cni;
+
+namespace Skiff.Engine.Tests.Network;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CniCollection
+{
+    // Plugins change the host's links and firewall: one test at a time, so a leak is this test's.
+    public const string Name = "cni";
+}
+
+/// <summary>
+/// A private engine root with the cni backend over Debian's plugins, network namespaces and
+/// networks named after a per-test token, and a leak check on dispose: no link, netns, iptables
+/// rule or cached result that names the token may remain.
+/// </summary>
+internal sealed class CniTestHost : IDisposable
+{
+    private static readonly string[] SharedChains = ["CNI-FORWARD", "CNI-ADMIN", "CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"];
+    private readonly List<string> _namespaces = [];
+    private readonly List<string> _bridges = [];
+    private readonly List<string> _addresses = [];
+    private readonly HashSet<string> _chainsBefore;
+
+    public string Token { get; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
+    public string RunDir { get; }
+    public EngineLayout Layout { get; }
+    public EngineConfig Config { get; } = new();
+    public CniBackend Backend { get; }
+
+    public CniTestHost(IEnumerable<string>? extraPluginDirs = null)
+    {
+        if (Environment.UserName != "root" && Sh("id", "-u").Trim() != "0") throw new InvalidOperationException("the CNI tests change the host's network and must run as root");
+        RunDir = Path.Combine(Path.GetTempPath(), $"skiff-cni-{Token}");
+        Directory.CreateDirectory(RunDir);
+        Layout = new EngineLayout(Path.Combine(RunDir, "root"));
+        Layout.EnsureCreated();
+        if (extraPluginDirs is not null) Config.CniPluginDirs = [.. extraPluginDirs, .. Config.CniPluginDirs];
+        Backend = new CniBackend(Config, Layout);
+        _chainsBefore = ExistingSharedChains();
+    }
+
+    public string ContainerId(string suffix) => $"{Token}{suffix}".PadRight(64, '0');
+
+    /// <summary>A new network namespace, as the engine makes one: a path that names it.</summary>
+    public string NewNetns()
+    {
+        string name = $"skiff-cnit-{Token}-{_namespaces.Count}";
+        Must("ip", "netns", "add", name);
+        _namespaces.Add(name);
+        return "/run/netns/" + name;
+    }
+
+    public void DeleteNetns(string path) => Must("ip", "netns", "delete", Path.GetFileName(path));
+
+    /// <summary>A bridge network on a free private /24, its bridge named after the token.</summary>
+    public NetworkDefinition Network(string name, bool isInternal = false, Dictionary<string, string>? options = null)
+    {
+        string bridge = $"skc{Token}{_bridges.Count}";
+        _bridges.Add(bridge);
+        string prefix = FreeSubnetPrefix();
+        return new NetworkDefinition(
+            Token + name, $"{name}-{Token}", "bridge", bridge,
+            [new SubnetDefinition(prefix + ".0/24", prefix + ".1", null)],
+            isInternal, false, false, options ?? [], new Dictionary<string, string>(), DateTimeOffset.UtcNow);
+    }
+
+    public static string AddressIn(NetworkDefinition network, int host) => network.Subnets[0].Subnet.Replace(".0/24", $".{host}/24");
+
+    public NetworkAttachment Attach(NetworkDefinition network, string ifName, string address, string? mac = null)
+    {
+        _addresses.Add(address);
+        return new(network, ifName, [address], mac, []);
+    }
+
+    public string InNetns(string netns, params string[] command) => Sh(["ip", "netns", "exec", Path.GetFileName(netns), .. command]);
+
+    /// <summary>Everything on the host that names this test's token.</summary>
+    public List<string> Leftovers()
+    {
+        List<string> left = [];
+        left.AddRange(Sh("ip", "-o", "link", "show").Split('\n').Where(l => l.Contains(Token)).Select(l => "link: " + l));
+        left.AddRange(Sh("ip", "netns", "list").Split('\n').Where(l => l.Contains(Token)).Select(l => "netns: " + l));
+        foreach (string tool in (string[])["iptables-save", "ip6tables-save"])
+            left.AddRange(Sh(tool).Split('\n').Where(l => l.Contains(Token)).Select(l => tool + ": " + l));
+        foreach (string address in _addresses) left.AddRange(RulesFor(address).Select(l => "iptables-save: " + l));
+        string results = Path.Combine(Layout.CniDirectory, "results");
+        if (Directory.Exists(results)) left.AddRange(Directory.EnumerateFiles(results).Select(f => "cached result: " + f));
+        return left;
+    }
+
+    /// <summary>Rules of this test's containers in the shared CNI chains (they name the container's address, not the token).</summary>
+    public static List<string> RulesFor(string address)
+    {
+        string ip = address.Split('/')[0];
+        return Sh("iptables-save").Split('\n').Where(l => l.Contains(ip + "/32") || l.Contains(ip + ":")).ToList();
+    }
+
+    public void Dispose()
+    {
+        List<string> leaks = Leftovers();
+        foreach (string name in _namespaces) Sh("ip", "netns", "delete", name);
+        foreach (string bridge in _bridges) Sh("ip", "link", "delete", bridge);
+        // The plugins' shared chains (firewall's CNI-FORWARD/CNI-ADMIN, portmap's CNI-HOSTPORT-*)
+        // outlive every container, as under Podman: the test removes the ones it caused.
+        RemoveSharedChainsCreatedSince(_chainsBefore);
+        try { Directory.Delete(RunDir, recursive: true); } catch (IOException) { }
+        if (leaks.Count > 0) throw new InvalidOperationException("CNI test left state behind:\n" + string.Join('\n', leaks));
+    }
+
+    private static HashSet<string> ExistingSharedChains()
+    {
+        HashSet<string> chains = [];
+        foreach (string table in (string[])["filter", "nat"])
+            foreach (string line in Sh("iptables", "-t", table, "-S").Split('\n'))
+                if (line.StartsWith("-N ", StringComparison.Ordinal) && SharedChains.Contains(line[3..].Trim())) chains.Add(table + "/" + line[3..].Trim());
+        return chains;
+    }
+
+    private static void RemoveSharedChainsCreatedSince(HashSet<string> before)
+    {
+        foreach (string entry in ExistingSharedChains().Except(before))
+        {
+            string[] parts = entry.Split('/');
+            string table = parts[0], chain = parts[1];
+            foreach (string line in Sh("iptables", "-t", table, "-S").Split('\n'))
+            {
+                List<string> words = MasqueradeLeftovers.Split(line);
+                int jump = words.IndexOf("-j");
+                if (words.Count > 2 && words[0] == "-A" && jump > 0 && jump + 1 < words.Count && words[jump + 1] == chain)
+                    Sh(["iptables", "-t", table, "-D", .. words.Skip(1)]);
+            }
+            Sh("iptables", "-t", table, "-F", chain);
+        }
+        foreach (string entry in ExistingSharedChains().Except(before))
+        {
+            string[] parts = entry.Split('/');
+            Sh("iptables", "-t", parts[0], "-X", parts[1]);
+        }
+    }
+
+    /// <summary>A 10.x.y prefix with no route on the host, so the test network collides with nothing.</summary>
+    private static string FreeSubnetPrefix()
+    {
+        string routes = Sh("ip", "-4", "route", "show", "table", "all");
+        while (true)
+        {
+            string prefix = $"10.{Random.Shared.Next(200, 250)}.{Random.Shared.Next(1, 255)}";
+            if (!routes.Contains(prefix + ".")) return prefix;
+        }
+    }
+
+    public static string Must(params string[] command)
+    {
+        (int exit, string output, string errors) = Exec(command);
+        if (exit != 0) throw new InvalidOperationException($"{string.Join(' ', command)}: exit {exit}: {errors}");
+        return output;
+    }
+
+    public static string Sh(params string[] command) => Exec(command).Output;
+
+    public static (int Exit, string Output, string Errors) Exec(params string[] command)
+    {
+        ProcessStartInfo start = new(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in command.Skip(1)) start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start)!;
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output, errors.Result);
+    }
+}
