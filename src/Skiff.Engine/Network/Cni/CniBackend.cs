@@ -92,7 +92,7 @@ public sealed class CniBackend : INetworkBackend
     public void Remove(NetworkDefinition network)
     {
         using FileLock guard = Lock();
-        File.Delete(ListPath(network.Name));
+        if (File.Exists(ListPath(network.Name))) File.Delete(ListPath(network.Name));
         if (network.Driver == "bridge") BridgeLink.DeleteIfUnused(network.InterfaceName);
     }
 
@@ -102,7 +102,7 @@ public sealed class CniBackend : INetworkBackend
         bool alive = NetnsProbe.IsAlive(setup.NetnsPath);
         CniRuntime runtime = new(setup.ContainerId, alive ? setup.NetnsPath : "", attachment.InterfaceName, CniNetworkConfig.Args(attachment));
         _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
-        if (!alive && attachment.Network.Driver == "bridge" && !attachment.Network.Internal)
+        if (attachment.Network.Driver == "bridge" && !attachment.Network.Internal)
             MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId);
     }
 

@@ -6,8 +6,8 @@ namespace Skiff.Engine.Network.Cni;
 
 /// <summary>
 /// The bridge plugin (containernetworking-plugins 1.1.1) learns which masquerade rules to delete
-/// from the addresses still on the container's interface, so a DEL after the netns is gone leaves
-/// the container's nat chain and its POSTROUTING jump behind. The plugin names that chain after the
+/// from the addresses still on the container's interface, so a DEL after the netns is gone, or
+/// after the addresses were flushed, leaves the container's nat chain and its POSTROUTING jump behind. The plugin names that chain after the
 /// network name and container id ("CNI-" and the first 24 hex digits of SHA-512(name + id)); this
 /// removes the chain and the jumps to it.
 /// </summary>
