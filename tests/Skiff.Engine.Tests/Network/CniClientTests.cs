@@ -283,6 +283,59 @@ public sealed class CniClientTests
         Assert.Empty(host.Leftovers());
     }
 
+    // ipvlan is built the same way, but this host's kernel has no ipvlan driver to test it with.
+    [Fact]
+    public void A_macvlan_network_connects_its_containers()
+    {
+        using CniTestHost host = new();
+        NetworkDefinition network = host.VlanNetwork("macvlan", "macvlan");
+        host.Backend.Validate(network);
+        string first = host.NewNetns(), second = host.NewNetns();
+        string a = CniTestHost.AddressIn(network, 21), b = CniTestHost.AddressIn(network, 22);
+        NetworkSetup one = new(host.ContainerId("j"), "one", first, [host.Attach(network, "eth0", a)], []);
+        NetworkSetup two = new(host.ContainerId("k"), "two", second, [host.Attach(network, "eth0", b)], []);
+
+        host.Backend.Setup(one);
+        host.Backend.Setup(two);
+
+        Assert.Contains($"inet {a}", host.InNetns(first, "ip", "-4", "-o", "addr", "show", "dev", "eth0"));
+        Assert.Contains($"default via {network.Subnets[0].Gateway}", host.InNetns(first, "ip", "-4", "route"));
+        Assert.Equal(0, CniTestHost.Exec("ip", "netns", "exec", Path.GetFileName(first), "busybox", "ping", "-c", "1", "-W", "5", b.Split('/')[0]).Exit);
+
+        host.Backend.Teardown(two);
+        host.Backend.Teardown(one);
+        Assert.Equal("lo", host.InNetns(first, "ls", "/sys/class/net").Trim());
+        host.Backend.Remove(network);
+        host.DeleteNetns(first);
+        host.DeleteNetns(second);
+        CniTestHost.Must("ip", "link", "delete", network.InterfaceName);
+        Assert.Empty(host.Leftovers());
+    }
+
+    [Fact]
+    public void A_dual_stack_network_gives_both_addresses_and_both_gateways()
+    {
+        using CniTestHost host = new();
+        NetworkDefinition network = host.DualStackNetwork("dual");
+        string netns = host.NewNetns();
+        string v4 = CniTestHost.AddressIn(network, 31), v6 = network.Subnets[1].Subnet.Replace("::/64", "::31/64");
+        NetworkSetup setup = new(host.ContainerId("l"), "dual", netns, [new NetworkAttachment(network, "eth0", [v4, v6], null, [])], []);
+        host.Attach(network, "eth0", v4);
+
+        AttachedInterface eth0 = Assert.Single(host.Backend.Setup(setup).Interfaces);
+
+        Assert.Equal([v4, v6], eth0.Addresses);
+        Assert.Equal([network.Subnets[0].Gateway, network.Subnets[1].Gateway], eth0.Gateways);
+        Assert.Contains($"inet6 {v6}", host.InNetns(netns, "ip", "-6", "-o", "addr", "show", "dev", "eth0"));
+        Assert.Contains($"default via {network.Subnets[1].Gateway}", host.InNetns(netns, "ip", "-6", "route"));
+        Assert.Equal("0", File.ReadAllText($"/proc/sys/net/ipv6/conf/{network.InterfaceName}/accept_ra").Trim());
+
+        host.Backend.Teardown(setup);
+        host.Backend.Remove(network);
+        host.DeleteNetns(netns);
+        Assert.Empty(host.Leftovers());
+    }
+
     private static CniNetworkList List(string name, string type) => new(name, "1.0.0", [new JsonObject { ["type"] = type }]);
 
     private static List<JsonObject> Record(string plugins) =>

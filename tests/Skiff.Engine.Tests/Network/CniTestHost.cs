@@ -68,6 +68,33 @@ internal sealed class CniTestHost : IDisposable
             isInternal, false, false, options ?? [], new Dictionary<string, string>(), DateTimeOffset.UtcNow);
     }
 
+    /// <summary>
+    /// A macvlan or ipvlan network whose parent is one end of a veth pair made for the test (the
+    /// other end stays on the host with no address: it gives the parent a carrier), so no frame
+    /// leaves the machine.
+    /// </summary>
+    public NetworkDefinition VlanNetwork(string name, string driver)
+    {
+        string parent = $"skd{Token}{_bridges.Count}";
+        _bridges.Add(parent);
+        Must("ip", "link", "add", parent, "type", "veth", "peer", "name", parent + "p");
+        Must("ip", "link", "set", parent + "p", "up");
+        Must("ip", "link", "set", parent, "up");
+        string prefix = FreeSubnetPrefix();
+        return new NetworkDefinition(
+            Token + name, $"{name}-{Token}", driver, parent,
+            [new SubnetDefinition(prefix + ".0/24", prefix + ".1", null)],
+            false, false, false, new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>A bridge network with an IPv4 and a unique-local IPv6 subnet.</summary>
+    public NetworkDefinition DualStackNetwork(string name)
+    {
+        NetworkDefinition v4 = Network(name);
+        string v6 = $"fd{Token[..2]}:{Token[2..6]}:{Token[6..8]}00::";
+        return v4 with { Ipv6 = true, Subnets = [.. v4.Subnets, new SubnetDefinition(v6 + "/64", v6 + "1", null)] };
+    }
+
     public static string AddressIn(NetworkDefinition network, int host) => network.Subnets[0].Subnet.Replace(".0/24", $".{host}/24");
 
     public NetworkAttachment Attach(NetworkDefinition network, string ifName, string address, string? mac = null)
@@ -87,6 +114,9 @@ internal sealed class CniTestHost : IDisposable
         foreach (string tool in (string[])["iptables-save", "ip6tables-save"])
             left.AddRange(Sh(tool).Split('\n').Where(l => l.Contains(Token)).Select(l => tool + ": " + l));
         foreach (string address in _addresses) left.AddRange(RulesFor(address).Select(l => "iptables-save: " + l));
+        // tuning keeps what it changed (the MAC) under /run/cni/tuning until the DEL puts it back.
+        if (Directory.Exists("/run/cni/tuning"))
+            left.AddRange(Directory.EnumerateFiles("/run/cni/tuning").Where(f => f.Contains(Token)).Select(f => "tuning state: " + f));
         string results = Path.Combine(Layout.CniDirectory, "results");
         if (Directory.Exists(results)) left.AddRange(Directory.EnumerateFiles(results).Select(f => "cached result: " + f));
         return left;
