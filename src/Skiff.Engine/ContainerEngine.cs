@@ -45,7 +45,10 @@ public sealed partial class ContainerEngine : IDisposable
         Database = new EngineDatabase(Layout.Database);
         Volumes = new VolumeStore(Layout, Database);
         Events = new EventLog(Layout.Root);
+        Networking = new Network.ContainerNetworking(Layout, Database, Config);
     }
+
+    public Network.ContainerNetworking Networking { get; }
 
     public ImageService Images { get; }
     public EngineLayout Layout { get; }
@@ -109,6 +112,8 @@ public sealed partial class ContainerEngine : IDisposable
             Directory.CreateDirectory(Layout.Bundle(record.Id), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             Images.PrepareContainer(record.Id, image.Image.Id);
             Volumes.Attach(record.Id, volumes);
+            Networking.Attach(record);
+            Database.UpdateRequest(record);
         }
         catch
         {
@@ -153,7 +158,9 @@ public sealed partial class ContainerEngine : IDisposable
 
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
-            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = JoinedNamespaces(record) }.Generate(record, image.Config.Config, rootfs, files);
+            Dictionary<string, string> joined = JoinedNamespaces(record);
+            if (Networking.Start(record, files, image.Config.Config?.ExposedPorts?.Keys) is { } netns) joined["network"] = netns;
+            Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = joined }.Generate(record, image.Config.Config, rootfs, files);
             WriteConfig(record, spec);
             File.Delete(Layout.ExitFile(record.Id));
             File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
@@ -357,6 +364,7 @@ public sealed partial class ContainerEngine : IDisposable
         Database.Delete(record.Id);
         Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
+        Networking.Forget(record.Id);
         File.Delete(Layout.Lock(record.Id));
     }
 
@@ -441,6 +449,7 @@ public sealed partial class ContainerEngine : IDisposable
     private void TearDown(ContainerRecord record, OciRuntimeClient runtime)
     {
         runtime.Delete(record.Id);
+        Networking.Stop(record);
         string rootfs = Layout.Rootfs(record.Id);
         if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
         Volumes.Release(record.Id);

@@ -57,6 +57,8 @@ public sealed class ContainerRequest
     public bool NoHealthcheck { get; set; }
     /// <summary>The cgroup the container's cgroup is made under; null: the engine config's.</summary>
     public string? CgroupParent { get; set; }
+    /// <summary>--network, -p and the DNS flags; null: the engine's default network.</summary>
+    public Skiff.Engine.Network.NetworkRequest? Network { get; set; }
 }
 
 public sealed class MountRequest

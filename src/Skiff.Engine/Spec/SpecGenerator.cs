@@ -132,7 +132,8 @@ public sealed class SpecGenerator(EngineConfig config)
 
     private List<LinuxNamespace> Namespaces(ContainerRequest request)
     {
-        List<LinuxNamespace> namespaces = [new() { Type = "mount" }, new() { Type = "network" }];
+        List<LinuxNamespace> namespaces = [new() { Type = "mount" }];
+        if (request.Network?.IsHost != true) namespaces.Add(new() { Type = "network", Path = JoinedNamespaces.GetValueOrDefault("network") });
         if (request.PidMode != "host") namespaces.Add(new() { Type = "pid", Path = JoinedNamespaces.GetValueOrDefault("pid") });
         if (request.IpcMode != "host") namespaces.Add(new() { Type = "ipc", Path = JoinedNamespaces.GetValueOrDefault("ipc") });
         if (request.UtsMode != "host") namespaces.Add(new() { Type = "uts" });

@@ -38,6 +38,7 @@ public sealed partial class EngineDatabase : IDisposable
             Execute("PRAGMA synchronous = NORMAL");
             Execute(Schema);
             Execute(VolumeSchema);
+            Execute(NetworkSchema);
         }
         catch (SqliteException e)
         {

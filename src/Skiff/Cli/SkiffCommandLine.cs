@@ -45,6 +45,7 @@ public static class SkiffCommandLine
         root.Subcommands.Add(EventsCommand.Create(cli));
         root.Subcommands.Add(DiskCommands.Group(cli));
         root.Subcommands.Add(VolumeCommands.Create(cli));
+        root.Subcommands.Add(NetworkCommands.Create(cli));
 
         root.Subcommands.Add(PullCommand.Create(cli, "pull"));
         root.Subcommands.Add(PushCommand.Create(cli, "push"));

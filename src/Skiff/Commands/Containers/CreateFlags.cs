@@ -64,8 +64,7 @@ public sealed class CreateFlags
     public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
     public Option<string[]> Device { get; } = new("--device") { Description = "Add a host device to the container (HOST[:CONTAINER][:PERMS])" };
     public Option<string[]> DeviceCgroupRule { get; } = new("--device-cgroup-rule") { Description = "Add a rule to the cgroup allowed devices list ('c 1:3 rwm')" };
-    public Option<string[]> Publish { get; } = new("--publish", "-p") { Description = "Publish a container's port(s) to the host" };
-    public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network" };
+    public NetworkFlags Networking { get; } = new();
 
     public void AddTo(Command command)
     {
@@ -74,17 +73,13 @@ public sealed class CreateFlags
         foreach (Option option in (Option[])[Name, Interactive, Tty, Remove, Env, EnvFile, Workdir, User, GroupAdd, Hostname, Entrypoint, Label,
             Volume, Mount, Tmpfs, ReadOnly, Memory, MemorySwap, MemoryReservation, Cpus, CpuShares, CpusetCpus, PidsLimit, Ulimit, CapAdd,
             CapDrop, Privileged, SecurityOpt, Init, ShmSize, Sysctl, StopSignal, StopTimeout, Restart, LogDriver, LogOpt, Runtime,
-            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform, Publish, Network,
-            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule])
+            OomScoreAdj, Pid, Ipc, Uts, CgroupParent, DetachKeys, Pull, Cidfile, Platform,
+            HealthCmd, HealthInterval, HealthTimeout, HealthRetries, HealthStartPeriod, NoHealthcheck, Device, DeviceCgroupRule, .. Networking.All])
             command.Options.Add(option);
     }
 
     public ContainerRequest Request(ParseResult parse)
     {
-        if (parse.GetValue(Publish) is { Length: > 0 })
-            throw new EngineException("-p/--publish: container networking is not available yet: containers get a private network namespace with only lo");
-        if (parse.GetValue(Network) is { } network && network != "none")
-            throw new EngineException($"--network {network}: container networking is not available yet: only --network none (the default) is supported");
         ContainerRequest request = new()
         {
             Image = parse.GetValue(Image)!,
@@ -112,6 +107,7 @@ public sealed class CreateFlags
             UtsMode = HostOnly(parse.GetValue(Uts), "--uts"),
             CgroupParent = parse.GetValue(CgroupParent),
             DetachKeys = parse.GetValue(DetachKeys),
+            Network = Networking.Request(parse),
             LogDriver = parse.GetValue(LogDriver) switch
             {
                 null or "k8s-file" or "json-file" => "k8s-file",

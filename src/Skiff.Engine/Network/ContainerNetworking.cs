@@ -1,0 +1,282 @@
+using System.Net;
+using System.Net.Sockets;
+using Skiff.Engine.Config;
+using Skiff.Engine.Containers;
+using Skiff.Engine.Spec;
+using Skiff.Engine.Store;
+using Skiff.Images.Fs;
+
+namespace Skiff.Engine.Network;
+
+/// <summary>
+/// A container's networking over its life: at create, which networks it asked for; at start, its
+/// own netns (recorded before it is made), leases, the backend's wiring, /etc/hosts and
+/// resolv.conf; at teardown, all of that undone in reverse, from what the database recorded, so a
+/// run that a killed skiff left half-done is undone the same way.
+/// </summary>
+public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase database, EngineConfig config)
+{
+    private NetworkStore? _store;
+
+    public NetworkStore Store => _store ??= new NetworkStore(layout, database, NetworkBackends.Create(config, layout));
+
+    private HostsFiles Hosts => new(layout, database);
+
+    /// <summary>At create: checks the request and records the networks the container joins.</summary>
+    public void Attach(ContainerRecord record)
+    {
+        NetworkRequest request = record.Request.Network ??= new NetworkRequest();
+        foreach (string entry in request.ExtraHosts)
+            if (entry.IndexOf(':') is <= 0 || entry.EndsWith(':'))
+                throw new EngineException($"invalid argument \"{entry}\" for \"--add-host\" flag: bad format for add-host, expected NAME:IP");
+        if (request.Mode is not null)
+        {
+            if (request.Networks.Count > 0) throw new EngineException($"--network {request.Mode} cannot be combined with other networks");
+            if (request.Mode is not ("none" or "host") && request.SharedWith is null)
+                throw new EngineException($"--network {request.Mode}: unknown network mode");
+            if (request.Ports.Count > 0 && !request.IsHost)
+                throw new EngineException($"conflicting options: port publishing and the container type network mode ({request.Mode})");
+            if (request.SharedWith is { } other)
+            {
+                try
+                {
+                    request.Mode = "container:" + database.Resolve(other).Id;
+                }
+                catch (NoSuchContainerException e)
+                {
+                    throw new EngineException(e.Message);
+                }
+            }
+            return;
+        }
+        if (request.Networks.Count == 0) request.Networks.Add(new NetworkChoice { Name = NetworkStore.DefaultName });
+        foreach (NetworkChoice choice in request.Networks)
+        {
+            NetworkDefinition network = Store.Resolve(choice.Name);
+            if (choice.Aliases.Count > 0 && !network.DnsEnabled && network.Name == NetworkStore.DefaultName)
+                throw new EngineException("network-scoped aliases are supported only for containers in user defined networks");
+            database.InsertContainerNetwork(new ContainerNetwork(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac));
+        }
+    }
+
+    /// <summary>
+    /// At start, after the container's files are written: wires its network and returns the netns
+    /// the runtime joins (null: host networking, or none, where the runtime makes an empty one).
+    /// </summary>
+    public string? Start(ContainerRecord record, ContainerFiles files, IEnumerable<string>? imageExposed)
+    {
+        NetworkRequest request = record.Request.Network ?? new NetworkRequest { Mode = "none" };
+        if (request.IsNone)
+        {
+            ApplyDns(request, files, []);
+            return null;
+        }
+        if (request.IsHost)
+        {
+            HostsFiles.WriteInPlace(files.Hosts, HostFile("/etc/hosts") + string.Concat(request.ExtraHosts.Select(e => HostsFiles.ExtraHostLine(e.Replace("host-gateway", "127.0.0.1"), null) + "\n")));
+            HostsFiles.WriteInPlace(files.ResolvConf, HostFile("/etc/resolv.conf"));
+            ApplyDns(request, files, []);
+            return null;
+        }
+        if (request.SharedWith is { } otherId) return JoinOther(otherId, files);
+
+        string netns = layout.Netns(record.Id);
+        database.SaveNetworkRun(record.Id, netns, null, null);
+        NetworkNamespace.Create(netns);
+        AddressAllocator allocator = new(database);
+        List<NetworkAttachment> attachments = [];
+        foreach (ContainerNetwork row in database.ContainerNetworks(record.Id))
+        {
+            NetworkDefinition network = Store.Find(row.NetworkId) ?? throw new EngineException($"container {record.Name}: one of its networks ({row.NetworkId[..12]}) was removed; disconnect it first");
+            attachments.Add(new NetworkAttachment(network, $"eth{attachments.Count}", allocator.Allocate(network, record.Id, row.Ipv4, row.Ipv6), row.Mac, Aliases(record, row)));
+        }
+        NetworkSetup setup = new(record.Id, record.Name, netns, attachments, Ports(record, request, imageExposed));
+        database.SaveNetworkRun(record.Id, netns, setup, null);
+        NetworkStatus status = Store.Backend.Setup(setup);
+        foreach (NetworkAttachment attachment in attachments) Bridges.Harden(attachment.Network);
+        database.SaveNetworkRun(record.Id, netns, setup, status);
+        Hosts.Refresh([record.Id], attachments.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
+        ApplyDns(request, files, attachments.Any(a => a.Network.DnsEnabled) ? status.DnsServers : []);
+        return netns;
+    }
+
+    /// <summary>
+    /// Undoes <see cref="Start"/>, whatever of it happened: the backend's wiring, the netns, the
+    /// leases, the peers' hosts entries. Safe to run twice and on a container that never started.
+    /// </summary>
+    public void Stop(ContainerRecord record)
+    {
+        NetworkRun? run = database.FindNetworkRun(record.Id);
+        if (run is null)
+        {
+            database.ReleaseLeases(record.Id);
+            return;
+        }
+        List<string> problems = [];
+        if (run.Setup is { } setup)
+        {
+            try
+            {
+                Store.Backend.Teardown(setup);
+            }
+            catch (EngineException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        try
+        {
+            NetworkNamespace.Remove(run.Netns);
+        }
+        catch (EngineException e)
+        {
+            problems.Add(e.Message);
+        }
+        database.ReleaseLeases(record.Id);
+        database.DeleteNetworkRun(record.Id);
+        if (run.Setup is { } done) Hosts.Refresh([], done.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
+        // Teardown runs on paths that must go on (rm, cleanup after a death); what failed is
+        // said, and what could be undone was.
+        foreach (string problem in problems) Console.Error.WriteLine($"skiff: network teardown of {record.Name}: {problem}");
+    }
+
+    /// <summary>At rm: the container no longer asks for any network.</summary>
+    public void Forget(string containerId) => database.DeleteContainerNetworks(containerId);
+
+    /// <summary><c>network connect</c>: records the network, and wires it at once when the container runs.</summary>
+    public void Connect(ContainerRecord record, NetworkDefinition network, NetworkChoice choice, bool running)
+    {
+        NetworkRequest request = record.Request.Network ?? new NetworkRequest();
+        if (request.Mode is { } mode) throw new EngineException($"container {record.Name} uses --network {mode}: it cannot be connected to a network", 1);
+        ContainerNetwork row = new(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac);
+        database.InsertContainerNetwork(row);
+        NetworkRun? run = running ? database.FindNetworkRun(record.Id) : null;
+        if (run?.Setup is not { } setup) return;
+        try
+        {
+            string name = FreeInterfaceName(setup);
+            NetworkAttachment attachment = new(network, name, new AddressAllocator(database).Allocate(network, record.Id, choice.Ipv4, choice.Ipv6), choice.Mac, Aliases(record, row));
+            NetworkSetup added = setup with { Networks = [.. setup.Networks, attachment] };
+            database.SaveNetworkRun(record.Id, run.Netns, added, run.Status);
+            NetworkStatus status = Store.Backend.Setup(setup with { Networks = [attachment], Ports = [] });
+            Bridges.Harden(network);
+            database.SaveNetworkRun(record.Id, run.Netns, added, Merge(run.Status, status));
+            Hosts.Refresh([record.Id], [network.Id]);
+        }
+        catch
+        {
+            database.DeleteContainerNetwork(record.Id, network.Id);
+            database.ReleaseLeases(record.Id, network.Id);
+            if (database.FindNetworkRun(record.Id) is { } now) database.SaveNetworkRun(record.Id, now.Netns, setup, run.Status);
+            throw;
+        }
+    }
+
+    /// <summary><c>network disconnect</c>: unwires the network if the container runs, then forgets it.</summary>
+    public void Disconnect(ContainerRecord record, NetworkDefinition network)
+    {
+        if (!database.ContainerNetworks(record.Id).Any(n => n.NetworkId == network.Id))
+            throw new EngineException($"container {record.Name} is not connected to network {network.Name}", 1);
+        if (database.FindNetworkRun(record.Id) is { Setup: { } setup } run && setup.Networks.FirstOrDefault(a => a.Network.Id == network.Id) is { } attachment)
+        {
+            Store.Backend.Teardown(setup with { Networks = [attachment], Ports = setup.Networks[0] == attachment ? setup.Ports : [] });
+            database.ReleaseLeases(record.Id, network.Id);
+            NetworkStatus? status = run.Status is null ? null : run.Status with { Interfaces = [.. run.Status.Interfaces.Where(i => i.NetworkName != network.Name)] };
+            database.SaveNetworkRun(record.Id, run.Netns, setup with { Networks = [.. setup.Networks.Where(a => a != attachment)] }, status);
+            Hosts.Refresh([record.Id], [network.Id]);
+        }
+        database.DeleteContainerNetwork(record.Id, network.Id);
+    }
+
+    /// <summary>The published ports of a container's current run.</summary>
+    public IReadOnlyList<PortMapping> PublishedPorts(string containerId) => database.FindNetworkRun(containerId)?.Setup?.Ports ?? [];
+
+    private string JoinOther(string otherId, ContainerFiles files)
+    {
+        ContainerRecord other = database.Find(otherId) ?? throw new EngineException($"the container whose network is to be joined ({otherId[..12]}) no longer exists");
+        if (other.State.Status != ContainerStatus.Running || !ContainerEngine.Alive(other.State.Pid))
+            throw new EngineException($"cannot join network of a non running container {other.Name}");
+        foreach ((string ours, string theirs) in (ReadOnlySpan<(string, string)>)[(files.Hosts, "hosts"), (files.ResolvConf, "resolv.conf")])
+        {
+            string source = Path.Combine(layout.Bundle(other.Id), theirs);
+            if (File.Exists(source)) HostsFiles.WriteInPlace(ours, File.ReadAllText(source));
+        }
+        return database.FindNetworkRun(other.Id) is { } run && NetworkNamespace.IsMounted(run.Netns) ? run.Netns : $"/proc/{other.State.Pid}/ns/net";
+    }
+
+    private static List<string> Aliases(ContainerRecord record, ContainerNetwork row) =>
+        [.. ((IEnumerable<string>)[record.Name, record.Id[..12], .. row.Aliases]).Distinct()];
+
+    private static string FreeInterfaceName(NetworkSetup setup)
+    {
+        for (int n = 0; ; n++)
+            if (!setup.Networks.Any(a => a.InterfaceName == $"eth{n}")) return $"eth{n}";
+    }
+
+    private static NetworkStatus Merge(NetworkStatus? before, NetworkStatus added) =>
+        before is null ? added : new NetworkStatus([.. before.Interfaces, .. added.Interfaces], [.. before.DnsServers.Union(added.DnsServers)]);
+
+    /// <summary>
+    /// The mappings a run gets: each -p, a free host port where none was given, and with -P every
+    /// exposed port not published otherwise. A host port another container of this engine holds is refused.
+    /// </summary>
+    private List<PortMapping> Ports(ContainerRecord record, NetworkRequest request, IEnumerable<string>? imageExposed)
+    {
+        List<PortMapping> taken = [.. database.NetworkRuns().Where(r => r.ContainerId != record.Id).SelectMany(r => r.Setup?.Ports ?? [])];
+        List<PortMapping> ports = [];
+        foreach (PortRequest port in request.Ports)
+        {
+            if (port.HostPort != 0)
+            {
+                ports.Add(new PortMapping(port.HostIp, port.HostPort, port.ContainerPort, port.Range, port.Protocol));
+                continue;
+            }
+            for (int i = 0; i < port.Range; i++)
+                ports.Add(new PortMapping(port.HostIp, FreePort(port.HostIp, port.Protocol), (ushort)(port.ContainerPort + i), 1, port.Protocol));
+        }
+        if (request.PublishAll)
+        {
+            IEnumerable<string> exposed = (imageExposed ?? []).Concat(request.Expose).SelectMany(PortSpec.Exposed).Distinct();
+            foreach (string entry in exposed)
+            {
+                ushort containerPort = ushort.Parse(entry[..entry.IndexOf('/')], System.Globalization.CultureInfo.InvariantCulture);
+                string protocol = entry[(entry.IndexOf('/') + 1)..];
+                if (ports.Any(p => p.Protocol == protocol && containerPort >= p.ContainerPort && containerPort < p.ContainerPort + p.Range)) continue;
+                ports.Add(new PortMapping("", FreePort("", protocol), containerPort, 1, protocol));
+            }
+        }
+        foreach (PortMapping port in ports)
+            foreach (PortMapping other in taken)
+                if (other.Protocol == port.Protocol && (other.HostIp == port.HostIp || other.HostIp.Length == 0 || port.HostIp.Length == 0)
+                    && port.HostPort < other.HostPort + other.Range && other.HostPort < port.HostPort + port.Range)
+                    throw new EngineException($"Bind for {(port.HostIp.Length > 0 ? port.HostIp : "0.0.0.0")}:{port.HostPort} failed: port is already allocated");
+        return ports;
+    }
+
+    /// <summary>A port the kernel would hand out now (what Docker's -P does too).</summary>
+    private static ushort FreePort(string hostIp, string protocol)
+    {
+        IPAddress address = hostIp.Length > 0 ? IPAddress.Parse(hostIp) : IPAddress.Any;
+        using Socket socket = protocol == "udp"
+            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(address, 0));
+        return (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    /// <summary>resolv.conf: --dns replaces the nameservers, else the network's DNS server comes first; --dns-search and --dns-option replace theirs.</summary>
+    private static void ApplyDns(NetworkRequest request, ContainerFiles files, IReadOnlyList<string> networkServers)
+    {
+        if (request.Dns.Count == 0 && request.DnsSearch.Count == 0 && request.DnsOptions.Count == 0 && networkServers.Count == 0) return;
+        string[] lines = File.ReadAllLines(files.ResolvConf);
+        static bool Is(string line, string key) => line.TrimStart().StartsWith(key, StringComparison.Ordinal);
+        List<string> servers = request.Dns.Count > 0 ? request.Dns : [.. networkServers, .. lines.Where(l => Is(l, "nameserver")).Select(l => l.Trim()[10..].Trim())];
+        List<string> kept = [.. lines.Where(l => !Is(l, "nameserver") && !(request.DnsSearch.Count > 0 && (Is(l, "search") || Is(l, "domain"))) && !(request.DnsOptions.Count > 0 && Is(l, "options")))];
+        if (request.DnsSearch.Count > 0) kept.Add("search " + string.Join(' ', request.DnsSearch));
+        if (request.DnsOptions.Count > 0) kept.Add("options " + string.Join(' ', request.DnsOptions));
+        kept.AddRange(servers.Distinct().Select(s => "nameserver " + s));
+        HostsFiles.WriteInPlace(files.ResolvConf, string.Join('\n', kept.Where(l => l.Length > 0)) + "\n");
+    }
+
+    private static string HostFile(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+}

@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+using Skiff.Linux;
+
+namespace Skiff.Engine.Network;
+
+/// <summary>
+/// A container's network namespace kept alive by a bind mount of its nsfs file on a path under the
+/// engine's root (what <c>ip netns add</c> does), so that it outlives the container's processes
+/// until teardown, and the backend and the runtime can both name it.
+/// </summary>
+public static partial class NetworkNamespace
+{
+    private const int CLONE_NEWNET = 0x40000000, MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
+
+    public static void Create(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (File.Create(path)) { }
+        string? failure = null;
+        // unshare affects only the calling thread's namespace; a thread of our own, which ends
+        // right after, keeps the rest of the process in the host's.
+        Thread thread = new(() =>
+        {
+            if (Unshare(CLONE_NEWNET) != 0) failure = $"unshare(CLONE_NEWNET): {Errno.Describe(Marshal.GetLastPInvokeError())}";
+            else if (Interop.Libc.Mount("/proc/thread-self/ns/net", path, null, MountApi.MS_BIND, null) != 0)
+                failure = $"binding it on {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}";
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            File.Delete(path);
+            throw new EngineException($"creating the container's network namespace: {failure}");
+        }
+    }
+
+    /// <summary>Unmounts and deletes; harmless when either is already gone.</summary>
+    public static void Remove(string path)
+    {
+        if (Interop.Libc.Umount2(path, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is not (EINVAL or ENOENT))
+            throw new EngineException($"unmounting network namespace {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
+        File.Delete(path);
+    }
+
+    public static bool IsMounted(string path) =>
+        File.Exists(path) && File.ReadLines("/proc/self/mountinfo").Any(l => l.Split(' ') is { Length: > 4 } f && f[4] == path);
+
+    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
+    private static partial int Unshare(int flags);
+}
