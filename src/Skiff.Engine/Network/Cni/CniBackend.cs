@@ -54,7 +54,8 @@ public sealed class CniBackend : INetworkBackend
                 CniRuntime runtime = new(setup.ContainerId, setup.NetnsPath, attachment.InterfaceName, CniNetworkConfig.Args(attachment));
                 CniResult result = _client.Add(list, runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary: i == 0));
                 done.Add(attachment);
-                if (attachment.Network.Driver == "bridge") DisableRouterAdvertisements(attachment.Network.InterfaceName);
+                // The engine hardens the bridge too; doing it here keeps the backend safe on its own.
+                Bridges.Harden(attachment.Network);
                 interfaces.Add(Describe(attachment, result, setup.NetnsPath));
             }
         }
@@ -125,16 +126,6 @@ public sealed class CniBackend : INetworkBackend
             attachment.Network.Name, attachment.InterfaceName, mac,
             ips.Select(ip => ip.Address).ToList(),
             attachment.Network.Internal ? [] : ips.Select(ip => ip.Gateway).OfType<string>().Distinct().ToList());
-    }
-
-    /// <summary>
-    /// A host that accepts router advertisements on a container bridge lets a container reroute the
-    /// host's IPv6 traffic (CVE-2020-13401); the bridge is set not to before any container runs.
-    /// </summary>
-    private static void DisableRouterAdvertisements(string bridge)
-    {
-        string knob = Path.Combine("/proc/sys/net/ipv6/conf", bridge, "accept_ra");
-        if (File.Exists(knob) && File.ReadAllText(knob).Trim() != "0") File.WriteAllText(knob, "0");
     }
 
     private FileLock Lock()
