@@ -112,7 +112,7 @@ pm() { # BACKEND ARGS...
 # Rootful Podman makes these whatever its config says; removed at exit if they were not there
 # (rmdir: only when empty). Podman's CNI networks keep host-local leases in /var/lib/cni/networks.
 made_dirs=()
-for d in /run/containers /run/containers/networks /var/lib/containers /var/lib/cni /var/lib/cni/networks /run/cni; do
+for d in /run/containers /run/containers/networks /var/lib/containers /var/lib/cni /var/lib/cni/networks /var/lib/cni/results /run/cni /run/cni/tuning; do
     [ -e "$d" ] || made_dirs=("$d" "${made_dirs[@]}")
 done
 
@@ -225,9 +225,9 @@ for b in $backends; do
     sp=$(free_prefix); pp=$(free_prefix)
     sk "$b" network create --subnet "$sp.0/24" "$net" >/dev/null
     pm "$b" network create --subnet "$pp.0/24" "$net" >/dev/null
-    # The server runs the host's iperf3 inside the container: /usr (and the loader's /lib64) bound
-    # read-only into the busybox image.
-    sk "$b" run -d --name iperf --network "$net" -v /usr:/usr:ro -v /usr/lib64:/lib64:ro busybox /usr/bin/iperf3 -s -p 5201 >/dev/null
+    # The server runs the host's iperf3 inside the container: /usr bound read-only into the busybox
+    # image, with /lib and /lib64 (the loader's path) as on the merged-/usr host.
+    sk "$b" run -d --name iperf --network "$net" -v /usr:/usr:ro -v /usr/lib:/lib:ro -v /usr/lib64:/lib64:ro busybox /usr/bin/iperf3 -s -p 5201 >/dev/null
     pid=$(sk "$b" inspect -f '{{.State.Pid}}' iperf)
     ctr_ip=$(nsenter -t "$pid" -n ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
     [ -n "$ctr_ip" ] || die "[$b] the iperf3 container has no IPv4 address on eth0"

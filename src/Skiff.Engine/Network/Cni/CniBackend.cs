@@ -104,7 +104,8 @@ public sealed class CniBackend : INetworkBackend
         CniRuntime runtime = new(setup.ContainerId, alive ? setup.NetnsPath : "", attachment.InterfaceName, CniNetworkConfig.Args(attachment));
         _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
         if (attachment.Network.Driver == "bridge" && !attachment.Network.Internal)
-            MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId);
+            MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId,
+                ipv4: attachment.Addresses.Any(a => !a.Contains(':')), ipv6: attachment.Addresses.Any(a => a.Contains(':')));
     }
 
     /// <summary>The network's stored list, written from its definition the first time it is used.</summary>

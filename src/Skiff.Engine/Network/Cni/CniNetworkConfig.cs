@@ -7,10 +7,11 @@ namespace Skiff.Engine.Network.Cni;
 /// The configuration list a network gets on the cni backend, generated from its definition:
 /// <list type="bullet">
 /// <item>bridge: the bridge plugin (gateway address on the bridge, default route and masquerade
-/// unless internal, hairpin so a container reaches its own published ports), then portmap, firewall
-/// and tuning; an internal network gets only the bridge, with no address on the host's side, no
-/// route out and no masquerade, so nothing leaves it.</item>
-/// <item>macvlan / ipvlan on the parent link, with a default route unless internal, then tuning.</item>
+/// unless internal, hairpin so a container reaches its own published ports, the MAC address), then
+/// portmap and firewall; an internal network gets only the bridge, with no address on the host's
+/// side, no route out and no masquerade, so nothing leaves it.</item>
+/// <item>macvlan / ipvlan on the parent link, with a default route unless internal, then tuning
+/// for the MAC address.</item>
 /// </list>
 /// Addresses are never chosen by a plugin: the engine has allocated them, and the <c>static</c> IPAM
 /// plugin takes them (and their gateways) from CNI_ARGS <c>IP</c> and <c>GATEWAY</c>.
@@ -85,6 +86,9 @@ internal static class CniNetworkConfig
             ["isDefaultGateway"] = routed,
             ["ipMasq"] = routed,
             ["hairpinMode"] = true,
+            // The bridge plugin sets --mac-address itself: no tuning plugin (two more plugin runs
+            // per container) in this chain.
+            ["capabilities"] = new JsonObject { ["mac"] = true },
             ["ipam"] = new JsonObject { ["type"] = "static" },
         };
         AddMtu(bridge, network);
@@ -95,7 +99,6 @@ internal static class CniNetworkConfig
             plugins.Add(new JsonObject { ["type"] = "portmap", ["capabilities"] = new JsonObject { ["portMappings"] = true }, ["snat"] = true });
             plugins.Add(new JsonObject { ["type"] = "firewall", ["backend"] = "iptables" });
         }
-        plugins.Add(Tuning());
         return plugins;
     }
 

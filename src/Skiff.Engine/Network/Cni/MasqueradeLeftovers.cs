@@ -16,11 +16,12 @@ internal static class MasqueradeLeftovers
     public static string ChainName(string network, string containerId) =>
         "CNI-" + Convert.ToHexStringLower(SHA512.HashData(Encoding.UTF8.GetBytes(network + containerId)))[..24];
 
-    public static void Remove(string network, string containerId)
+    public static void Remove(string network, string containerId, bool ipv4, bool ipv6)
     {
         string chain = ChainName(network, containerId);
         foreach (string tool in (string[])["iptables", "ip6tables"])
         {
+            if (!(tool == "iptables" ? ipv4 : ipv6)) continue;
             if (Iptables(tool, "-t", "nat", "-S", chain).Exit != 0) continue;
             (int exit, string rules) = Iptables(tool, "-t", "nat", "-S", "POSTROUTING");
             if (exit == 0)
