@@ -74,7 +74,7 @@ public sealed class RunTests(EngineSuite suite)
         // Docker's 14 default capabilities: 0x00000000a80425fb.
         Assert.Contains("CapEff:\t00000000a80425fb", status);
         Assert.Contains("Seccomp:\t2", status);
-        Assert.Equal("lo\n", suite.Ok("run", "--rm", "busybox", "ls", "/sys/class/net"));
+        Assert.Equal("lo\n", suite.Ok("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"));
 
         string added = suite.Ok("run", "--rm", "--cap-add", "net_admin", "--cap-drop", "CHOWN", "busybox", "grep", "CapEff", "/proc/self/status");
         Assert.Contains("00000000a80435fa", added);

@@ -109,6 +109,9 @@ public sealed class InspectNetworkSettings
     public string IPAddress { get; set; } = "";
     public string Gateway { get; set; } = "";
     public string MacAddress { get; set; } = "";
+    public string SandboxKey { get; set; } = "";
+    public int IPPrefixLen { get; set; }
+    public Dictionary<string, Skiff.Engine.Network.InspectEndpoint> Networks { get; set; } = [];
 }
 
 public sealed class PortBinding

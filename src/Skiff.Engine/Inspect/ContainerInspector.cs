@@ -53,6 +53,7 @@ public static class ContainerInspector
             LogPath = request.LogDriver == "none" ? "" : engine.Layout.LogFile(record.Id),
             Name = "/" + record.Name,
             RestartCount = state.RestartCount,
+            NetworkSettings = Network.NetworkSettingsView.Settings(engine, record),
             Config = new InspectConfig
             {
                 Hostname = SpecGenerator.Hostname(record),
@@ -88,6 +89,7 @@ public static class ContainerInspector
                 ShmSize = request.ShmSize ?? DockerDefaults.ShmSize,
                 Runtime = record.RuntimePath,
                 CgroupParent = request.CgroupParent ?? engine.Config.CgroupParent,
+                NetworkMode = Network.NetworkSettingsView.Mode(record),
                 RestartPolicy = request.RestartPolicy,
                 LogConfig = new InspectLogConfig { Type = request.LogDriver, Config = request.LogOptions },
             },

@@ -30,7 +30,10 @@ public sealed class EngineSuite : IDisposable
     public static string Binary { get; } = Environment.GetEnvironmentVariable("SKIFF_BINARY") is { Length: > 0 } b ? Path.GetFullPath(b) : Path.Combine(RepoRoot, "artifacts", "bin", "skiff");
     public static string Runtime { get; } = Environment.GetEnvironmentVariable("SKIFF_RUNTIME") is { Length: > 0 } r ? Path.GetFullPath(r) : Path.Combine(RepoRoot, "artifacts", "bin", "skiff-runc");
 
-    public EngineSuite()
+    public EngineSuite() : this(null) { }
+
+    /// <param name="extraConfig">More members of the private engine config, as JSON ("\"network_backend\": \"cni\"").</param>
+    public EngineSuite(string? extraConfig)
     {
         if (Native.GetEuid() != 0) throw new InvalidOperationException("the engine tests run real containers and must run as root");
         if (!File.Exists(Binary)) throw new FileNotFoundException($"skiff binary {Binary} does not exist: run scripts/build.sh, or set SKIFF_BINARY");
@@ -41,7 +44,7 @@ public sealed class EngineSuite : IDisposable
         CgroupParent = $"/skiff-et-{token}";
         ConfigPath = Path.Combine(RunDir, "engine.json");
         File.WriteAllText(ConfigPath, $$"""
-            { "default_runtime": "test", "runtimes": { "test": "{{Runtime}}", "runc": "/usr/sbin/runc" }, "cgroup_parent": "{{CgroupParent}}" }
+            { "default_runtime": "test", "runtimes": { "test": "{{Runtime}}", "runc": "/usr/sbin/runc" }, "cgroup_parent": "{{CgroupParent}}"{{(extraConfig is null ? "" : ", " + extraConfig)}} }
             """);
         SkiffResult import = Run("image", "import-busybox");
         if (import.Exit != 0) throw new InvalidOperationException($"import-busybox failed: {import}");

@@ -64,6 +64,8 @@ internal static class NetavarkJson
         json.WriteString("network_interface", network.InterfaceName);
         json.WriteStartObject("options");
         foreach ((string key, string value) in network.Options) json.WriteString(key, value);
+        // Docker keeps user networks apart: without this netavark forwards between its bridges.
+        if (network.Driver == "bridge" && !network.Options.ContainsKey("isolate")) json.WriteString("isolate", "true");
         json.WriteEndObject();
         json.WriteStartObject("ipam_options");
         json.WriteString("driver", "host-local");

@@ -26,7 +26,7 @@ public static class InfoCommands
         return command;
     }
 
-    /// <summary>Published ports: none until networking lands (every container has only lo), so nothing is listed.</summary>
+    /// <summary>docker port: "80/tcp -> 0.0.0.0:8080" per mapping, or the host addresses of one container port.</summary>
     public static Command Port(CliContext cli, string name)
     {
         Argument<string> container = new("CONTAINER");
@@ -36,8 +36,20 @@ public static class InfoCommands
         {
             using EngineSession session = cli.Engine(parse);
             ContainerRecord record = session.Engine.Resolve(parse.GetValue(container)!);
-            if (parse.GetValue(port) is { } asked)
-                throw new EngineException($"No public port '{(asked.Contains('/') ? asked : asked + "/tcp")}' published for {record.Name}", 1);
+            string? asked = parse.GetValue(port) is { } p ? (p.Contains('/') ? p : p + "/tcp") : null;
+            Dictionary<string, List<PortBinding>?> ports = Skiff.Engine.Network.NetworkSettingsView.Settings(session.Engine, record).Ports;
+            bool found = false;
+            foreach ((string key, List<PortBinding>? bindings) in ports)
+            {
+                if (bindings is null || (asked is not null && key != asked)) continue;
+                foreach (PortBinding binding in bindings)
+                {
+                    cli.Out.WriteLine(asked is null ? $"{key} -> {binding.HostIp}:{binding.HostPort}" : $"{binding.HostIp}:{binding.HostPort}");
+                    found = true;
+                }
+            }
+            if (asked is not null && !found)
+                throw new EngineException($"No public port '{asked}' published for {record.Name}", 1);
             return 0;
         });
         return command;

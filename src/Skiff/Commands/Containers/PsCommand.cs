@@ -90,7 +90,8 @@ public static class PsCommand
             Names = record.Name,
             Labels = string.Join(',', record.Request.Labels.Select(l => $"{l.Key}={l.Value}")),
             Size = size ? Units.HumanSize(UpperSize(session.Engine, record)) : "",
-            Networks = "none",
+            Networks = Skiff.Engine.Network.NetworkSettingsView.Mode(record),
+            Ports = Skiff.Engine.Network.NetworkSettingsView.PortsColumn(session.Engine, record),
         };
     }
 

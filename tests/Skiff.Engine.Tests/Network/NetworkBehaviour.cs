@@ -1,0 +1,339 @@
+using System.Text.Json;
+using Skiff.Engine.Tests.Infrastructure;
+
+namespace Skiff.Engine.Tests.Network;
+
+/// <summary>
+/// What a user observes of container networking, whatever the backend: each derived class names
+/// one (its suite writes a private engine config with that network_backend) and every behaviour
+/// here must hold on it. Traffic goes only to containers, to 127.0.0.1 and to network namespaces
+/// the tests make themselves.
+/// </summary>
+public abstract class NetworkBehaviour(NetworkSuite suite)
+{
+    protected NetworkSuite Suite { get; } = suite;
+
+    /// <summary>wget retried while the server comes up: a detached run returns before httpd listens.</summary>
+    private const string Fetch = "for i in $(seq 1 50); do wget -q -T 2 -O- \"$1\" && exit 0; sleep 0.2; done; exit 1";
+
+    [Fact]
+    public void Containers_on_one_network_talk_by_name_and_alias_over_tcp_and_udp()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        string server = Name("srv");
+        string web = Suite.Ok("run", "-d", "--name", server, "--network", network, "--network-alias", "web", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string sink = Suite.Ok("run", "-d", "--network", network, "--network-alias", "sink", "busybox", "nc", "-l", "-p", "5000").Trim();
+        try
+        {
+            string hostname = web[..12] + "\n";
+            Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
+            Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", "http://web/hostname"));
+            Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{web[..12]}/hostname"));
+
+            // TCP through nc: what the client sends is what the server's nc prints.
+            Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", "for i in $(seq 1 50); do echo over-tcp | nc sink 5000 && exit 0; sleep 0.2; done; exit 1");
+            Assert.Equal("over-tcp\n", Suite.Ok("logs", sink));
+
+            // UDP: traceroute's probes are UDP datagrams to a closed port; the peer's answer names it.
+            string udpserver = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", server).Trim();
+            string trace = Suite.Ok("run", "--rm", "--network", network, "busybox", "traceroute", "-n", "-q", "1", "-w", "2", "-m", "1", "-p", "5353", "web");
+            Assert.Contains($"({udpserver})", trace);
+            Assert.Contains($" 1  {udpserver}", trace);
+
+            // The server, started first, learned of the containers that came later: its /etc/hosts names the sink.
+            Assert.Contains("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", web, sink);
+            Suite.Ok("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public void Containers_on_different_networks_cannot_reach_each_other_by_name_or_address()
+    {
+        (string first, _) = Suite.CreateNetwork();
+        (string second, _) = Suite.CreateNetwork();
+        string server = Name("srv");
+        string id = Suite.Ok("run", "-d", "--name", server, "--network", first, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{first}.IPAddress}}}}", id).Trim();
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", $"http://{address}/hostname"));
+            SkiffResult byName = Suite.Run("run", "--rm", "--network", second, "busybox", "wget", "-q", "-T", "2", "-O-", $"http://{server}/hostname");
+            Assert.NotEqual(0, byName.Exit);
+            Assert.Contains("bad address", byName.Error);
+            SkiffResult byAddress = Suite.Run("run", "--rm", "--network", second, "busybox", "wget", "-q", "-T", "2", "-O-", $"http://{address}/hostname");
+            Assert.NotEqual(0, byAddress.Exit);
+            Assert.Equal("", byAddress.Out);
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            Suite.Ok("network", "rm", first, second);
+        }
+    }
+
+    [Fact]
+    public void A_published_port_answers_on_loopback_and_from_another_host_but_only_where_asked()
+    {
+        int everywhere = FreePort(), loopbackOnly = FreePort();
+        string id = Suite.Ok("run", "-d", "-p", $"{everywhere}:80", "-p", $"127.0.0.1:{loopbackOnly}:80/tcp", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        using OtherHost other = new();
+        try
+        {
+            string expected = id[..12] + "\n";
+            Assert.Equal(expected, HostFetch($"http://127.0.0.1:{everywhere}/hostname"));
+            Assert.Equal(expected, HostFetch($"http://127.0.0.1:{loopbackOnly}/hostname"));
+            Assert.Equal(expected, other.Fetch($"http://{other.HostAddress}:{everywhere}/hostname", attempts: 50));
+            Assert.Null(other.Fetch($"http://{other.HostAddress}:{loopbackOnly}/hostname", attempts: 1));
+            Assert.Equal($"80/tcp -> 0.0.0.0:{everywhere}\n80/tcp -> 127.0.0.1:{loopbackOnly}\n", Suite.Ok("port", id));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+        Assert.Null(HostFetch($"http://127.0.0.1:{everywhere}/hostname", attempts: 1));
+    }
+
+    [Fact]
+    public void Publish_all_picks_free_ports_that_port_reports()
+    {
+        string id = Suite.Ok("run", "-d", "-P", "--expose", "80", "--expose", "9000-9001/udp", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            string bound = Suite.Ok("port", id, "80").Trim();
+            Assert.StartsWith("0.0.0.0:", bound);
+            int port = int.Parse(bound[8..]);
+            Assert.Equal(id[..12] + "\n", HostFetch($"http://127.0.0.1:{port}/hostname"));
+            string all = Suite.Ok("port", id);
+            Assert.Contains("9000/udp -> 0.0.0.0:", all);
+            Assert.Contains("9001/udp -> 0.0.0.0:", all);
+            using JsonDocument ports = JsonDocument.Parse(Suite.Ok("inspect", "-f", "{{json .NetworkSettings.Ports}}", id));
+            Assert.Equal(port.ToString(), ports.RootElement.GetProperty("80/tcp")[0].GetProperty("HostPort").GetString());
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public void None_has_only_lo_host_has_the_hosts_links_and_container_mode_shares_a_stack()
+    {
+        Assert.Equal("lo\n", Suite.Ok("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"));
+        string hostLinks = string.Join('\n', Directory.EnumerateFileSystemEntries("/sys/class/net").Select(Path.GetFileName).Order()) + "\n";
+        Assert.Contains("eth0", Suite.Ok("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net"));
+        Assert.Contains("eth0\n", hostLinks);
+
+        string id = Suite.Ok("run", "-d", "busybox", "httpd", "-f", "-p", "8080", "-h", "/etc").Trim();
+        try
+        {
+            // The joiner reaches the first container's server on its own loopback, and has its address.
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", $"container:{id[..12]}", "busybox", "sh", "-c", Fetch, "sh", "http://127.0.0.1:8080/hostname"));
+            Assert.Equal(Suite.Ok("exec", id, "ip", "-4", "-o", "addr", "show", "eth0").Split(' ', StringSplitOptions.RemoveEmptyEntries)[3],
+                Suite.Ok("run", "--rm", "--network", $"container:{id}", "busybox", "ip", "-4", "-o", "addr", "show", "eth0").Split(' ', StringSplitOptions.RemoveEmptyEntries)[3]);
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+    }
+
+    [Fact]
+    public void Network_connect_adds_an_interface_to_a_running_container_and_the_name_resolves()
+    {
+        (string first, _) = Suite.CreateNetwork();
+        (string second, _) = Suite.CreateNetwork();
+        string server = Name("srv");
+        string srv = Suite.Ok("run", "-d", "--name", server, "--network", second, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string client = Suite.Ok("run", "-d", "--network", first, "busybox", "sleep", "1000").Trim();
+        try
+        {
+            Assert.Equal("eth0\nlo\n", Suite.Ok("exec", client, "ls", "/sys/class/net"));
+            Assert.NotEqual(0, Suite.Run("exec", client, "wget", "-q", "-T", "2", "-O-", $"http://{server}/hostname").Exit);
+            Suite.Ok("network", "connect", "--alias", "late", second, client);
+            Assert.Equal("eth0\neth1\nlo\n", Suite.Ok("exec", client, "ls", "/sys/class/net"));
+            Assert.Equal(srv[..12] + "\n", Suite.Ok("exec", client, "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
+            // The peers learn the new member's alias too.
+            Assert.Contains("late", Suite.Ok("exec", srv, "cat", "/etc/hosts"));
+            Assert.Contains(second, Suite.Ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", client));
+
+            Suite.Ok("network", "disconnect", second, client);
+            Assert.Equal("eth0\nlo\n", Suite.Ok("exec", client, "ls", "/sys/class/net"));
+            Assert.DoesNotContain("late", Suite.Ok("exec", srv, "cat", "/etc/hosts"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", srv, client);
+            Suite.Ok("network", "rm", first, second);
+        }
+    }
+
+    [Fact]
+    public void Fifty_containers_started_and_removed_in_parallel_leave_no_lease_rule_or_veth()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        string[] ids = new string[50];
+        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            ids[i] = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim());
+        try
+        {
+            string[] addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
+            Assert.Equal(ids.Length, addresses.Distinct().Count());
+            Assert.All(addresses, a => Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], a));
+            Assert.Equal(ids.Length, Suite.Leases());
+            Assert.Equal(ids.Length, Directory.EnumerateFileSystemEntries($"/sys/class/net/{bridge}/brif").Count());
+        }
+        finally
+        {
+            Parallel.ForEach(ids.Where(id => id is not null), new ParallelOptions { MaxDegreeOfParallelism = 8 }, id => Suite.Ok("rm", "-f", id));
+        }
+        Assert.Equal(0, Suite.Leases());
+        Assert.False(Directory.Exists($"/sys/class/net/{bridge}/brif") && Directory.EnumerateFileSystemEntries($"/sys/class/net/{bridge}/brif").Any());
+        Assert.Empty(Suite.RulesOfThisRun([bridge]).Where(r => r.Contains(subnet)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Suite.Engine.Root, "netns")));
+        Suite.Ok("network", "rm", network);
+    }
+
+    [Fact]
+    public void Teardown_runs_when_the_containers_process_is_killed_from_outside()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        int port = FreePort();
+        string id = Suite.Ok("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
+        try
+        {
+            Assert.True(File.Exists(netns));
+            Assert.NotEmpty(Suite.RulesOfThisRun([bridge]));
+            int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            NetworkSuite.Host("kill", "-9", pid.ToString());
+            // conmon's exit command (skiff container cleanup) runs the teardown by itself.
+            for (int i = 0; i < 200 && (File.Exists(netns) || Suite.Leases() > 0); i++) Thread.Sleep(50);
+            Assert.False(File.Exists(netns));
+            Assert.Equal(0, Suite.Leases());
+            Assert.Empty(Suite.RulesOfThisRun([bridge]).Where(r => r.Contains(subnet) || r.Contains($"dpt:{port}") || r.Contains($"--dport {port}")));
+            Assert.Equal("exited", Suite.Ok("inspect", "-f", "{{.State.Status}}", id).Trim());
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            Suite.Ok("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public void Static_addresses_dns_flags_and_extra_hosts_reach_the_container()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        string prefix = subnet[..subnet.LastIndexOf('.')];
+        string output = Suite.Ok("run", "--rm", "--network", network, "--ip", $"{prefix}.77", "--mac-address", "92:d0:c6:0a:29:33",
+            "--dns", "10.1.2.3", "--dns-search", "example.test", "--dns-option", "ndots:2", "--add-host", "db.test:10.9.8.7", "--add-host", "gw.test:host-gateway",
+            "--hostname", "named", "busybox", "sh", "-c", "ip -o addr show eth0; ip -o link show eth0; cat /etc/resolv.conf /etc/hosts; hostname");
+        Assert.Contains($"inet {prefix}.77/24", output);
+        Assert.Contains("92:d0:c6:0a:29:33", output);
+        Assert.Contains("nameserver 10.1.2.3", output);
+        Assert.Contains("search example.test", output);
+        Assert.Contains("options ndots:2", output);
+        Assert.Contains("10.9.8.7\tdb.test", output);
+        Assert.Contains($"{prefix}.1\tgw.test", output);
+        Assert.Contains($"{prefix}.77\tnamed", output);
+        Assert.EndsWith("named\n", output);
+
+        string holder = Suite.Ok("run", "-d", "--network", network, "--ip", $"{prefix}.78", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            SkiffResult taken = Suite.Run("run", "--rm", "--network", network, "--ip", $"{prefix}.78", "busybox", "true");
+            Assert.NotEqual(0, taken.Exit);
+            Assert.Contains($"{prefix}.78 is already in use", taken.Error);
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", holder);
+            Suite.Ok("network", "rm", network);
+        }
+        Assert.Equal(0, Suite.Leases());
+    }
+
+    [Fact]
+    public void Network_verbs_create_list_inspect_refuse_and_remove()
+    {
+        Assert.Contains("bridge", Suite.Ok("network", "ls", "--format", "{{.Name}}").Split('\n'));
+        (string network, string subnet) = Suite.CreateNetwork("-l", "team=blue", "--internal");
+        using JsonDocument inspect = JsonDocument.Parse(Suite.Ok("network", "inspect", network));
+        JsonElement only = inspect.RootElement[0];
+        Assert.Equal(network, only.GetProperty("Name").GetString());
+        Assert.Equal(subnet, only.GetProperty("IPAM").GetProperty("Config")[0].GetProperty("Subnet").GetString());
+        Assert.True(only.GetProperty("Internal").GetBoolean());
+        Assert.Equal("blue", only.GetProperty("Labels").GetProperty("team").GetString());
+        Assert.Equal(network + "\n", Suite.Ok("network", "ls", "--filter", "label=team=blue", "--format", "{{.Name}}"));
+        Assert.Equal(only.GetProperty("Id").GetString()![..12] + "\n", Suite.Ok("network", "ls", "-q", "--filter", $"name=^{network}$"));
+
+        SkiffResult again = Suite.Run("network", "create", network);
+        Assert.Equal(1, again.Exit);
+        Assert.Contains("already exists", again.Error);
+        SkiffResult overlap = Suite.Run("network", "create", "--subnet", subnet, network + "x");
+        Assert.Equal(1, overlap.Exit);
+        Assert.Contains("overlaps", overlap.Error);
+        SkiffResult bad = Suite.Run("network", "create", "--subnet", "10.0.0.1/8", network + "y");
+        Assert.Contains("host bits", bad.Error);
+        SkiffResult unknown = Suite.Run("run", "--rm", "--network", "no-such-network", "busybox", "true");
+        Assert.NotEqual(0, unknown.Exit);
+        Assert.Contains("network no-such-network not found", unknown.Error);
+        Assert.Contains("pre-defined", Suite.Run("network", "rm", "bridge").Error);
+
+        string user = Suite.Ok("create", "--network", network, "busybox", "true").Trim();
+        SkiffResult busy = Suite.Run("network", "rm", network);
+        Assert.Equal(1, busy.Exit);
+        Assert.Contains("active endpoints", busy.Error);
+        Suite.Ok("rm", user);
+        Assert.Contains(network, Suite.Ok("network", "prune", "-f", "--filter", "label=team=blue"));
+        Assert.NotEqual(0, Suite.Run("network", "inspect", network).Exit);
+    }
+
+    [Fact]
+    public void An_internal_network_is_cut_off_from_other_hosts()
+    {
+        (string network, _) = Suite.CreateNetwork("--internal");
+        using OtherHost other = new();
+        int port = FreePort();
+        using System.Diagnostics.Process server = other.Serve(port);
+        // The same request from the default network gets through, so the refusal is the network's doing.
+        Assert.Contains("hello", Suite.Ok("run", "--rm", "busybox", "sh", "-c", Fetch, "sh", $"http://{other.Address}:{port}/"));
+        SkiffResult cut = Suite.Run("run", "--rm", "--network", network, "busybox", "wget", "-q", "-T", "2", "-O-", $"http://{other.Address}:{port}/");
+        Assert.NotEqual(0, cut.Exit);
+        Suite.Ok("network", "rm", network);
+    }
+
+    protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>A TCP port nothing listens on now.</summary>
+    protected static int FreePort()
+    {
+        using System.Net.Sockets.TcpListener listener = new(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>GET from the host, no proxy; null when nothing answers after the given attempts.</summary>
+    protected static string? HostFetch(string url, int attempts = 50)
+    {
+        using HttpClient client = new(new HttpClientHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
+        for (int i = 0; i < attempts; i++)
+        {
+            try
+            {
+                return client.GetStringAsync(url).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                if (i + 1 < attempts) Thread.Sleep(200);
+            }
+        }
+        return null;
+    }
+}

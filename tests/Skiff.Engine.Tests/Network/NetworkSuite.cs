@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Net;
+using Skiff.Engine.Network;
+using Skiff.Engine.Store;
+using Skiff.Engine.Tests.Infrastructure;
+
+namespace Skiff.Engine.Tests.Network;
+
+/// <summary>
+/// An engine suite whose private config names one network backend, with the host's network state
+/// taken before the run: its Dispose removes every container and network of the run and fails it
+/// if a lease, a netns file, a bridge of this root, or an iptables rule naming one of the run's
+/// subnets or bridges is left behind. netavark's shared base chains are removed at the end when
+/// they were not there before and nothing else uses them.
+/// </summary>
+public abstract class NetworkSuite : IDisposable
+{
+    private readonly string _firewallBefore;
+    private readonly HashSet<string> _subnets = [];
+    private readonly HashSet<string> _networksMade = [];
+
+    protected NetworkSuite(string backend)
+    {
+        Backend = backend;
+        _firewallBefore = Firewall();
+        Engine = new EngineSuite($"\"network_backend\": \"{backend}\"");
+    }
+
+    public string Backend { get; }
+    public EngineSuite Engine { get; }
+
+    public SkiffResult Run(params string[] args) => Engine.Run(args);
+    public string Ok(params string[] args) => Engine.Ok(args);
+
+    /// <summary>A /24 in 10.200.0.0–10.239.255.0 that no host route, and no subnet this run took, covers.</summary>
+    public string FreeSubnet()
+    {
+        List<IPNetwork> routes = Cidr.HostRoutes();
+        lock (_subnets)
+        {
+            for (int attempt = 0; attempt < 10_000; attempt++)
+            {
+                IPNetwork candidate = new(new IPAddress([10, (byte)Random.Shared.Next(200, 240), (byte)Random.Shared.Next(0, 256), 0]), 24);
+                if (routes.Any(r => Cidr.Overlaps(r, candidate)) || !_subnets.Add(candidate.ToString())) continue;
+                return candidate.ToString();
+            }
+        }
+        throw new InvalidOperationException("no free test subnet");
+    }
+
+    /// <summary>Creates a network on a free subnet; its name is unique to this run.</summary>
+    public (string Name, string Subnet) CreateNetwork(params string[] flags)
+    {
+        string subnet = FreeSubnet();
+        string name = "n" + Guid.NewGuid().ToString("N")[..10];
+        Ok(["network", "create", "--subnet", subnet, .. flags, name]);
+        lock (_networksMade) _networksMade.Add(name);
+        return (name, subnet);
+    }
+
+    public int Leases()
+    {
+        using EngineDatabase database = new(Path.Combine(Engine.Root, "engine.db"));
+        return database.CountLeases();
+    }
+
+    /// <summary>Links the backend made for this run's networks (their bridges) and veths left in them.</summary>
+    public List<string> BridgesOfThisRun()
+    {
+        SkiffResult listed = Run("network", "ls", "--format", "{{.ID}}", "--no-trunc");
+        List<string> bridges = [];
+        foreach (string id in listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string link = Ok("network", "inspect", "-f", "{{.NetworkInterface}}", id).Trim();
+            if (Directory.Exists($"/sys/class/net/{link}/bridge")) bridges.Add(link);
+        }
+        return bridges;
+    }
+
+    /// <summary>The rules of iptables and ip6tables (all tables) as their save commands print them, counters dropped.</summary>
+    public static string Firewall() =>
+        string.Join('\n', ((string[])["iptables-save", "ip6tables-save"]).SelectMany(tool =>
+            Host(tool).Split('\n').Where(l => !l.StartsWith('#')).Select(l => l.StartsWith(':') ? l[..(l.IndexOf(' ') is int s and > 0 ? s : l.Length)] : l)));
+
+    /// <summary>Rules that name one of this run's subnets or bridges.</summary>
+    public List<string> RulesOfThisRun(IEnumerable<string> bridges)
+    {
+        string[] marks = [.. _subnets, .. bridges];
+        return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
+    }
+
+    public static string Host(string program, params string[] args)
+    {
+        ProcessStartInfo start = new(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', args)}: exit {process.ExitCode}: {error.Result}");
+        return output;
+    }
+
+    public static (int Exit, string Out) TryHost(string program, params string[] args)
+    {
+        ProcessStartInfo start = new(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output + error.Result);
+    }
+
+    public void Dispose()
+    {
+        List<string> leaks = [];
+        List<string> bridges = [];
+        try
+        {
+            foreach (string id in Run("ps", "-aq", "--no-trunc").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                leaks.Add($"container left behind: {id}");
+                Run("rm", "-f", id);
+            }
+            bridges = BridgesOfThisRun();
+            foreach (string name in _networksMade)
+                if (Run("network", "inspect", name).Exit == 0)
+                {
+                    leaks.Add($"network left behind: {name}");
+                    Run("network", "rm", "-f", name);
+                }
+            if (Leases() is int leases and > 0) leaks.Add($"{leases} address leases left behind");
+            string netns = Path.Combine(Engine.Root, "netns");
+            if (Directory.Exists(netns))
+                foreach (string file in Directory.EnumerateFileSystemEntries(netns)) leaks.Add($"netns file left behind: {file}");
+            foreach (string bridge in bridges)
+                if (Directory.Exists($"/sys/class/net/{bridge}")) leaks.Add($"bridge left behind: {bridge}");
+            foreach (string rule in RulesOfThisRun(bridges)) leaks.Add($"firewall rule left behind: {rule}");
+            RemoveBaseChainsMadeByThisRun();
+        }
+        finally
+        {
+            Engine.Dispose();
+        }
+        if (leaks.Count > 0) throw new InvalidOperationException($"network suite ({Backend}) left state behind:\n" + string.Join('\n', leaks));
+    }
+
+    /// <summary>netavark keeps its top chains for good; the run removes them when it made them and they hold nothing of anyone's.</summary>
+    private void RemoveBaseChainsMadeByThisRun()
+    {
+        if (_firewallBefore.Contains("NETAVARK", StringComparison.Ordinal)) return;
+        string now = Firewall();
+        if (now.Split('\n').Any(l => l.StartsWith("-A NETAVARK", StringComparison.Ordinal) && !l.Contains("MARK", StringComparison.Ordinal) && !l.Contains("MASQUERADE", StringComparison.Ordinal))) return;
+        foreach (string tool in (string[])["iptables", "ip6tables"])
+        {
+            TryHost(tool, "-t", "filter", "-D", "FORWARD", "-m", "comment", "--comment", "netavark firewall plugin rules", "-j", "NETAVARK_FORWARD");
+            foreach (string chain in (string[])["NETAVARK_ISOLATION_1", "NETAVARK_ISOLATION_2"])
+            {
+                TryHost(tool, "-t", "filter", "-D", "FORWARD", "-j", chain);
+                TryHost(tool, "-t", "filter", "-F", chain);
+                TryHost(tool, "-t", "filter", "-X", chain);
+            }
+            TryHost(tool, "-t", "filter", "-X", "NETAVARK_FORWARD");
+            TryHost(tool, "-t", "nat", "-D", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "NETAVARK-HOSTPORT-DNAT");
+            TryHost(tool, "-t", "nat", "-D", "OUTPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "NETAVARK-HOSTPORT-DNAT");
+            TryHost(tool, "-t", "nat", "-D", "POSTROUTING", "-j", "NETAVARK-HOSTPORT-MASQ");
+            foreach (string chain in (string[])["NETAVARK-HOSTPORT-DNAT", "NETAVARK-HOSTPORT-MASQ", "NETAVARK-HOSTPORT-SETMARK"])
+            {
+                TryHost(tool, "-t", "nat", "-F", chain);
+                TryHost(tool, "-t", "nat", "-X", chain);
+            }
+        }
+    }
+}
+
+public sealed class NetavarkSuite() : NetworkSuite("netavark");

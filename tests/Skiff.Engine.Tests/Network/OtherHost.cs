@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net;
+using Skiff.Engine.Network;
+
+namespace Skiff.Engine.Tests.Network;
+
+/// <summary>
+/// Another machine, played by a network namespace of the test's own with a veth pair into the host
+/// on a free /30: the host end is <see cref="HostAddress"/>, the namespace's <see cref="Address"/>.
+/// Dispose deletes both.
+/// </summary>
+public sealed class OtherHost : IDisposable
+{
+    private readonly string _namespace, _hostLink;
+    private readonly List<Process> _servers = [];
+
+    public OtherHost()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        _namespace = "skiff-test-" + token;
+        _hostLink = "skh" + token;
+        string peer = "skp" + token;
+        IPNetwork subnet = FreeSlash30();
+        HostAddress = Cidr.Nth(subnet, 1).ToString();
+        Address = Cidr.Nth(subnet, 2).ToString();
+        try
+        {
+            NetworkSuite.Host("ip", "netns", "add", _namespace);
+            NetworkSuite.Host("ip", "link", "add", _hostLink, "type", "veth", "peer", "name", peer);
+            NetworkSuite.Host("ip", "link", "set", peer, "netns", _namespace);
+            NetworkSuite.Host("ip", "addr", "add", $"{HostAddress}/30", "dev", _hostLink);
+            NetworkSuite.Host("ip", "link", "set", _hostLink, "up");
+            InNamespace("ip", "addr", "add", $"{Address}/30", "dev", peer);
+            InNamespace("ip", "link", "set", peer, "up");
+            InNamespace("ip", "link", "set", "lo", "up");
+            InNamespace("ip", "route", "add", "default", "via", HostAddress);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string HostAddress { get; }
+    public string Address { get; }
+
+    /// <summary>GET from the other host (busybox wget, no proxy); null when nothing answers after the given attempts.</summary>
+    public string? Fetch(string url, int attempts)
+    {
+        for (int i = 0; i < attempts; i++)
+        {
+            (int exit, string output) = NetworkSuite.TryHost("ip", "netns", "exec", _namespace, "env", "-i", "/usr/bin/busybox", "wget", "-q", "-T", "2", "-O-", url);
+            if (exit == 0) return output;
+            if (i + 1 < attempts) Thread.Sleep(200);
+        }
+        return null;
+    }
+
+    /// <summary>An HTTP server in the other host answering "hello" on <paramref name="port"/>.</summary>
+    public Process Serve(int port)
+    {
+        string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
+        File.WriteAllText(Path.Combine(root, "index.html"), "hello\n");
+        ProcessStartInfo start = new("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["netns", "exec", _namespace, "/usr/bin/busybox", "httpd", "-f", "-p", $"{Address}:{port}", "-h", root]) start.ArgumentList.Add(arg);
+        Process server = Process.Start(start)!;
+        _servers.Add(server);
+        return server;
+    }
+
+    private void InNamespace(params string[] args) => NetworkSuite.Host("ip", ["netns", "exec", _namespace, .. args]);
+
+    private static IPNetwork FreeSlash30()
+    {
+        List<IPNetwork> routes = Cidr.HostRoutes();
+        for (int attempt = 0; ; attempt++)
+        {
+            IPNetwork candidate = new(new IPAddress([10, 199, (byte)Random.Shared.Next(0, 256), (byte)(Random.Shared.Next(0, 64) * 4)]), 30);
+            if (!routes.Any(r => Cidr.Overlaps(r, candidate))) return candidate;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (Process server in _servers)
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.WaitForExit();
+            server.Dispose();
+        }
+        NetworkSuite.TryHost("ip", "link", "del", _hostLink);
+        NetworkSuite.TryHost("ip", "netns", "del", _namespace);
+    }
+}
