@@ -33,7 +33,7 @@ public sealed class EngineSuite : IDisposable
     public EngineSuite() : this(null) { }
 
     /// <param name="extraConfig">More members of the private engine config, as JSON ("\"network_backend\": \"cni\"").</param>
-    public EngineSuite(string? extraConfig)
+    internal EngineSuite(string? extraConfig)
     {
         if (Native.GetEuid() != 0) throw new InvalidOperationException("the engine tests run real containers and must run as root");
         if (!File.Exists(Binary)) throw new FileNotFoundException($"skiff binary {Binary} does not exist: run scripts/build.sh, or set SKIFF_BINARY");

@@ -50,7 +50,7 @@ public sealed class OtherHost : IDisposable
     {
         for (int i = 0; i < attempts; i++)
         {
-            (int exit, string output) = NetworkSuite.TryHost("ip", "netns", "exec", _namespace, "env", "-i", "/usr/bin/busybox", "wget", "-q", "-T", "2", "-O-", url);
+            (int exit, string output) = NetworkSuite.TryHost("ip", "netns", "exec", _namespace, "env", "-i", "/usr/bin/busybox", "timeout", "3", "/usr/bin/busybox", "wget", "-q", "-O-", url);
             if (exit == 0) return output;
             if (i + 1 < attempts) Thread.Sleep(200);
         }
@@ -58,15 +58,13 @@ public sealed class OtherHost : IDisposable
     }
 
     /// <summary>An HTTP server in the other host answering "hello" on <paramref name="port"/>.</summary>
-    public Process Serve(int port)
+    public void Serve(int port)
     {
         string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
         File.WriteAllText(Path.Combine(root, "index.html"), "hello\n");
         ProcessStartInfo start = new("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in (string[])["netns", "exec", _namespace, "/usr/bin/busybox", "httpd", "-f", "-p", $"{Address}:{port}", "-h", root]) start.ArgumentList.Add(arg);
-        Process server = Process.Start(start)!;
-        _servers.Add(server);
-        return server;
+        _servers.Add(Process.Start(start)!);
     }
 
     private void InNamespace(params string[] args) => NetworkSuite.Host("ip", ["netns", "exec", _namespace, .. args]);
@@ -85,10 +83,17 @@ public sealed class OtherHost : IDisposable
     {
         foreach (Process server in _servers)
         {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
-            server.WaitForExit();
-            server.Dispose();
+            try
+            {
+                if (!server.HasExited) server.Kill(entireProcessTree: true);
+                server.WaitForExit();
+            }
+            finally
+            {
+                server.Dispose();
+            }
         }
+        // Deleting one end of a veth deletes the pair; the namespace goes after it.
         NetworkSuite.TryHost("ip", "link", "del", _hostLink);
         NetworkSuite.TryHost("ip", "netns", "del", _namespace);
     }
