@@ -118,7 +118,7 @@ done
 
 # The CNI plugins' shared chains (firewall's, portmap's) outlive every container, under Podman as
 # under skiff: the ones this run caused are removed at exit.
-shared_chains="filter/CNI-FORWARD filter/CNI-ADMIN nat/CNI-HOSTPORT-DNAT nat/CNI-HOSTPORT-SETMARK nat/CNI-HOSTPORT-MASQ"
+shared_chains="filter/CNI-FORWARD filter/CNI-ADMIN filter/CNI-ISOLATION-STAGE-1 filter/CNI-ISOLATION-STAGE-2 nat/CNI-HOSTPORT-DNAT nat/CNI-HOSTPORT-SETMARK nat/CNI-HOSTPORT-MASQ"
 chains_before=$(for c in $shared_chains; do iptables -t "${c%/*}" -S "${c#*/}" >/dev/null 2>&1 && echo "$c"; done || true)
 remove_new_chains() {
     local c table chain rule

@@ -57,14 +57,15 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
 }
 
 /// <summary>
-/// The cni backend's suite. The plugins' shared chains (firewall's CNI-FORWARD and CNI-ADMIN,
-/// portmap's CNI-HOSTPORT-*) stay on the host after their last container, as under Podman; the run
+/// The cni backend's suite. The plugins' shared chains (firewall's CNI-FORWARD, CNI-ADMIN and
+/// CNI-ISOLATION-STAGE-*, portmap's CNI-HOSTPORT-*) stay on the host after their last container, as under Podman; the run
 /// removes them at the end when it made them and they hold nothing of anyone's.
 /// </summary>
 public sealed class CniSuite : NetworkSuite, IDisposable
 {
     private static readonly (string Table, string Chain)[] SharedChains =
-        [("filter", "CNI-FORWARD"), ("filter", "CNI-ADMIN"), ("nat", "CNI-HOSTPORT-DNAT"), ("nat", "CNI-HOSTPORT-SETMARK"), ("nat", "CNI-HOSTPORT-MASQ")];
+        [("filter", "CNI-FORWARD"), ("filter", "CNI-ADMIN"), ("filter", "CNI-ISOLATION-STAGE-1"), ("filter", "CNI-ISOLATION-STAGE-2"),
+         ("nat", "CNI-HOSTPORT-DNAT"), ("nat", "CNI-HOSTPORT-SETMARK"), ("nat", "CNI-HOSTPORT-MASQ")];
     private readonly List<(string Table, string Chain)> _before;
 
     public CniSuite() : base("cni") => _before = [.. SharedChains.Where(c => Exists(c.Table, c.Chain))];

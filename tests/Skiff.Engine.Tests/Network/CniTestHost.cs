@@ -19,7 +19,7 @@ public sealed class CniCollection
 /// </summary>
 internal sealed class CniTestHost : IDisposable
 {
-    private static readonly string[] SharedChains = ["CNI-FORWARD", "CNI-ADMIN", "CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"];
+    private static readonly string[] SharedChains = ["CNI-FORWARD", "CNI-ADMIN", "CNI-ISOLATION-STAGE-1", "CNI-ISOLATION-STAGE-2", "CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"];
     private readonly List<string> _namespaces = [];
     private readonly List<string> _bridges = [];
     private readonly List<string> _addresses = [];
@@ -91,7 +91,8 @@ internal sealed class CniTestHost : IDisposable
     public NetworkDefinition DualStackNetwork(string name)
     {
         NetworkDefinition v4 = Network(name);
-        string v6 = $"fd{Token[..2]}:{Token[2..6]}:{Token[6..8]}00::";
+        // Canonical text (no leading zeros), as the plugins print addresses back.
+        string v6 = System.Net.IPNetwork.Parse($"fd{Token[..2]}:{Token[2..6]}:{Token[6..8]}00::/64").BaseAddress.ToString();
         return v4 with { Ipv6 = true, Subnets = [.. v4.Subnets, new SubnetDefinition(v6 + "/64", v6 + "1", null)] };
     }
 
@@ -154,32 +155,29 @@ internal sealed class CniTestHost : IDisposable
     private static HashSet<string> ExistingSharedChains()
     {
         HashSet<string> chains = [];
-        foreach (string table in (string[])["filter", "nat"])
-            foreach (string line in Sh("iptables", "-t", table, "-S").Split('\n'))
-                if (line.StartsWith("-N ", StringComparison.Ordinal) && SharedChains.Contains(line[3..].Trim())) chains.Add(table + "/" + line[3..].Trim());
+        foreach (string tool in (string[])["iptables", "ip6tables"])
+            foreach (string table in (string[])["filter", "nat"])
+                foreach (string line in Sh(tool, "-t", table, "-S").Split('\n'))
+                    if (line.StartsWith("-N ", StringComparison.Ordinal) && SharedChains.Contains(line[3..].Trim())) chains.Add($"{tool}/{table}/{line[3..].Trim()}");
         return chains;
     }
 
     private static void RemoveSharedChainsCreatedSince(HashSet<string> before)
     {
-        foreach (string entry in ExistingSharedChains().Except(before))
+        List<string[]> made = [.. ExistingSharedChains().Except(before).Select(e => e.Split('/'))];
+        foreach (string[] entry in made)
         {
-            string[] parts = entry.Split('/');
-            string table = parts[0], chain = parts[1];
-            foreach (string line in Sh("iptables", "-t", table, "-S").Split('\n'))
+            (string tool, string table, string chain) = (entry[0], entry[1], entry[2]);
+            foreach (string line in Sh(tool, "-t", table, "-S").Split('\n'))
             {
                 List<string> words = MasqueradeLeftovers.Split(line);
                 int jump = words.IndexOf("-j");
                 if (words.Count > 2 && words[0] == "-A" && jump > 0 && jump + 1 < words.Count && words[jump + 1] == chain)
-                    Sh(["iptables", "-t", table, "-D", .. words.Skip(1)]);
+                    Sh([tool, "-t", table, "-D", .. words.Skip(1)]);
             }
-            Sh("iptables", "-t", table, "-F", chain);
+            Sh(tool, "-t", table, "-F", chain);
         }
-        foreach (string entry in ExistingSharedChains().Except(before))
-        {
-            string[] parts = entry.Split('/');
-            Sh("iptables", "-t", parts[0], "-X", parts[1]);
-        }
+        foreach (string[] entry in made) Sh(entry[0], "-t", entry[1], "-X", entry[2]);
     }
 
     /// <summary>A 10.x.y prefix with no route on the host, so the test network collides with nothing.</summary>

@@ -5,9 +5,13 @@ namespace Skiff.Engine.Network.Cni;
 /// <summary>The host bridge the bridge plugin creates on first use and never deletes.</summary>
 internal static class BridgeLink
 {
-    /// <summary>Deletes the bridge when it exists, is a bridge, and no port is attached to it.</summary>
-    public static void DeleteIfUnused(string name)
+    /// <summary>
+    /// Deletes the network's bridge when it exists and no port is attached to it, with the
+    /// isolation rules the firewall plugin keeps for it.
+    /// </summary>
+    public static void DeleteIfUnused(NetworkDefinition network)
     {
+        string name = network.InterfaceName;
         string brif = Path.Combine("/sys/class/net", name, "brif");
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
         ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -20,5 +24,6 @@ internal static class BridgeLink
         _ = output.Result;
         if (process.ExitCode != 0 && Directory.Exists(brif))
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
+        if (!network.Internal) IsolationLeftovers.Remove(name, network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':')));
     }
 }

@@ -8,9 +8,10 @@ namespace Skiff.Engine.Network.Cni;
 /// The cni network backend: each network a CNI configuration list generated from its definition
 /// and stored under the engine root (<c>cni/networks/NAME.conflist</c>), each attachment an ADD of
 /// that list with the engine's addresses, each ADD's result cached (<c>cni/results/</c>) for its
-/// DEL. Plugin runs are serialized per engine root: plugins share the bridge, its address and the
-/// firewall chains, and 1.1.1's bridge plugin does not survive racing itself on a new bridge.
-/// Name resolution is the engine's /etc/hosts: this backend runs no DNS server.
+/// DEL; the container's lo is brought up by the loopback plugin. Plugin runs are serialized per
+/// engine root: plugins share the bridge, its address and the firewall chains. A bridge is deleted
+/// with its last container, as under netavark. Name resolution is the engine's /etc/hosts: this
+/// backend runs no DNS server.
 /// </summary>
 public sealed class CniBackend : INetworkBackend
 {
@@ -20,8 +21,8 @@ public sealed class CniBackend : INetworkBackend
     public CniBackend(EngineConfig config, EngineLayout layout)
     {
         _layout = layout;
-        _client = new CniClient(new CniPluginRunner(config.CniPluginDirs), new CniResultCache(Path.Combine(layout.CniDirectory, "results")));
         Runner = new CniPluginRunner(config.CniPluginDirs);
+        _client = new CniClient(Runner, new CniResultCache(Path.Combine(layout.CniDirectory, "results")));
     }
 
     public string Name => "cni";
@@ -33,7 +34,7 @@ public sealed class CniBackend : INetworkBackend
     public void Validate(NetworkDefinition network)
     {
         CniNetworkConfig.Validate(network);
-        foreach (JsonObject plugin in CniNetworkConfig.Generate(network).Plugins)
+        foreach (JsonObject plugin in CniNetworkConfig.Generate(network).Plugins.Concat(Loopback.Plugins))
         {
             Runner.Locate(plugin["type"]!.GetValue<string>(), network.Name);
             if (plugin["ipam"] is JsonObject ipam) Runner.Locate(ipam["type"]!.GetValue<string>(), network.Name);
@@ -47,6 +48,8 @@ public sealed class CniBackend : INetworkBackend
         List<NetworkAttachment> done = [];
         try
         {
+            // netavark brings the container's lo up itself; under CNI the loopback plugin does.
+            _client.Add(Loopback, LoopbackRuntime(setup, alive: true), []);
             for (int i = 0; i < setup.Networks.Count; i++)
             {
                 NetworkAttachment attachment = setup.Networks[i];
@@ -71,8 +74,16 @@ public sealed class CniBackend : INetworkBackend
             }
             // A bridge the failed ADD created before failing has no address; 1.1.1's bridge plugin
             // cannot give it one later ("could not set bridge's mac"), so it goes with the failure.
-            foreach (NetworkAttachment attachment in setup.Networks.Skip(done.Count).Take(1))
-                if (attachment.Network.Driver == "bridge") BridgeLink.DeleteIfUnused(attachment.Network.InterfaceName);
+            foreach (NetworkAttachment attachment in setup.Networks.Take(done.Count + 1))
+                if (attachment.Network.Driver == "bridge") BridgeLink.DeleteIfUnused(attachment.Network);
+            try
+            {
+                if (!OtherNetworksRemain(setup.ContainerId)) _client.Delete(Loopback, LoopbackRuntime(setup, NetnsProbe.IsAlive(setup.NetnsPath)), []);
+            }
+            catch (EngineException)
+            {
+                // As above.
+            }
             throw;
         }
         return new NetworkStatus(interfaces, []);
@@ -87,6 +98,12 @@ public sealed class CniBackend : INetworkBackend
             try { Delete(setup, setup.Networks[i], primary: i == 0); }
             catch (EngineException e) { failures.Add(e.Message); }
         }
+        // A teardown of one network (network disconnect) leaves lo to the container's other networks.
+        if (!OtherNetworksRemain(setup.ContainerId))
+        {
+            try { _client.Delete(Loopback, LoopbackRuntime(setup, NetnsProbe.IsAlive(setup.NetnsPath)), []); }
+            catch (EngineException e) { failures.Add(e.Message); }
+        }
         if (failures.Count > 0) throw new EngineException(string.Join("; ", failures));
     }
 
@@ -94,8 +111,18 @@ public sealed class CniBackend : INetworkBackend
     {
         using FileLock guard = Lock();
         if (File.Exists(ListPath(network.Name))) File.Delete(ListPath(network.Name));
-        if (network.Driver == "bridge") BridgeLink.DeleteIfUnused(network.InterfaceName);
+        if (network.Driver == "bridge") BridgeLink.DeleteIfUnused(network);
     }
+
+    /// <summary>The list that brings the container's lo up: its own, not any network's.</summary>
+    private static readonly CniNetworkList Loopback = new("loopback", CniNetworkList.SpecVersion, [new JsonObject { ["type"] = "loopback" }]);
+
+    private static CniRuntime LoopbackRuntime(NetworkSetup setup, bool alive) => new(setup.ContainerId, alive ? setup.NetnsPath : "", "lo", []);
+
+    /// <summary>Whether an ADD result of this container for a network (not lo) is still cached.</summary>
+    private bool OtherNetworksRemain(string containerId) =>
+        Directory.Exists(_client.Cache.Directory) && Directory.EnumerateFiles(_client.Cache.Directory, $"*-{containerId}-*.json")
+            .Any(f => f != _client.Cache.PathOf(Loopback.Name, containerId, "lo"));
 
     private void Delete(NetworkSetup setup, NetworkAttachment attachment, bool primary)
     {
@@ -103,9 +130,12 @@ public sealed class CniBackend : INetworkBackend
         bool alive = NetnsProbe.IsAlive(setup.NetnsPath);
         CniRuntime runtime = new(setup.ContainerId, alive ? setup.NetnsPath : "", attachment.InterfaceName, CniNetworkConfig.Args(attachment));
         _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
-        if (attachment.Network.Driver == "bridge" && !attachment.Network.Internal)
+        if (attachment.Network.Driver != "bridge") return;
+        if (!attachment.Network.Internal)
             MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId,
                 ipv4: attachment.Addresses.Any(a => !a.Contains(':')), ipv6: attachment.Addresses.Any(a => a.Contains(':')));
+        // As netavark does: a bridge goes with its last container, so the host keeps no idle links.
+        BridgeLink.DeleteIfUnused(attachment.Network);
     }
 
     /// <summary>The network's stored list, written from its definition the first time it is used.</summary>

@@ -97,7 +97,9 @@ internal static class CniNetworkConfig
         if (routed)
         {
             plugins.Add(new JsonObject { ["type"] = "portmap", ["capabilities"] = new JsonObject { ["portMappings"] = true }, ["snat"] = true });
-            plugins.Add(new JsonObject { ["type"] = "firewall", ["backend"] = "iptables" });
+            // same-bridge: traffic from another bridge (another network) is dropped, as Docker
+            // isolates its networks; the host routes between bridges otherwise.
+            plugins.Add(new JsonObject { ["type"] = "firewall", ["backend"] = "iptables", ["ingressPolicy"] = "same-bridge" });
         }
         return plugins;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -22,8 +21,8 @@ internal static class MasqueradeLeftovers
         foreach (string tool in (string[])["iptables", "ip6tables"])
         {
             if (!(tool == "iptables" ? ipv4 : ipv6)) continue;
-            if (Iptables(tool, "-t", "nat", "-S", chain).Exit != 0) continue;
-            (int exit, string rules) = Iptables(tool, "-t", "nat", "-S", "POSTROUTING");
+            if (Iptables.Run(tool, "-t", "nat", "-S", chain).Exit != 0) continue;
+            (int exit, string rules) = Iptables.Run(tool, "-t", "nat", "-S", "POSTROUTING");
             if (exit == 0)
             {
                 foreach (string rule in rules.Split('\n'))
@@ -31,32 +30,11 @@ internal static class MasqueradeLeftovers
                     List<string> words = Split(rule);
                     int jump = words.IndexOf("-j");
                     if (words.Count < 2 || words[0] != "-A" || jump < 0 || jump + 1 >= words.Count || words[jump + 1] != chain) continue;
-                    Iptables(tool, ["-t", "nat", "-D", .. words.Skip(1)]);
+                    Iptables.Run(tool, ["-t", "nat", "-D", .. words.Skip(1)]);
                 }
             }
-            Iptables(tool, "-t", "nat", "-F", chain);
-            Iptables(tool, "-t", "nat", "-X", chain);
-        }
-    }
-
-    private static (int Exit, string Output) Iptables(string tool, params string[] args)
-    {
-        ProcessStartInfo start = new(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--wait");
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        try
-        {
-            using Process process = Process.Start(start)!;
-            Task<string> errors = process.StandardError.ReadToEndAsync();
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            _ = errors.Result;
-            return (process.ExitCode, output);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return (127, "");
+            Iptables.Run(tool, "-t", "nat", "-F", chain);
+            Iptables.Run(tool, "-t", "nat", "-X", chain);
         }
     }
 
