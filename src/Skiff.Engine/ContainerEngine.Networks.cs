@@ -37,17 +37,11 @@ public sealed partial class ContainerEngine
         }
     }
 
-    /// <summary>The containers (any state) on a network, for inspect and rm.</summary>
-    public List<ContainerRecord> NetworkMembers(NetworkDefinition network) =>
-        [.. Database.NetworkUsers(network.Id).Select(Database.Find).OfType<ContainerRecord>()];
-
-    /// <summary><c>network rm</c>: a network some container asked for is refused (with -f, those containers are removed first).</summary>
+    /// <summary><c>network rm</c>: a network some container asked for is refused; with <paramref name="force"/> an unknown one is no error.</summary>
     public void RemoveNetwork(string reference, bool force)
     {
-        NetworkDefinition network = Networks.Resolve(reference);
-        if (force)
-            foreach (ContainerRecord member in NetworkMembers(network)) Remove(member.Id, force: true, volumes: false);
-        Networks.Remove(network);
+        if (force && Database.ResolveNetwork(reference) is null) return;
+        Networks.Remove(Networks.Resolve(reference));
     }
 
     /// <summary><c>network prune</c>: every user network no container asked for.</summary>

@@ -148,7 +148,7 @@ public static class NetworkCommands
     private static Command Remove(CliContext cli)
     {
         Argument<string[]> names = new("NETWORK") { Arity = ArgumentArity.OneOrMore };
-        Option<bool> force = new("--force", "-f") { Description = "Remove the containers on the network too" };
+        Option<bool> force = new("--force", "-f") { Description = "Do not error if the network does not exist" };
         Command command = new("rm", "Remove one or more networks") { names, force };
         command.SetAction(parse =>
         {

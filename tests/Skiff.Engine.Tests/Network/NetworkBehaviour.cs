@@ -14,8 +14,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     protected NetworkSuite Suite { get; } = suite;
 
     /// <summary>wget retried while the server comes up: a detached run returns before httpd listens.</summary>
-    /// <summary>One wget that gives up after 3 seconds; run under sh so that wget is not the namespace's init, which ignores timeout's signal.</summary>
-    private const string Once = "timeout 3 wget -q -O- \"$1\"";
+    /// <summary>One wget that gives up after 3 seconds. The trailing exit keeps sh from exec-ing the last command: wget must not be the namespace's init, which ignores timeout's signal.</summary>
+    private const string Once = "timeout 3 wget -q -O- \"$1\"; exit $?";
 
     private const string Fetch = "for i in $(seq 1 50); do timeout 3 wget -q -O- \"$1\" && exit 0; sleep 0.2; done; exit 1";
 
@@ -28,6 +28,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         string sink = Suite.Ok("run", "-d", "--network", network, "--network-alias", "sink", "busybox", "nc", "-l", "-p", "5000").Trim();
         try
         {
+            // The server, started first, learned of the container that came later: its /etc/hosts names the sink.
+            Assert.Contains("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
             string hostname = web[..12] + "\n";
             Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
             Assert.Equal(hostname, Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", "http://web/hostname"));
@@ -37,7 +39,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", "for i in $(seq 1 50); do echo over-tcp | nc sink 5000 && exit 0; sleep 0.2; done; exit 1");
             string received = "";
             for (int i = 0; i < 100 && received.Length == 0; i++, Thread.Sleep(50)) received = Suite.Ok("logs", sink);
-            Assert.Equal("over-tcp\n", received);
+            Assert.True(received == "over-tcp\n", $"the sink's log: \"{received}\"; {Suite.Run("inspect", "-f", "{{json .State}}", sink)}; {Suite.Run("exec", web, "cat", "/etc/hosts")}");
 
             // UDP: traceroute's probes are UDP datagrams to a closed port; the peer's answer names it.
             string udpserver = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", server).Trim();
@@ -45,8 +47,9 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Assert.Contains($"({udpserver})", trace);
             Assert.Contains($" 1  {udpserver}", trace);
 
-            // The server, started first, learned of the containers that came later: its /etc/hosts names the sink.
-            Assert.Contains("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
+            // The sink's nc has exited after its one connection: its name left its peers' /etc/hosts.
+            for (int i = 0; i < 100 && Suite.Ok("exec", server, "cat", "/etc/hosts").Contains("sink"); i++) Thread.Sleep(50);
+            Assert.DoesNotContain("sink", Suite.Ok("exec", server, "cat", "/etc/hosts"));
         }
         finally
         {
@@ -230,6 +233,28 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Suite.Ok("rm", "-f", id);
             Suite.Ok("network", "rm", network);
         }
+    }
+
+    [Fact]
+    public void A_container_whose_monitor_died_is_torn_down_by_the_next_verb()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
+        int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+        int conmon = int.Parse(File.ReadAllText(Path.Combine(Suite.Engine.Root, "containers", id, "conmon.pid")).Trim());
+        // The monitor first, so that no exit command runs: nothing but the next verb is left to clean up.
+        NetworkSuite.Host("kill", "-9", conmon.ToString());
+        NetworkSuite.Host("kill", "-9", pid.ToString());
+        for (int i = 0; i < 100 && ContainerEngine.Alive(pid); i++) Thread.Sleep(50);
+        Assert.True(File.Exists(netns));
+        Assert.Equal(1, Suite.Leases());
+        Suite.Ok("rm", id);
+        Assert.False(File.Exists(netns));
+        Assert.Equal(0, Suite.Leases());
+        Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet));
+        Suite.Ok("network", "rm", network);
     }
 
     [Fact]

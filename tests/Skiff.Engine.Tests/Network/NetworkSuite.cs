@@ -128,7 +128,7 @@ public abstract class NetworkSuite : IDisposable
                 if (Run("network", "inspect", name).Exit == 0)
                 {
                     leaks.Add($"network left behind: {name}");
-                    Run("network", "rm", "-f", name);
+                    Run("network", "rm", name);
                 }
             if (Leases() is int leases and > 0) leaks.Add($"{leases} address leases left behind");
             string netns = Path.Combine(Engine.Root, "netns");
