@@ -136,8 +136,11 @@ remove_new_chains() {
     done
 }
 
+# pids_of_work: processes whose command line names $work (conmons, exit commands, aardvark-dns),
+# less this script and the bare veth's iperf3 server, which live for the whole run.
 pids_of_work() {
-    grep -al -e "[${work:0:1}]${work:1}" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vx "$$" || true
+    grep -al -e "[${work:0:1}]${work:1}" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 |
+        grep -vx -e "$$" -e "$(cat "$work/veth-iperf.pid" 2>/dev/null || echo none)" || true
 }
 quiesce() {
     local i
