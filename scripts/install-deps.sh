@@ -19,6 +19,7 @@ packages=(
     libzstd1 zstd apache2-utils libcap2-bin curl python3  # zstd layers; registry auth, file caps and pull bench in the image tests
     containernetworking-plugins iptables  # container networking
     netavark aardvark-dns       # the default network backend and its DNS server (/usr/lib/podman)
+    iperf3                      # bench/network.sh: throughput over the bridge and over a bare veth
     qemu-system-x86 linux-image-amd64 cpio  # tests/v2-guest: a pure cgroup v2 kernel under qemu
     apparmor                    # tests/lsm-guest: apparmor_parser loads a profile in the guest kernel
 )

@@ -22,6 +22,9 @@ public sealed class EngineLayout(string root)
     /// <summary>netavark's --config directory (aardvark-dns keeps its per-network files below it).</summary>
     public string NetavarkConfig => Path.Combine(Root, "netavark");
 
+    /// <summary>The cni backend's network configuration lists (<c>networks/</c>) and ADD results (<c>results/</c>).</summary>
+    public string CniDirectory => Path.Combine(Root, "cni");
+
     public string Bundle(string id) => Path.Combine(Containers, id);
     public string Rootfs(string id) => Path.Combine(Bundle(id), "rootfs");
     public string LogFile(string id) => Path.Combine(Bundle(id), "ctr.log");

@@ -37,6 +37,9 @@ public sealed class EngineConfig
     /// <summary>The DNS server netavark starts for networks with DNS enabled.</summary>
     [JsonPropertyName("aardvark_dns_path")] public string AardvarkDnsPath { get; set; } = "/usr/lib/podman/aardvark-dns";
 
+    /// <summary>Where the cni network backend looks for plugins, in order (CNI_PATH).</summary>
+    [JsonPropertyName("cni_plugin_dirs")] public List<string> CniPluginDirs { get; set; } = ["/usr/lib/cni", "/opt/cni/bin"];
+
     public static EngineConfig Load(string? path)
     {
         string file = path ?? (Environment.GetEnvironmentVariable("SKIFF_ENGINE_CONFIG") is { Length: > 0 } env ? env : DefaultPath);

@@ -9,6 +9,7 @@ public static class NetworkBackends
     public static INetworkBackend Create(EngineConfig config, EngineLayout layout) => config.NetworkBackend switch
     {
         "netavark" or "" => new NetavarkBackend(config, layout),
+        "cni" => new Cni.CniBackend(config, layout),
         string other => throw new EngineException($"engine config: network_backend \"{other}\" is unknown (netavark or cni)"),
     };
 }

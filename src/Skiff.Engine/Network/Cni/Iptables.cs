@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Skiff.Engine.Network.Cni;
+
+/// <summary>iptables or ip6tables, waiting for the xtables lock as the plugins do.</summary>
+internal static class Iptables
+{
+    /// <summary>Runs <paramref name="tool"/> with <paramref name="args"/>; its exit status (127 when missing) and stdout.</summary>
+    public static (int Exit, string Output) Run(string tool, params string[] args)
+    {
+        ProcessStartInfo start = new(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--wait");
+        foreach (string arg in args) start.ArgumentList.Add(arg);
+        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        try
+        {
+            using Process process = Process.Start(start)!;
+            Task<string> errors = process.StandardError.ReadToEndAsync();
+            string output = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            _ = errors.Result;
+            return (process.ExitCode, output);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return (127, "");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Skiff.Engine.Tests.Infrastructure;
+
+namespace Skiff.Engine.Tests.Network;
+
+/// <summary>
+/// The network behaviours on the cni backend (Debian's containernetworking-plugins), and what only
+/// it has: the stored configuration lists, the cached results, a plugin's own error at the CLI.
+/// </summary>
+[Collection(EngineCollection.Name)]
+public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), IClassFixture<CniSuite>
+{
+    [Fact]
+    public void Bridges_accept_no_router_advertisements_and_results_are_cached_only_while_attached()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        string cached = Path.Combine(Suite.Engine.Root, "cni", "results", $"{network}-{id}-eth0.json");
+        try
+        {
+            string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+            Assert.Equal("0", File.ReadAllText($"/proc/sys/net/ipv6/conf/{bridge}/accept_ra").Trim());
+            Assert.True(File.Exists(Path.Combine(Suite.Engine.Root, "cni", "networks", network + ".conflist")));
+            Assert.True(File.Exists(cached), $"no cached ADD result at {cached}");
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+        Assert.False(File.Exists(cached));
+        Suite.Ok("network", "rm", network);
+        Assert.False(File.Exists(Path.Combine(Suite.Engine.Root, "cni", "networks", network + ".conflist")));
+    }
+
+    [Fact]
+    public void A_plugins_error_reaches_the_user_with_the_plugins_name_and_nothing_is_left()
+    {
+        // A bridge name already taken by a link that is not a bridge: the bridge plugin refuses it.
+        string taken = "skt" + Guid.NewGuid().ToString("N")[..8];
+        NetworkSuite.Host("ip", "link", "add", taken, "type", "veth", "peer", "name", taken + "p");
+        try
+        {
+            (string network, _) = Suite.CreateNetwork("-o", $"com.docker.network.bridge.name={taken}");
+            int leases = Suite.Leases();
+            SkiffResult run = Suite.Run("run", "--rm", "--network", network, "busybox", "true");
+            Assert.NotEqual(0, run.Exit);
+            Assert.Contains($"CNI plugin \"bridge\" failed on ADD for network \"{network}\"", run.Error);
+            Assert.Contains(taken, run.Error);
+            Assert.Equal(leases, Suite.Leases());
+            Assert.Empty(Directory.Exists(Path.Combine(Suite.Engine.Root, "cni", "results")) ? Directory.GetFiles(Path.Combine(Suite.Engine.Root, "cni", "results")) : []);
+            Suite.Ok("network", "rm", network);
+        }
+        finally
+        {
+            NetworkSuite.TryHost("ip", "link", "delete", taken);
+        }
+    }
+}
+
+/// <summary>
+/// The cni backend's suite. The plugins' shared chains (firewall's CNI-FORWARD, CNI-ADMIN and
+/// CNI-ISOLATION-STAGE-*, portmap's CNI-HOSTPORT-*) stay on the host after their last container, as under Podman; the run
+/// removes them at the end when it made them and they hold nothing of anyone's.
+/// </summary>
+public sealed class CniSuite : NetworkSuite, IDisposable
+{
+    private static readonly (string Table, string Chain)[] SharedChains =
+        [("filter", "CNI-FORWARD"), ("filter", "CNI-ADMIN"), ("filter", "CNI-ISOLATION-STAGE-1"), ("filter", "CNI-ISOLATION-STAGE-2"),
+         ("nat", "CNI-HOSTPORT-DNAT"), ("nat", "CNI-HOSTPORT-SETMARK"), ("nat", "CNI-HOSTPORT-MASQ")];
+    private readonly List<(string Table, string Chain)> _before;
+
+    public CniSuite() : base("cni") => _before = [.. SharedChains.Where(c => Exists(c.Table, c.Chain))];
+
+    void IDisposable.Dispose()
+    {
+        try
+        {
+            Dispose();
+        }
+        finally
+        {
+            RemoveSharedChainsMadeByThisRun();
+        }
+    }
+
+    private void RemoveSharedChainsMadeByThisRun()
+    {
+        List<(string Table, string Chain)> made = [.. SharedChains.Where(c => !_before.Contains(c) && Exists(c.Table, c.Chain))];
+        // A per-container rule in one of them (a jump to a CNI-DN-… or an address) means someone uses them.
+        bool used = made.Any(c => Host("iptables", "-t", c.Table, "-S", c.Chain).Split('\n')
+            .Any(l => l.StartsWith("-A ", StringComparison.Ordinal) && (l.Contains("CNI-DN-", StringComparison.Ordinal) || l.Contains("/32", StringComparison.Ordinal))));
+        if (used) return;
+        foreach ((string table, string chain) in made)
+        {
+            foreach (string line in Host("iptables", "-t", table, "-S").Split('\n'))
+            {
+                List<string> words = Skiff.Engine.Network.Cni.MasqueradeLeftovers.Split(line);
+                int jump = words.IndexOf("-j");
+                if (words.Count > 2 && words[0] == "-A" && jump > 0 && jump + 1 < words.Count && words[jump + 1] == chain)
+                    TryHost("iptables", ["-t", table, "-D", .. words.Skip(1)]);
+            }
+            TryHost("iptables", "-t", table, "-F", chain);
+        }
+        foreach ((string table, string chain) in made) TryHost("iptables", "-t", table, "-X", chain);
+    }
+
+    private static bool Exists(string table, string chain) => TryHost("iptables", "-t", table, "-S", chain).Exit == 0;
+}
