@@ -6,9 +6,12 @@ namespace Skiff.Engine.Tests;
 public sealed class SystemTests(EngineSuite suite)
 {
     [Fact]
-    public void System_df_counts_what_exists_and_system_prune_removes_what_is_stopped()
+    public void System_df_counts_what_exists_and_system_prune_removes_what_is_stopped_or_unused()
     {
-        string running = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        string used = "prune-used-" + Guid.NewGuid().ToString("N")[..8], unused = "prune-unused-" + Guid.NewGuid().ToString("N")[..8];
+        suite.Ok("network", "create", used);
+        suite.Ok("network", "create", unused);
+        string running = suite.Ok("run", "-d", "--network", used, "busybox", "sleep", "1000").Trim();
         string stopped = suite.Ok("run", "-d", "busybox", "sh", "-c", "head -c 300000 /dev/zero > /big").Trim();
         try
         {
@@ -25,10 +28,16 @@ public sealed class SystemTests(EngineSuite suite)
             Assert.DoesNotContain(running, pruned);
             Assert.Equal(running[..12] + "\n", suite.Ok("ps", "-aq"));
             Assert.Contains("busybox", suite.Ok("images"));
+            Assert.Contains("Deleted Networks:\n" + unused + "\n", pruned);
+            string networks = suite.Ok("network", "ls", "--format", "{{.Name}}");
+            Assert.Contains(used, networks);
+            Assert.Contains("bridge", networks);
+            Assert.DoesNotContain(unused, networks);
         }
         finally
         {
             suite.Run("rm", "-f", running, stopped);
+            suite.Run("network", "rm", "-f", used, unused);
         }
     }
 }

@@ -127,13 +127,13 @@ public static class DiskCommands
         Option<bool> all = new("--all", "-a") { Description = "Remove all unused images not just dangling ones" };
         Option<bool> force = new("--force", "-f") { Description = "Do not prompt for confirmation" };
         Option<bool> volumes = new("--volumes") { Description = "Prune anonymous volumes" };
-        Command command = new("prune", "Remove unused data: stopped containers, dangling (or with -a all unused) images, with --volumes unused anonymous volumes") { all, force, volumes };
+        Command command = new("prune", "Remove unused data: stopped containers, networks not used by a container, dangling (or with -a all unused) images, with --volumes unused anonymous volumes") { all, force, volumes };
         command.SetAction(parse =>
         {
             if (!parse.GetValue(force))
             {
                 if (!cli.InputIsTerminal) throw new EngineException("prune needs --force when standard input is not a terminal", 1);
-                cli.Out.Write("WARNING! This will remove all stopped containers, dangling images" + (parse.GetValue(volumes) ? " and unused anonymous volumes" : "") + ".\nAre you sure you want to continue? [y/N] ");
+                cli.Out.Write("WARNING! This will remove all stopped containers, all networks not used by at least one container, dangling images" + (parse.GetValue(volumes) ? " and unused anonymous volumes" : "") + ".\nAre you sure you want to continue? [y/N] ");
                 if (cli.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
             using EngineSession session = cli.Engine(parse);
@@ -142,6 +142,13 @@ public static class DiskCommands
             {
                 cli.Out.WriteLine("Deleted Containers:");
                 foreach (string id in containers) cli.Out.WriteLine(id);
+                cli.Out.WriteLine();
+            }
+            List<string> networks = session.Engine.PruneNetworks(_ => true);
+            if (networks.Count > 0)
+            {
+                cli.Out.WriteLine("Deleted Networks:");
+                foreach (string name in networks) cli.Out.WriteLine(name);
                 cli.Out.WriteLine();
             }
             if (parse.GetValue(volumes))
