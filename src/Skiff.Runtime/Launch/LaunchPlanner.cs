@@ -240,7 +240,11 @@ public static partial class LaunchPlanner
         string rootfs = input.RootfsPath;
         long propagation = MountOptions.PropagationOf(linux.RootfsPropagation, "rootfsPropagation");
         // Nothing mounted below may travel back to the host: "/" becomes a slave of the host at most.
-        long rootFlags = propagation is 0 || (propagation & MS_SHARED) != 0 ? MS_SLAVE | MS_REC : propagation | MS_REC;
+        // An unbindable tree could not bind the rootfs onto itself: it is private until the pivot,
+        // and the step after the pivot makes the new root unbindable (crun's order).
+        long rootFlags = propagation is 0 || (propagation & MS_SHARED) != 0 ? MS_SLAVE | MS_REC
+            : (propagation & MS_UNBINDABLE) != 0 ? MS_PRIVATE | MS_REC
+            : propagation | MS_REC;
         steps.Add(new Step(StepKind.MountHost, "make / a slave of the host") { S2 = "/", A = rootFlags });
         steps.Add(new Step(StepKind.MountHost, $"bind {rootfs} onto itself") { S1 = rootfs, S2 = rootfs, A = MS_BIND | MS_REC });
         if (input.RootfsParentMount is { } parent && !input.NoPivot)

@@ -69,6 +69,22 @@ public sealed class FilesystemTests(Suite suite)
         Assert.Equal(["1770", "data"], rest);
     }
 
+    [Theory]
+    [InlineData("unbindable", "unbindable")]
+    [InlineData("private", "")]
+    public void Rootfs_propagation_is_what_the_config_asks_for(string propagation, string expectedTag)
+    {
+        // runc 1.1.5 fails "unbindable" (it binds the rootfs onto itself in an unbindable tree); crun
+        // and the spec give the container an unbindable root.
+        using var c = new TestContainer(suite);
+        c.Spec.Linux!.RootfsPropagation = propagation;
+        c.Shell("cat /proc/self/mountinfo");
+
+        var table = MountInfo.Parse(c.Output());
+
+        AssertMount(table, "/", m => Assert.Equal(expectedTag, string.Join(" ", m.OptionalFields)));
+    }
+
     [Fact]
     public void Read_only_bind_mount_shows_host_files_and_refuses_writes()
     {
