@@ -34,6 +34,8 @@ public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath
     public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
     /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
     public string? RootfsParentMount { get; init; }
+    /// <summary>What the config is checked against on this host; null gathers this host's once.</summary>
+    public HostFacts? Host { get; init; }
 }
 
 /// <summary>A config compiled to the child's steps, plus what the parent must do around them.</summary>
@@ -83,7 +85,7 @@ public static partial class LaunchPlanner
             else joined[ns.Type] = input.Fds.Namespaces.TryGetValue(ns.Type, out int fd)
                 ? fd : throw new RuntimeException($"namespace {ns.Type} path {ns.Path} was not opened");
         }
-        Validate(spec, linux, newNamespaces, joined);
+        Validate(spec, linux, newNamespaces, joined, input.Host ?? HostFacts.Current);
 
         bool newUser = newNamespaces.Contains("user");
         bool newTime = newNamespaces.Contains("time");
@@ -170,7 +172,7 @@ public static partial class LaunchPlanner
         };
     }
 
-    private static void Validate(Spec spec, Oci.Runtime.Linux linux, HashSet<string> created, Dictionary<string, int> joined)
+    private static void Validate(Spec spec, Oci.Runtime.Linux linux, HashSet<string> created, Dictionary<string, int> joined, HostFacts host)
     {
         Process process = spec.Process!;
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
@@ -210,7 +212,7 @@ public static partial class LaunchPlanner
         var own = created.Concat(joined.Keys).ToHashSet();
         foreach (string key in (linux.Sysctl ?? []).Keys)
             ValidateSysctl(key, own);
-        if (linux.IntelRdt is not null && !Directory.Exists("/sys/fs/resctrl/info"))
+        if (linux.IntelRdt is not null && !host.Resctrl)
             throw new RuntimeException("config.json: linux.intelRdt is set, but this host has no resctrl filesystem");
     }
 
@@ -356,7 +358,7 @@ public static partial class LaunchPlanner
     {
         if (resolved == "proc")
         {
-            if (!HostFacts.IsProcfs(source))
+            if (!PathProbe.IsProcfs(source))
                 throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is not of type proc");
         }
         else if (resolved.StartsWith("proc/", StringComparison.Ordinal) && !BindableProcFiles.Contains(resolved))
