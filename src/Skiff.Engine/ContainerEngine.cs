@@ -214,13 +214,13 @@ public sealed partial class ContainerEngine : IDisposable
     private Dictionary<string, string> JoinedNamespaces(ContainerRecord record)
     {
         Dictionary<string, string> joined = [];
-        foreach ((string type, string? mode) in (ReadOnlySpan<(string, string?)>)[("pid", record.Request.PidMode), ("ipc", record.Request.IpcMode)])
+        foreach ((NamespaceKind kind, string? mode) in (ReadOnlySpan<(NamespaceKind, string?)>)[(NamespaceKind.Pid, record.Request.PidMode), (NamespaceKind.Ipc, record.Request.IpcMode)])
         {
             if (mode is null || !mode.StartsWith("container:", StringComparison.Ordinal)) continue;
             ContainerRecord other = Refresh(Database.Resolve(mode[10..]));
             if (other.State.Status != ContainerStatus.Running || !Alive(other.State.Pid))
-                throw new EngineException($"cannot join {type.ToUpperInvariant()} namespace of a non running container {other.Name}");
-            joined[type] = $"/proc/{other.State.Pid}/ns/{type}";
+                throw new EngineException($"cannot join {kind.OciType.ToUpperInvariant()} namespace of a non running container {other.Name}");
+            joined[kind.OciType] = kind.ProcPath(other.State.Pid);
         }
         return joined;
     }

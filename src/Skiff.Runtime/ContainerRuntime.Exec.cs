@@ -10,13 +10,6 @@ namespace Skiff.Runtime;
 
 public sealed partial class ContainerRuntime
 {
-    /// <summary>/proc/pid/ns entry of each OCI namespace type.</summary>
-    private static readonly Dictionary<string, string> NamespaceFiles = new()
-    {
-        ["pid"] = "pid", ["network"] = "net", ["mount"] = "mnt", ["ipc"] = "ipc", ["uts"] = "uts",
-        ["user"] = "user", ["cgroup"] = "cgroup", ["time"] = "time",
-    };
-
     /// <summary>
     /// `exec`: runs a new process in every namespace and the cgroup of a created or running container.
     /// Detached, it returns once the process has exec'd; otherwise it waits and returns its exit code.
@@ -162,8 +155,8 @@ public sealed partial class ContainerRuntime
         var namespaces = new Dictionary<string, int>();
         foreach (LinuxNamespace ns in spec.Linux?.Namespaces ?? [])
         {
-            if (!NamespaceFiles.TryGetValue(ns.Type, out string? file)) continue;
-            string path = $"/proc/{record.Pid}/ns/{file}";
+            if (NamespaceKind.FromOciType(ns.Type) is not { } kind) continue;
+            string path = kind.ProcPath(record.Pid);
             int fd = Interop.Libc.Open(path, Kernel.O_RDONLY | Kernel.O_CLOEXEC, 0);
             if (fd < 0) throw SystemCallException.Last($"opening the container's {ns.Type} namespace {path}");
             fds.Add(fd);

@@ -21,7 +21,7 @@ public static class FeaturesReport
         MountOptions = MountOptions.Known.Order(StringComparer.Ordinal).ToList(),
         Linux = new LinuxFeatures
         {
-            Namespaces = ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"],
+            Namespaces = NamespaceKind.All.Select(k => k.OciType).Order(StringComparer.Ordinal).ToList(),
             Capabilities = [.. Capability.Names],
             // Both hierarchies are driven directly through cgroupfs; there is no systemd driver.
             Cgroup = new CgroupFeatures { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = false },

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Skiff.Cgroups.Stats;
+using Skiff.Linux;
 
 namespace Skiff.Cgroups.V1;
 
@@ -59,15 +60,10 @@ internal sealed class CpusetV1 : IV1Controller
     /// <summary>Expands "0-2,5" to [0, 1, 2, 5].</summary>
     internal static List<ushort> List(string text, string dir, string file)
     {
-        var values = new List<ushort>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string[] range = part.Split('-');
-            if (!ushort.TryParse(range[0], CultureInfo.InvariantCulture, out ushort from)
-                || !ushort.TryParse(range[^1], CultureInfo.InvariantCulture, out ushort to) || range.Length > 2 || from > to)
-                throw CgroupFile.Malformed(dir, file, text);
-            for (int i = from; i <= to; i++) values.Add((ushort)i);
-        }
-        return values;
+        IReadOnlyList<CpuRange> ranges;
+        try { ranges = CpuList.Parse(text); }
+        catch (FormatException) { throw CgroupFile.Malformed(dir, file, text); }
+        if (ranges.Count > 0 && ranges.Max(r => r.Last) > ushort.MaxValue) throw CgroupFile.Malformed(dir, file, text);
+        return CpuList.Numbers(ranges).Select(n => (ushort)n).ToList();
     }
 }

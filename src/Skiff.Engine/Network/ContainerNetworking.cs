@@ -5,6 +5,7 @@ using Skiff.Engine.Containers;
 using Skiff.Engine.Spec;
 using Skiff.Engine.Store;
 using Skiff.Images.Fs;
+using Skiff.Linux;
 
 namespace Skiff.Engine.Network;
 
@@ -201,7 +202,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             string source = Path.Combine(layout.Bundle(other.Id), theirs);
             if (File.Exists(source)) HostsFiles.WriteInPlace(ours, File.ReadAllText(source));
         }
-        return database.FindNetworkRun(other.Id) is { } run && NetworkNamespace.IsMounted(run.Netns) ? run.Netns : $"/proc/{other.State.Pid}/ns/net";
+        return database.FindNetworkRun(other.Id) is { } run && NetworkNamespace.IsMounted(run.Netns) ? run.Netns : NamespaceKind.Network.ProcPath(other.State.Pid);
     }
 
     private static List<string> Aliases(ContainerRecord record, ContainerNetwork row) =>

@@ -10,7 +10,7 @@ namespace Skiff.Engine.Network;
 /// </summary>
 public static partial class NetworkNamespace
 {
-    private const int CLONE_NEWNET = 0x40000000, MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
+    private const int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
 
     public static void Create(string path)
     {
@@ -21,8 +21,8 @@ public static partial class NetworkNamespace
         // right after, keeps the rest of the process in the host's.
         Thread thread = new(() =>
         {
-            if (Unshare(CLONE_NEWNET) != 0) failure = $"unshare(CLONE_NEWNET): {Errno.Describe(Marshal.GetLastPInvokeError())}";
-            else if (Interop.Libc.Mount("/proc/thread-self/ns/net", path, null, MountApi.MS_BIND, null) != 0)
+            if (Unshare((int)NamespaceKind.Network.CloneFlag) != 0) failure = $"unshare(CLONE_NEWNET): {Errno.Describe(Marshal.GetLastPInvokeError())}";
+            else if (Interop.Libc.Mount($"/proc/thread-self/ns/{NamespaceKind.Network.ProcFile}", path, null, MountApi.MS_BIND, null) != 0)
                 failure = $"binding it on {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}";
         });
         thread.Start();

@@ -1,16 +1,16 @@
-using Skiff.Linux;
-
 namespace Skiff.Runtime.Launch;
 
-/// <summary>What the planner asks of the host about a path, in one place.</summary>
-internal static class HostFacts
+/// <summary>
+/// What the planner needs to know about the host rather than the config, gathered once before
+/// planning and passed in, so a plan depends on its inputs alone and a test can name any host.
+/// </summary>
+public sealed record HostFacts(bool Resctrl)
 {
-    /// <summary>Whether path lies on a procfs (statfs(2)'s f_type); false when it cannot be asked.</summary>
-    public static unsafe bool IsProcfs(string path)
-    {
-        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        Interop.StatFsBuffer statfs;
-        fixed (byte* p = name)
-            return Interop.Libc.Syscall(Syscall.Statfs, (long)p, (long)&statfs, 0, 0, 0, 0) == 0 && statfs.Type == Kernel.PROC_SUPER_MAGIC;
-    }
+    private static readonly Lazy<HostFacts> Gathered = new(Gather);
+
+    /// <summary>This host's facts, read on first use.</summary>
+    public static HostFacts Current => Gathered.Value;
+
+    /// <summary>Resctrl: the resctrl filesystem is mounted (its info directory exists).</summary>
+    private static HostFacts Gather() => new(Resctrl: Directory.Exists("/sys/fs/resctrl/info"));
 }

@@ -1,3 +1,4 @@
+using Skiff.Linux;
 using Skiff.Oci.Runtime;
 
 namespace Skiff.Runtime.Launch;
@@ -43,9 +44,9 @@ public static partial class LaunchPlanner
         if (InitialAffinityStep(affinity) is { } initial) steps.Add(initial);
         steps.Add(new Step(StepKind.Notify, "ask the parent to place the process in the container's cgroup") { Fd = input.Sync, A = (long)SyncKind.NeedSetup });
         steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = input.Sync });
-        foreach (string type in JoinOrder)
-            if (input.Namespaces.TryGetValue(type, out int fd))
-                steps.Add(new Step(StepKind.SetNs, $"join the container's {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
+        foreach (NamespaceKind kind in NamespaceKind.JoinOrder)
+            if (input.Namespaces.TryGetValue(kind.OciType, out int fd))
+                steps.Add(new Step(StepKind.SetNs, $"join the container's {kind.OciType} namespace") { Fd = fd, A = kind.CloneFlag });
         if (input.Namespaces.ContainsKey("user")) steps.Add(new Step(StepKind.BecomeRoot, "become root in the container's user namespace"));
         steps.Add(new Step(StepKind.Fork, "fork into the container's namespaces") { Fd = input.Sync });
 

@@ -34,6 +34,8 @@ public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath
     public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
     /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
     public string? RootfsParentMount { get; init; }
+    /// <summary>What the config is checked against on this host; null gathers this host's once.</summary>
+    public HostFacts? Host { get; init; }
 }
 
 /// <summary>A config compiled to the child's steps, plus what the parent must do around them.</summary>
@@ -53,16 +55,7 @@ public sealed record LaunchPlan(long CloneFlags, IReadOnlyList<Step> Steps)
 /// </summary>
 public static partial class LaunchPlanner
 {
-    private static readonly Dictionary<string, long> NamespaceFlags = new()
-    {
-        ["pid"] = CLONE_NEWPID, ["network"] = CLONE_NEWNET, ["mount"] = CLONE_NEWNS, ["ipc"] = CLONE_NEWIPC,
-        ["uts"] = CLONE_NEWUTS, ["user"] = CLONE_NEWUSER, ["cgroup"] = CLONE_NEWCGROUP, ["time"] = CLONE_NEWTIME,
-    };
-
-    /// <summary>setns(2) order for joined namespaces: the user namespace first, so the rest are joined with its rights.</summary>
-    private static readonly string[] JoinOrder = ["user", "ipc", "uts", "network", "pid", "mount", "cgroup", "time"];
-
-    public static IReadOnlyCollection<string> NamespaceTypes => NamespaceFlags.Keys;
+    public static IReadOnlyCollection<string> NamespaceTypes { get; } = NamespaceKind.All.Select(k => k.OciType).ToArray();
 
     private static readonly (string Path, int Major, int Minor)[] DefaultDevices =
         [("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7), ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0)];
@@ -84,15 +77,15 @@ public static partial class LaunchPlanner
         var joined = new Dictionary<string, int>();
         foreach (LinuxNamespace ns in linux.Namespaces ?? [])
         {
-            if (!NamespaceFlags.ContainsKey(ns.Type))
-                throw new RuntimeException($"config.json: namespace type \"{ns.Type}\" is not one of {string.Join(", ", NamespaceFlags.Keys)}");
+            if (NamespaceKind.FromOciType(ns.Type) is null)
+                throw new RuntimeException($"config.json: namespace type \"{ns.Type}\" is not one of {string.Join(", ", NamespaceTypes)}");
             if (newNamespaces.Contains(ns.Type) || joined.ContainsKey(ns.Type))
                 throw new RuntimeException($"config.json: namespace \"{ns.Type}\" is listed twice");
             if (string.IsNullOrEmpty(ns.Path)) newNamespaces.Add(ns.Type);
             else joined[ns.Type] = input.Fds.Namespaces.TryGetValue(ns.Type, out int fd)
                 ? fd : throw new RuntimeException($"namespace {ns.Type} path {ns.Path} was not opened");
         }
-        Validate(spec, linux, newNamespaces, joined);
+        Validate(spec, linux, newNamespaces, joined, input.Host ?? HostFacts.Current);
 
         bool newUser = newNamespaces.Contains("user");
         bool newTime = newNamespaces.Contains("time");
@@ -103,24 +96,24 @@ public static partial class LaunchPlanner
         bool forks = joined.Count > 0 || newTime;
         long created = 0;
         foreach (string type in newNamespaces)
-            if (type is not ("cgroup" or "time")) created |= NamespaceFlags[type];
+            if (type is not ("cgroup" or "time")) created |= NamespaceKind.FromOciType(type)!.CloneFlag;
 
         long cloneFlags = forks ? 0 : created;
         steps.Add(CloseInherited(input));
         // Devices and directories are made with the modes the config names, not the runtime's umask.
         steps.Add(new Step(StepKind.Umask, "clear the umask") { A = 0 });
-        foreach (string type in JoinOrder)
-            if (joined.TryGetValue(type, out int fd))
-                steps.Add(new Step(StepKind.SetNs, $"join {type} namespace") { Fd = fd, A = NamespaceFlags[type] });
+        foreach (NamespaceKind kind in NamespaceKind.JoinOrder)
+            if (joined.TryGetValue(kind.OciType, out int fd))
+                steps.Add(new Step(StepKind.SetNs, $"join {kind.OciType} namespace") { Fd = fd, A = kind.CloneFlag });
         if (forks && created != 0)
             steps.Add(new Step(StepKind.Unshare, "create namespaces") { A = created });
         steps.Add(new Step(StepKind.Notify, "ask the parent for id maps and cgroup") { Fd = sync, A = (long)SyncKind.NeedSetup });
         steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = sync });
         if (newUser) steps.Add(new Step(StepKind.BecomeRoot, "become root in the user namespace"));
-        if (newCgroupNs) steps.Add(new Step(StepKind.Unshare, "create cgroup namespace") { A = CLONE_NEWCGROUP });
+        if (newCgroupNs) steps.Add(new Step(StepKind.Unshare, "create cgroup namespace") { A = NamespaceKind.Cgroup.CloneFlag });
         if (newTime)
         {
-            steps.Add(new Step(StepKind.Unshare, "create time namespace") { A = CLONE_NEWTIME });
+            steps.Add(new Step(StepKind.Unshare, "create time namespace") { A = NamespaceKind.Time.CloneFlag });
             if (linux.TimeOffsets is { Count: > 0 } offsets)
             {
                 string text = string.Concat(offsets.Select(o => $"{o.Key} {o.Value.Secs} {o.Value.Nanosecs}\n"));
@@ -179,7 +172,7 @@ public static partial class LaunchPlanner
         };
     }
 
-    private static void Validate(Spec spec, Oci.Runtime.Linux linux, HashSet<string> created, Dictionary<string, int> joined)
+    private static void Validate(Spec spec, Oci.Runtime.Linux linux, HashSet<string> created, Dictionary<string, int> joined, HostFacts host)
     {
         Process process = spec.Process!;
         if (process.Args is not { Count: > 0 } || string.IsNullOrEmpty(process.Args[0]))
@@ -219,7 +212,7 @@ public static partial class LaunchPlanner
         var own = created.Concat(joined.Keys).ToHashSet();
         foreach (string key in (linux.Sysctl ?? []).Keys)
             ValidateSysctl(key, own);
-        if (linux.IntelRdt is not null && !Directory.Exists("/sys/fs/resctrl/info"))
+        if (linux.IntelRdt is not null && !host.Resctrl)
             throw new RuntimeException("config.json: linux.intelRdt is set, but this host has no resctrl filesystem");
     }
 
@@ -369,7 +362,7 @@ public static partial class LaunchPlanner
     {
         if (resolved == "proc")
         {
-            if (!HostFacts.IsProcfs(source))
+            if (!PathProbe.IsProcfs(source))
                 throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is not of type proc");
         }
         else if (resolved.StartsWith("proc/", StringComparison.Ordinal) && !BindableProcFiles.Contains(resolved))

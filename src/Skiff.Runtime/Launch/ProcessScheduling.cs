@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Skiff.Linux;
 using Skiff.Oci.Runtime;
 
 namespace Skiff.Runtime.Launch;
@@ -76,22 +77,15 @@ public static class ProcessScheduling
     /// <summary>A CPU list ("0-3,5", the cpuset format) as a cpu_set_t-style bit mask in whole 64-bit words.</summary>
     public static byte[] CpuMask(string list, string field)
     {
-        var ranges = new List<(int Start, int End)>();
-        foreach (string part in list.Split(','))
-        {
-            string item = part.Trim();
-            if (item.Length == 0) continue;
-            int dash = item.IndexOf('-');
-            int start = Cpu(dash < 0 ? item : item[..dash], list, field);
-            int end = dash < 0 ? start : Cpu(item[(dash + 1)..], list, field);
-            if (end < start) throw new RuntimeException($"{field} \"{list}\": range {item} runs backwards");
-            ranges.Add((start, end));
-        }
+        IReadOnlyList<CpuRange> ranges;
+        try { ranges = CpuList.Parse(list); }
+        catch (FormatException e) { throw new RuntimeException($"{field}: {e.Message}"); }
         if (ranges.Count == 0) throw new RuntimeException($"{field} \"{list}\": names no CPU");
-        int highest = ranges.Max(r => r.End);
+        int highest = ranges.Max(r => r.Last);
+        if (highest >= FullMaskBytes * 8)
+            throw new RuntimeException($"{field} \"{list}\": CPU {highest} is not below {FullMaskBytes * 8}");
         byte[] mask = new byte[(highest / 64 + 1) * 8];
-        foreach (var (start, end) in ranges)
-            for (int cpu = start; cpu <= end; cpu++) mask[cpu / 8] |= (byte)(1 << (cpu % 8));
+        foreach (int cpu in CpuList.Numbers(ranges)) mask[cpu / 8] |= (byte)(1 << (cpu % 8));
         return mask;
     }
 
@@ -102,9 +96,4 @@ public static class ProcessScheduling
         Array.Fill(mask, (byte)0xff);
         return mask;
     }
-
-    private static int Cpu(string text, string list, string field) =>
-        int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int cpu) && cpu < FullMaskBytes * 8
-            ? cpu
-            : throw new RuntimeException($"{field} \"{list}\": \"{text}\" is not a CPU number below {FullMaskBytes * 8}");
 }
