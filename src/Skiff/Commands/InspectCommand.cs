@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Skiff.Cli;
 using Skiff.Images;
 using Skiff.Images.Inspect;
@@ -31,17 +30,7 @@ public static class InspectCommand
                     exit = 1;
                 }
             }
-            string? template = parse.GetValue(format);
-            if (template is null or "json")
-            {
-                cli.Out.WriteLine(JsonSerializer.Serialize(found, InspectJsonContext.Relaxed.ListImageInspect));
-            }
-            else
-            {
-                GoTemplate go = new(template);
-                foreach (ImageInspect image in found)
-                    cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(image, InspectJsonContext.Relaxed.ImageInspect)));
-            }
+            InspectOutput.Write(cli.Out, found, parse.GetValue(format), InspectJsonContext.Relaxed.ListImageInspect, InspectJsonContext.Relaxed.ImageInspect);
             return Task.FromResult(exit);
         });
         return command;

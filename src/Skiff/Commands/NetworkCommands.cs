@@ -132,14 +132,7 @@ public static class NetworkCommands
                     exit = 1;
                 }
             }
-            string? template = parse.GetValue(format);
-            if (template is null or "json")
-                cli.Out.WriteLine(JsonSerializer.Serialize(found, NetworkInspectJsonContext.Default.ListNetworkInspect));
-            else
-            {
-                GoTemplate go = new(template);
-                foreach (NetworkInspect network in found) cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(network, NetworkInspectJsonContext.Default.NetworkInspect)));
-            }
+            InspectOutput.Write(cli.Out, found, parse.GetValue(format), NetworkInspectJsonContext.Default.ListNetworkInspect, NetworkInspectJsonContext.Default.NetworkInspect);
             return exit;
         }));
         return command;

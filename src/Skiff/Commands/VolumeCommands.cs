@@ -120,14 +120,7 @@ public static class VolumeCommands
                     exit = 1;
                 }
             }
-            string? template = parse.GetValue(format);
-            if (template is null or "json")
-                cli.Out.WriteLine(JsonSerializer.Serialize(found, VolumeJsonContext.Default.ListVolumeInspect));
-            else
-            {
-                GoTemplate go = new(template);
-                foreach (VolumeInspect volume in found) cli.Out.WriteLine(go.Render(JsonSerializer.SerializeToElement(volume, VolumeJsonContext.Default.VolumeInspect)));
-            }
+            InspectOutput.Write(cli.Out, found, parse.GetValue(format), VolumeJsonContext.Default.ListVolumeInspect, VolumeJsonContext.Default.VolumeInspect);
             return exit;
         });
         return command;

@@ -40,14 +40,7 @@ public static class ContainerInspectCommand
                     exit = 1;
                 }
             }
-            string? template = parse.GetValue(format);
-            if (template is null or "json")
-                cli.Out.WriteLine(JsonSerializer.Serialize(found, ContainerInspectJsonContext.Default.ListJsonElement));
-            else
-            {
-                GoTemplate go = new(template);
-                foreach (JsonElement element in found) cli.Out.WriteLine(go.Render(element));
-            }
+            InspectOutput.Write(cli.Out, found, parse.GetValue(format), ContainerInspectJsonContext.Default.ListJsonElement, ContainerInspectJsonContext.Default.JsonElement);
             return exit;
         });
         return command;
