@@ -61,7 +61,7 @@ public unsafe class NativePlanTests
     [Fact]
     public void A_string_with_a_NUL_never_reaches_the_child()
     {
-        Step step = new(StepKind.Chdir, "chdir to cwd /a") { S1 = "/a\0/b" };
+        Step step = Step.Chdir("chdir to cwd /a", "/a\0/b");
         var e = Assert.Throws<RuntimeException>(() => new NativePlan([step], 3));
         Assert.Contains("chdir to cwd /a: a string contains a NUL byte", e.Message);
     }
