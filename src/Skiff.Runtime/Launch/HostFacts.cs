@@ -2,15 +2,60 @@ namespace Skiff.Runtime.Launch;
 
 /// <summary>
 /// What the planner needs to know about the host rather than the config, gathered once before
-/// planning and passed in, so a plan depends on its inputs alone and a test can name any host.
+/// planning (<see cref="HostProbe"/>) and passed in, so a plan depends on its inputs alone and a
+/// test can name any host.
 /// </summary>
+/// <param name="Resctrl">The resctrl filesystem is mounted (linux.intelRdt can be honoured).</param>
 public sealed record HostFacts(bool Resctrl)
 {
-    private static readonly Lazy<HostFacts> Gathered = new(Gather);
+    /// <summary>The security modules the host enforces: what a process's label is checked against.</summary>
+    public HostSecurityModules Lsm { get; init; } = HostSecurityModules.None;
 
-    /// <summary>This host's facts, read on first use.</summary>
-    public static HostFacts Current => Gathered.Value;
+    /// <summary>A host with nothing optional: no resctrl, no LSM.</summary>
+    public static HostFacts None { get; } = new(Resctrl: false);
+}
 
-    /// <summary>Resctrl: the resctrl filesystem is mounted (its info directory exists).</summary>
-    private static HostFacts Gather() => new(Resctrl: Directory.Exists("/sys/fs/resctrl/info"));
+/// <summary>Which Linux security modules the host enforces.</summary>
+public sealed record HostSecurityModules(bool AppArmor, bool Selinux)
+{
+    public static HostSecurityModules None { get; } = new(AppArmor: false, Selinux: false);
+}
+
+/// <summary>What a bind source is on the host.</summary>
+public enum SourceKind
+{
+    Missing,
+    Directory,
+    /// <summary>Anything but a directory: a file, a device, a socket (the target is made as an empty file).</summary>
+    File,
+}
+
+/// <summary>A bind source as the host shows it.</summary>
+/// <param name="OnProcfs">It lies on a procfs: the one kind of source a bind over /proc itself may have.</param>
+public sealed record BindSource(SourceKind Kind, bool OnProcfs = false);
+
+/// <summary>
+/// What the host's and the rootfs's files say about the paths one config names, gathered before
+/// planning (<see cref="HostProbe.PathsFor"/>) like <see cref="HostFacts"/>. Whatever is not
+/// listed does not exist: a bind source not in <see cref="BindSources"/> is missing.
+/// </summary>
+public sealed record PathFacts
+{
+    /// <summary>Every bind mount's source, by its absolute host path (a relative one is joined to the bundle).</summary>
+    public IReadOnlyDictionary<string, BindSource> BindSources { get; init; } = new Dictionary<string, BindSource>();
+
+    /// <summary>
+    /// Destinations of proc and sysfs mounts (as the config spells them) whose way into the rootfs
+    /// passes a symlink or something that is not a directory: procfs and sysfs go only onto an
+    /// ordinary directory.
+    /// </summary>
+    public IReadOnlySet<string> IrregularProcDestinations { get; init; } = new HashSet<string>();
+
+    /// <summary>The container's /etc/passwd (resolved in its root), read only when process.env has no HOME; null without one.</summary>
+    public string? Passwd { get; init; }
+
+    public static PathFacts None { get; } = new();
+
+    /// <summary>The host path a bind mount's source names: relative sources lie in the bundle.</summary>
+    public static string BindSourcePath(string source, string bundleDir) => Path.IsPathRooted(source) ? source : Path.Combine(bundleDir, source);
 }

@@ -10,8 +10,8 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, int
     /// <summary>An exec's execCPUAffinity (the process file's, else the container's); null for the init process, which it does not apply to.</summary>
     public CpuAffinity? ExecAffinity { get; init; }
 
-    /// <summary>The LSMs the labels are checked against; null probes the host's, and only when a label is asked for.</summary>
-    public HostSecurityModules? Lsm { get; init; }
+    /// <summary>The LSMs the labels are checked against.</summary>
+    public HostSecurityModules Lsm { get; init; } = HostSecurityModules.None;
 
     /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
     public string? ContainerId { get; init; }
@@ -103,12 +103,12 @@ public static partial class LaunchPlanner
     /// (paths relative to it, checked to be procfs) before the identity changes, as runc does. A label
     /// the host cannot honour is an error.
     /// </summary>
-    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules? lsm)
+    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules lsm)
     {
         var steps = new List<Step>();
         if (!string.IsNullOrEmpty(process.ApparmorProfile))
         {
-            if (!(lsm ?? HostSecurityModules.Current).AppArmor)
+            if (!lsm.AppArmor)
                 throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
             string value = "exec " + process.ApparmorProfile;
             steps.Add(Step.ExecLabel($"apply AppArmor profile {process.ApparmorProfile}", "thread-self/attr/apparmor/exec", "thread-self/attr/exec", value));
@@ -116,7 +116,7 @@ public static partial class LaunchPlanner
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
         {
             // runc refuses a process label where SELinux is off rather than run the process unconfined.
-            if (!(lsm ?? HostSecurityModules.Current).Selinux)
+            if (!lsm.Selinux)
                 throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
             steps.Add(Step.ExecLabel($"set SELinux process label {process.SelinuxLabel}", "thread-self/attr/exec", null, process.SelinuxLabel));
         }
@@ -265,31 +265,24 @@ public static partial class LaunchPlanner
 
     /// <summary>
     /// process.env, with HOME added when it has none, as runc does: the home of the process's uid
-    /// in the container's /etc/passwd (resolved inside the root), or "/" without one.
+    /// in the container's /etc/passwd (its text, as <see cref="HostProbe"/> read it), or "/" without one.
     /// </summary>
-    public static IReadOnlyList<string> EnvironmentOf(Process process, string? root)
+    public static IReadOnlyList<string> EnvironmentOf(Process process, string? passwd)
     {
         List<string> env = process.Env ?? [];
         if (env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) return env;
-        return [.. env, "HOME=" + (root is null ? "/" : HomeOf(root, process.User.Uid) ?? "/")];
+        return [.. env, "HOME=" + (passwd is null ? "/" : HomeOf(passwd, process.User.Uid) ?? "/")];
     }
 
-    private static string? HomeOf(string root, uint uid)
+    private static string? HomeOf(string passwd, uint uid)
     {
-        const int MaxPasswd = 4 << 20;
-        try
+        using var lines = new StringReader(passwd);
+        for (string? line = lines.ReadLine(); line is not null; line = lines.ReadLine())
         {
-            string passwd = Path.Combine(root, RootfsPath.Resolve(root, "/etc/passwd"));
-            var info = new FileInfo(passwd);
-            if (!info.Exists || info.Length > MaxPasswd) return null;
-            foreach (string line in File.ReadLines(passwd))
-            {
-                string[] fields = line.Split(':');
-                if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
-                    return fields[5];
-            }
+            string[] fields = line.Split(':');
+            if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
+                return fields[5];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeException) { }
         return null;
     }
 }

@@ -24,7 +24,11 @@ public sealed record LaunchFds(int Sync, int StartFd, bool StartIsFifo, int Cons
 /// <summary>One hierarchy of the container's cgroup, as the /sys/fs/cgroup mount inside it shows it.</summary>
 public sealed record CgroupMount(string Name, string HostPath, bool Unified);
 
-/// <summary>Everything the planner reads; nothing it does touches the system.</summary>
+/// <summary>
+/// Everything the planner reads; nothing it does touches the system. What it must know of the host
+/// and of the files the config names comes in <see cref="Host"/> and <see cref="Paths"/>, gathered
+/// by <see cref="HostProbe"/>; left out, they describe a host with nothing optional and no files.
+/// </summary>
 public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath, LaunchFds Fds)
 {
     public bool NoPivot { get; init; }
@@ -34,8 +38,8 @@ public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath
     public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
     /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
     public string? RootfsParentMount { get; init; }
-    /// <summary>What the config is checked against on this host; null gathers this host's once.</summary>
-    public HostFacts? Host { get; init; }
+    public HostFacts Host { get; init; } = HostFacts.None;
+    public PathFacts Paths { get; init; } = PathFacts.None;
 }
 
 /// <summary>A config compiled to the child's steps, plus what the parent must do around them.</summary>
@@ -85,7 +89,7 @@ public static partial class LaunchPlanner
             else joined[ns.Type] = input.Fds.Namespaces.TryGetValue(ns.Type, out int fd)
                 ? fd : throw new RuntimeException($"namespace {ns.Type} path {ns.Path} was not opened");
         }
-        Validate(spec, linux, newNamespaces, joined, input.Host ?? HostFacts.Current);
+        Validate(spec, linux, newNamespaces, joined, input.Host);
 
         bool newUser = newNamespaces.Contains("user");
         bool newTime = newNamespaces.Contains("time");
@@ -154,13 +158,13 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(Step.MountHost($"set rootfs propagation {linux.RootfsPropagation}", null, "/", rootPropagation));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Lsm = input.Host.Lsm }, steps, warnings, debug);
         steps.Add(Step.Notify("tell the parent the container is created", sync, SyncKind.Ready));
         steps.Add(Step.WaitStart("wait for start", input.Fds.StartFd, input.Fds.StartIsFifo ? StartSignal.ExecFifo : StartSignal.SyncSocket));
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
         steps.AddRange(last);
-        steps.Add(ExecStep(process, EnvironmentOf(process, input.RootfsPath)));
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.Paths.Passwd)));
 
         return new LaunchPlan(cloneFlags, steps)
         {
@@ -251,11 +255,11 @@ public static partial class LaunchPlanner
             Mount mount = mounts[index];
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
             else if (mount.Type is "proc" or "sysfs" && !MountOptions.Parse(mount.Options, mount.Destination).Bind)
-                steps.Add(MountStep(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, MountInRootOptions.NoSymlinks));
+                steps.Add(MountStep(mount, input, OrdinaryDirectory(input.Paths, mount), MountInRootOptions.NoSymlinks));
             else
             {
                 int detached = input.Fds.BindSources.TryGetValue(index, out int tree) ? tree : -1;
-                steps.Add(MountStep(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel, detachedSource: detached));
+                steps.Add(MountStep(mount, input, RootfsPath.Resolve(rootfs, mount.Destination), detachedSource: detached));
             }
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
@@ -295,22 +299,14 @@ public static partial class LaunchPlanner
     /// after CVE-2019-19921): the destination is not resolved, and the child opens it with no
     /// symlink allowed, so a link swapped in after this check fails there instead.
     /// </summary>
-    private static string OrdinaryDirectory(string rootfs, Mount mount)
+    private static string OrdinaryDirectory(PathFacts paths, Mount mount)
     {
-        string relative = InRoot(mount.Destination);
-        string at = rootfs;
-        foreach (string name in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            at = Path.Combine(at, name);
-            var info = new FileInfo(at);
-            if (!info.Exists && !Directory.Exists(at) && info.LinkTarget is null) break;
-            if (info.LinkTarget is not null || !info.Attributes.HasFlag(FileAttributes.Directory))
-                throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
-        }
-        return relative;
+        if (paths.IrregularProcDestinations.Contains(mount.Destination))
+            throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
+        return InRoot(mount.Destination);
     }
 
-    private static Step MountStep(Mount mount, string bundleDir, string destination, string? mountLabel,
+    private static Step MountStep(Mount mount, LaunchInputs input, string destination,
         MountInRootOptions resolve = MountInRootOptions.None, int detachedSource = -1)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
@@ -319,12 +315,13 @@ public static partial class LaunchPlanner
         if (bind)
         {
             string source = mount.Source is { Length: > 0 } s
-                ? (Path.IsPathRooted(s) ? s : Path.Combine(bundleDir, s))
+                ? PathFacts.BindSourcePath(s, input.BundleDir)
                 : throw new RuntimeException($"config.json: bind mount to {mount.Destination} has no source");
-            bool directory = Directory.Exists(source);
-            if (!directory && !File.Exists(source))
+            BindSource found = input.Paths.BindSources.GetValueOrDefault(source) ?? new BindSource(SourceKind.Missing);
+            if (found.Kind == SourceKind.Missing)
                 throw new RuntimeException($"{what}: source {source}: no such file or directory");
-            CheckProcBind(what, mount.Destination, destination, source);
+            bool directory = found.Kind == SourceKind.Directory;
+            CheckProcBind(what, mount.Destination, destination, found);
             long remount = options.RemountFlags;
             return Step.MountInRoot(what, source, destination, null, MS_BIND | (options.Recursive ? MS_REC : 0), null,
                 directory ? PathCreate.Directory : PathCreate.File,
@@ -335,7 +332,7 @@ public static partial class LaunchPlanner
         // tmpcopyup fills the tmpfs after mounting it: read-only comes with a remount after the copy.
         bool copyUp = options.CopyUp && mount.Type == "tmpfs";
         return Step.MountInRoot(copyUp ? what + " (tmpcopyup)" : what, mount.Source ?? mount.Type ?? "none", destination, mount.Type,
-            copyUp ? flags & ~MS_RDONLY : flags, SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
+            copyUp ? flags & ~MS_RDONLY : flags, SelinuxMountLabel.Apply(mount.Type, options.Data, input.Spec.Linux?.MountLabel, input.Host.Lsm),
             PathCreate.Directory, resolve | (copyUp ? MountInRootOptions.CopyUp : MountInRootOptions.None),
             remountFlags: copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
             attrSet: options.RecursiveAttrSet, propagation: options.Propagation, detachedSource: detachedSource);
@@ -354,11 +351,11 @@ public static partial class LaunchPlanner
     /// container a lever on the host. The destination is checked as resolved in the rootfs, so a
     /// symlink leading into /proc counts as /proc.
     /// </summary>
-    private static void CheckProcBind(string what, string configured, string resolved, string source)
+    private static void CheckProcBind(string what, string configured, string resolved, BindSource source)
     {
         if (resolved == "proc")
         {
-            if (!PathProbe.IsProcfs(source))
+            if (!source.OnProcfs)
                 throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is not of type proc");
         }
         else if (resolved.StartsWith("proc/", StringComparison.Ordinal) && !BindableProcFiles.Contains(resolved))

@@ -31,7 +31,8 @@ public unsafe class NativePlanTests
             Mounts = [new Mount { Destination = "/data", Type = "bind", Source = "/etc", Options = ["rbind", "ro"] }],
             Linux = new Oci.Runtime.Linux { Namespaces = [new() { Type = "mount" }, new() { Type = "uts" }] },
         };
-        LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12)));
+        LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12))
+            { Paths = LaunchPlannerTests.HostFiles });
 
         using var native = new NativePlan(plan.Steps, 10);
         ChildContext* context = native.Context;
