@@ -51,6 +51,22 @@ public sealed record PathFacts
     /// </summary>
     public IReadOnlySet<string> IrregularProcDestinations { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Config paths (mount destinations, the cwd) whose way in the rootfs passes a symlink, with
+    /// where that leads, relative to the rootfs (<see cref="Mounts.RootfsPath.Resolve"/>). A path not
+    /// listed has no symlink on its way and leads where it is spelled (<see cref="Mounts.RootfsPath.Clean"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Resolved { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Config paths whose way loops through symlinks (more than the kernel would follow).</summary>
+    public IReadOnlySet<string> Unresolvable { get; init; } = new HashSet<string>();
+
+    /// <summary>Where a config path leads inside the rootfs, relative to it.</summary>
+    public string InRoot(string path) =>
+        Unresolvable.Contains(path) ? throw Mounts.RootfsPath.TooManyLinks(path)
+        : Resolved.TryGetValue(path, out string? resolved) ? resolved
+        : Mounts.RootfsPath.Clean(path);
+
     /// <summary>The container's /etc/passwd (resolved in its root), read only when process.env has no HOME; null without one.</summary>
     public string? Passwd { get; init; }
 

@@ -37,6 +37,9 @@ public static class HostProbe
     {
         var sources = new Dictionary<string, BindSource>();
         var irregular = new HashSet<string>();
+        var resolved = new Dictionary<string, string>();
+        var unresolvable = new HashSet<string>();
+        if (spec.Process?.Cwd is { } cwd) Resolve(rootfs, cwd, resolved, unresolvable);
         foreach (Mount mount in spec.Mounts ?? [])
         {
             if (mount.Type == "cgroup" || mount.Destination is null) continue;
@@ -47,16 +50,22 @@ public static class HostProbe
             {
                 if (!IsOrdinaryDirectory(rootfs, mount.Destination)) irregular.Add(mount.Destination);
             }
-            else if ((options.Bind || mount.Type == "bind") && mount.Source is { Length: > 0 } source)
+            else
             {
-                string path = PathFacts.BindSourcePath(source, bundleDir);
-                sources[path] = Inspect(path);
+                Resolve(rootfs, mount.Destination, resolved, unresolvable);
+                if ((options.Bind || mount.Type == "bind") && mount.Source is { Length: > 0 } source)
+                {
+                    string path = PathFacts.BindSourcePath(source, bundleDir);
+                    sources[path] = Inspect(path);
+                }
             }
         }
         return new PathFacts
         {
             BindSources = sources,
             IrregularProcDestinations = irregular,
+            Resolved = resolved,
+            Unresolvable = unresolvable,
             Passwd = spec.Process is { } process && NeedsHome(process) ? ReadPasswd(rootfs) : null,
         };
     }
@@ -64,6 +73,18 @@ public static class HostProbe
     /// <summary>What an exec's process needs: the container's passwd, through the root its init sees (/proc/PID/root).</summary>
     public static PathFacts PathsForExec(Process process, string root) =>
         new() { Passwd = NeedsHome(process) ? ReadPasswd(root) : null };
+
+    /// <summary>Records where path leads in the rootfs when a symlink on its way takes it elsewhere than it is spelled.</summary>
+    private static void Resolve(string rootfs, string path, Dictionary<string, string> resolved, HashSet<string> unresolvable)
+    {
+        try
+        {
+            string target = RootfsPath.Resolve(rootfs, path);
+            if (target != RootfsPath.Clean(path)) resolved[path] = target;
+        }
+        catch (RuntimeException) { unresolvable.Add(path); }
+        catch (ArgumentException) { }
+    }
 
     private static bool NeedsHome(Process process) => process.Env?.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)) != true;
 

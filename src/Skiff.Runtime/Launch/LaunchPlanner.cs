@@ -144,7 +144,7 @@ public static partial class LaunchPlanner
         foreach (Hook hook in spec.Hooks?.CreateContainer ?? [])
             steps.Add(HookStep(hook, "createContainer", input.Fds.State));
 
-        steps.Add(Step.EnsureDirectory($"create cwd {process.Cwd}", RootfsPath.Resolve(input.RootfsPath, process.Cwd)));
+        steps.Add(Step.EnsureDirectory($"create cwd {process.Cwd}", input.Paths.InRoot(process.Cwd)));
         foreach (string path in linux.MaskedPaths ?? [])
             steps.Add(Step.MaskPath($"mask {path}", InRoot(path)));
         foreach (string path in linux.ReadonlyPaths ?? [])
@@ -259,7 +259,7 @@ public static partial class LaunchPlanner
             else
             {
                 int detached = input.Fds.BindSources.TryGetValue(index, out int tree) ? tree : -1;
-                steps.Add(MountStep(mount, input, RootfsPath.Resolve(rootfs, mount.Destination), detachedSource: detached));
+                steps.Add(MountStep(mount, input, input.Paths.InRoot(mount.Destination), detachedSource: detached));
             }
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }

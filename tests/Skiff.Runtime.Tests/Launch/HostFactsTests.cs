@@ -171,6 +171,23 @@ public unsafe class HostFactsTests
     }
 
     [Fact]
+    public void A_destination_leads_where_the_facts_resolve_it_and_a_loop_is_refused()
+    {
+        Spec spec = MinimalSpec();
+        spec.Process!.Cwd = "/work/./src/..";
+        spec.Mounts = [new Mount { Destination = "/escape/mnt", Type = "tmpfs", Source = "tmpfs" }];
+        Assert.Equal("escape/mnt", Mounts(Plan(spec)).Single().Target);
+        Assert.Equal("work", Plan(spec).Steps.Single(s => s.Kind == StepKind.EnsureDirectory).S1);
+
+        var linked = new PathFacts { Resolved = new Dictionary<string, string> { ["/escape/mnt"] = "etc/mnt" } };
+        Assert.Equal("etc/mnt", Mounts(Plan(spec, paths: linked)).Single().Target);
+
+        var loop = new PathFacts { Unresolvable = new HashSet<string> { "/escape/mnt" } };
+        var e = Assert.Throws<RuntimeException>(() => Plan(spec, paths: loop));
+        Assert.Equal("resolving /escape/mnt in the rootfs: too many levels of symbolic links", e.Message);
+    }
+
+    [Fact]
     public void The_probe_reads_what_the_host_and_the_rootfs_show()
     {
         string bundle = Directory.CreateTempSubdirectory("skiff-facts-").FullName;
@@ -182,6 +199,8 @@ public unsafe class HostFactsTests
             File.WriteAllText(Path.Combine(bundle, "hosts"), "127.0.0.1 localhost\n");
             File.WriteAllText(Path.Combine(rootfs, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");
             Directory.CreateSymbolicLink(Path.Combine(rootfs, "sys"), "/tmp");
+            Directory.CreateSymbolicLink(Path.Combine(rootfs, "escape"), "/etc");
+            Directory.CreateSymbolicLink(Path.Combine(rootfs, "loop"), "/loop");
             Spec spec = MinimalSpec();
             spec.Mounts =
             [
@@ -191,6 +210,8 @@ public unsafe class HostFactsTests
                 new Mount { Destination = "/host-proc", Type = "bind", Source = "/proc", Options = ["rbind"] },
                 new Mount { Destination = "/proc", Type = "proc", Source = "proc" },
                 new Mount { Destination = "/sys", Type = "sysfs", Source = "sysfs" },
+                new Mount { Destination = "/escape/mnt", Type = "tmpfs", Source = "tmpfs" },
+                new Mount { Destination = "/loop/x", Type = "tmpfs", Source = "tmpfs" },
             ];
 
             PathFacts facts = HostProbe.PathsFor(spec, bundle, rootfs);
@@ -200,6 +221,8 @@ public unsafe class HostFactsTests
             Assert.Equal(new BindSource(SourceKind.Directory, OnProcfs: true), facts.BindSources["/proc"]);
             Assert.Equal(["/sys"], facts.IrregularProcDestinations);
             Assert.Equal("root:x:0:0:root:/root:/bin/sh\n", facts.Passwd);
+            Assert.Equal(new Dictionary<string, string> { ["/escape/mnt"] = "etc/mnt" }, facts.Resolved);
+            Assert.Equal(["/loop/x"], facts.Unresolvable);
 
             spec.Process!.Env = ["HOME=/root"];
             Assert.Null(HostProbe.PathsFor(spec, bundle, rootfs).Passwd);
