@@ -11,7 +11,10 @@ public sealed record HostFacts(bool Resctrl)
     /// <summary>The security modules the host enforces: what a process's label is checked against.</summary>
     public HostSecurityModules Lsm { get; init; } = HostSecurityModules.None;
 
-    /// <summary>A host with nothing optional: no resctrl, no LSM.</summary>
+    /// <summary>The highest capability the kernel knows (/proc/sys/kernel/cap_last_cap); by default the last one skiff knows by name.</summary>
+    public int LastCapability { get; init; } = Skiff.Linux.Capability.Names.Count - 1;
+
+    /// <summary>A host with nothing optional: no resctrl, no LSM, every capability skiff knows.</summary>
     public static HostFacts None { get; } = new(Resctrl: false);
 }
 

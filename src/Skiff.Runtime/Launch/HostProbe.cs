@@ -12,7 +12,8 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 public static class HostProbe
 {
-    private static readonly Lazy<HostFacts> Plain = new(() => new HostFacts(Resctrl: Directory.Exists("/sys/fs/resctrl/info")));
+    private static readonly Lazy<HostFacts> Plain = new(() =>
+        new HostFacts(Resctrl: Directory.Exists("/sys/fs/resctrl/info")) { LastCapability = Capability.LastSupported });
     private static readonly Lazy<HostFacts> WithLsm = new(() => Plain.Value with { Lsm = ProbeLsm() });
 
     /// <summary>The largest /etc/passwd read for HOME.</summary>

@@ -11,7 +11,7 @@ public sealed record ExecInputs(Spec Container, Process Process, int Sync, int C
     public int PreserveFds { get; init; }
     public bool NoNewKeyring { get; init; }
     public string? ContainerId { get; init; }
-    /// <summary>The host's LSMs, for the process's labels (<see cref="HostProbe.HostFor"/>).</summary>
+    /// <summary>The host's LSMs and last capability, for the process's labels and capabilities (<see cref="HostProbe.HostFor"/>).</summary>
     public HostFacts Host { get; init; } = HostFacts.None;
     /// <summary>The container's passwd, for HOME (<see cref="HostProbe.PathsForExec"/>).</summary>
     public PathFacts Paths { get; init; } = PathFacts.None;
@@ -61,7 +61,7 @@ public static partial class LaunchPlanner
         }
         else steps.Add(Step.Setsid("start a new session"));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.Sync, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId, Lsm = input.Host.Lsm }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.Sync, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId, Lsm = input.Host.Lsm, LastCapability = input.Host.LastCapability }, steps, warnings, debug);
         steps.Add(Step.Notify("tell the parent the process is ready", input.Sync, SyncKind.Ready));
         steps.Add(Step.WaitStart("wait for the parent's go", input.Sync, StartSignal.SyncSocket));
         steps.AddRange(last);

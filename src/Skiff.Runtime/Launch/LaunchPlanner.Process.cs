@@ -13,6 +13,9 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, int
     /// <summary>The LSMs the labels are checked against.</summary>
     public HostSecurityModules Lsm { get; init; } = HostSecurityModules.None;
 
+    /// <summary>The highest capability the kernel knows: those above it are ignored with a warning.</summary>
+    public int LastCapability { get; init; } = Capability.Names.Count - 1;
+
     /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
     public string? ContainerId { get; init; }
 }
@@ -128,40 +131,42 @@ public static partial class LaunchPlanner
     /// process with CAP_SYS_ADMIN, so that capability stays effective until the filter's own
     /// capset (<see cref="FinalCapSet"/>) right after it.
     /// </param>
-    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings, bool keepSysAdmin)
+    private static void AddIdentity(ProcessInputs input, List<Step> steps, List<string> warnings, bool keepSysAdmin)
     {
+        Process process = input.Process;
         Capabilities? caps = process.Capabilities;
-        long bounding = Mask(caps?.Bounding, warnings);
-        steps.Add(Step.DropBounding("drop capabilities from the bounding set", bounding, Capability.LastSupported));
+        long bounding = Mask(caps?.Bounding, input.LastCapability, warnings);
+        steps.Add(Step.DropBounding("drop capabilities from the bounding set", bounding, input.LastCapability));
         steps.Add(Step.KeepCaps("keep capabilities across setuid", true));
         List<uint> groups = process.User.AdditionalGids ?? [];
         steps.Add(Step.SetGroups($"set additional groups [{string.Join(' ', groups)}]", groups));
         steps.Add(Step.SetIds($"set uid {process.User.Uid} gid {process.User.Gid}", process.User.Uid, process.User.Gid));
         steps.Add(Step.KeepCaps("stop keeping capabilities across setuid", false));
         steps.Add(keepSysAdmin
-            ? FinalCapSet("set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", process, warnings, SysAdmin)
-            : FinalCapSet("set capabilities", process, warnings));
-        long ambient = Mask(caps?.Ambient, warnings);
+            ? FinalCapSet("set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", input, warnings, SysAdmin)
+            : FinalCapSet("set capabilities", input, warnings));
+        long ambient = Mask(caps?.Ambient, input.LastCapability, warnings);
         if (ambient != 0) steps.Add(Step.Ambient("raise ambient capabilities", ambient));
     }
 
     private static readonly long SysAdmin = 1L << Capability.BitOf("CAP_SYS_ADMIN");
 
     /// <param name="kept">Capabilities held effective and permitted beyond the config's (CAP_SYS_ADMIN until the seccomp filter is loaded).</param>
-    private static Step FinalCapSet(string description, Process process, List<string> warnings, long kept = 0)
+    private static Step FinalCapSet(string description, ProcessInputs input, List<string> warnings, long kept = 0)
     {
-        Capabilities? caps = process.Capabilities;
+        Capabilities? caps = input.Process.Capabilities;
+        int last = input.LastCapability;
         return Step.CapSet(description,
-            Mask(caps?.Effective, warnings) | kept, Mask(caps?.Permitted, warnings) | kept, Mask(caps?.Inheritable, warnings));
+            Mask(caps?.Effective, last, warnings) | kept, Mask(caps?.Permitted, last, warnings) | kept, Mask(caps?.Inheritable, last, warnings));
     }
 
-    private static long Mask(IEnumerable<string>? names, List<string> warnings)
+    private static long Mask(IEnumerable<string>? names, int lastCapability, List<string> warnings)
     {
         long mask = 0;
         foreach (string name in names ?? [])
         {
             int bit = Capability.BitOf(name);
-            if (bit < 0 || bit > Capability.LastSupported) warnings.Add($"ignoring capability {name}: not known to this kernel");
+            if (bit < 0 || bit > lastCapability) warnings.Add($"ignoring capability {name}: not known to this kernel");
             else mask |= 1L << bit;
         }
         return mask;
@@ -219,8 +224,8 @@ public static partial class LaunchPlanner
 
         Step? seccomp = SeccompStep(input.Linux.Seccomp, input.Sync, debug);
         // The kernel only takes a filter from a process with no_new_privs or CAP_SYS_ADMIN.
-        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, []) & SysAdmin) == 0;
-        AddIdentity(process, steps, warnings, needsSysAdmin);
+        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, input.LastCapability, []) & SysAdmin) == 0;
+        AddIdentity(input, steps, warnings, needsSysAdmin);
 
         if (process.NoNewPrivileges) steps.Add(Step.NoNewPrivileges("set no_new_privs"));
         uint umask = process.User.Umask ?? DefaultUmask;
@@ -234,7 +239,7 @@ public static partial class LaunchPlanner
         if (seccomp is not null)
         {
             last.Add(seccomp);
-            if (needsSysAdmin) last.Add(FinalCapSet("drop CAP_SYS_ADMIN after loading the seccomp filter", process, []));
+            if (needsSysAdmin) last.Add(FinalCapSet("drop CAP_SYS_ADMIN after loading the seccomp filter", input, []));
         }
         // A listener fd must reach the parent while it still listens: before the "ready" message
         // (after it, create has returned and exec only waits for execve), as runc loads it before the exec fifo.

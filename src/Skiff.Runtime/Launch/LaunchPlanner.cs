@@ -158,7 +158,7 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(Step.MountHost($"set rootfs propagation {linux.RootfsPropagation}", null, "/", rootPropagation));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Lsm = input.Host.Lsm }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Lsm = input.Host.Lsm, LastCapability = input.Host.LastCapability }, steps, warnings, debug);
         steps.Add(Step.Notify("tell the parent the container is created", sync, SyncKind.Ready));
         steps.Add(Step.WaitStart("wait for start", input.Fds.StartFd, input.Fds.StartIsFifo ? StartSignal.ExecFifo : StartSignal.SyncSocket));
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])

@@ -171,6 +171,21 @@ public unsafe class HostFactsTests
     }
 
     [Fact]
+    public void A_capability_above_the_kernels_last_one_is_ignored_with_a_warning()
+    {
+        Spec spec = MinimalSpec();
+        spec.Process!.Capabilities = new Capabilities { Bounding = ["CAP_CHOWN", "CAP_BPF"], Effective = ["CAP_BPF"] };
+        LaunchPlan old = Plan(spec, new HostFacts(Resctrl: false) { LastCapability = 37 });
+        Assert.Equal(["ignoring capability CAP_BPF: not known to this kernel", "ignoring capability CAP_BPF: not known to this kernel"], old.Warnings);
+        Step drop = old.Steps.Single(s => s.Kind == StepKind.DropBounding);
+        Assert.Equal((1L, 37L), (drop.A, drop.B));
+
+        LaunchPlan current = Plan(spec, HostFacts.None);
+        Assert.Empty(current.Warnings);
+        Assert.Equal(1L | 1L << 39, current.Steps.Single(s => s.Kind == StepKind.DropBounding).A);
+    }
+
+    [Fact]
     public void A_destination_leads_where_the_facts_resolve_it_and_a_loop_is_refused()
     {
         Spec spec = MinimalSpec();
