@@ -61,7 +61,7 @@ public static partial class LaunchPlanner
         }
         else steps.Add(Step.Setsid("start a new session"));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.Sync, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId, Lsm = input.Host.Lsm, LastCapability = input.Host.LastCapability }, steps, warnings, debug);
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.Sync, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId, Host = input.Host }, steps, warnings, debug);
         steps.Add(Step.Notify("tell the parent the process is ready", input.Sync, SyncKind.Ready));
         steps.Add(Step.WaitStart("wait for the parent's go", input.Sync, StartSignal.SyncSocket));
         steps.AddRange(last);

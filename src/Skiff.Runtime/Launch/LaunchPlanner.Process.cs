@@ -1,6 +1,5 @@
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
-using Skiff.Runtime.Mounts;
 
 namespace Skiff.Runtime.Launch;
 
@@ -10,11 +9,8 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, int
     /// <summary>An exec's execCPUAffinity (the process file's, else the container's); null for the init process, which it does not apply to.</summary>
     public CpuAffinity? ExecAffinity { get; init; }
 
-    /// <summary>The LSMs the labels are checked against.</summary>
-    public HostSecurityModules Lsm { get; init; } = HostSecurityModules.None;
-
-    /// <summary>The highest capability the kernel knows: those above it are ignored with a warning.</summary>
-    public int LastCapability { get; init; } = Capability.Names.Count - 1;
+    /// <summary>The LSMs the labels are checked against, the last capability the kernel knows.</summary>
+    public HostFacts Host { get; init; } = HostFacts.None;
 
     /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
     public string? ContainerId { get; init; }
@@ -135,8 +131,8 @@ public static partial class LaunchPlanner
     {
         Process process = input.Process;
         Capabilities? caps = process.Capabilities;
-        long bounding = Mask(caps?.Bounding, input.LastCapability, warnings);
-        steps.Add(Step.DropBounding("drop capabilities from the bounding set", bounding, input.LastCapability));
+        long bounding = Mask(caps?.Bounding, input.Host.LastCapability, warnings);
+        steps.Add(Step.DropBounding("drop capabilities from the bounding set", bounding, input.Host.LastCapability));
         steps.Add(Step.KeepCaps("keep capabilities across setuid", true));
         List<uint> groups = process.User.AdditionalGids ?? [];
         steps.Add(Step.SetGroups($"set additional groups [{string.Join(' ', groups)}]", groups));
@@ -145,7 +141,7 @@ public static partial class LaunchPlanner
         steps.Add(keepSysAdmin
             ? FinalCapSet("set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", input, warnings, SysAdmin)
             : FinalCapSet("set capabilities", input, warnings));
-        long ambient = Mask(caps?.Ambient, input.LastCapability, warnings);
+        long ambient = Mask(caps?.Ambient, input.Host.LastCapability, warnings);
         if (ambient != 0) steps.Add(Step.Ambient("raise ambient capabilities", ambient));
     }
 
@@ -155,7 +151,7 @@ public static partial class LaunchPlanner
     private static Step FinalCapSet(string description, ProcessInputs input, List<string> warnings, long kept = 0)
     {
         Capabilities? caps = input.Process.Capabilities;
-        int last = input.LastCapability;
+        int last = input.Host.LastCapability;
         return Step.CapSet(description,
             Mask(caps?.Effective, last, warnings) | kept, Mask(caps?.Permitted, last, warnings) | kept, Mask(caps?.Inheritable, last, warnings));
     }
@@ -220,11 +216,11 @@ public static partial class LaunchPlanner
             steps.Add(Step.Personality($"set personality {personality.Domain}", PersonalityOf(personality)));
 
         AddScheduling(input, steps);
-        steps.AddRange(LabelSteps(process, input.Lsm));
+        steps.AddRange(LabelSteps(process, input.Host.Lsm));
 
         Step? seccomp = SeccompStep(input.Linux.Seccomp, input.Sync, debug);
         // The kernel only takes a filter from a process with no_new_privs or CAP_SYS_ADMIN.
-        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, input.LastCapability, []) & SysAdmin) == 0;
+        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, input.Host.LastCapability, []) & SysAdmin) == 0;
         AddIdentity(input, steps, warnings, needsSysAdmin);
 
         if (process.NoNewPrivileges) steps.Add(Step.NoNewPrivileges("set no_new_privs"));

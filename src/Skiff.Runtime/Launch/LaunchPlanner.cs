@@ -1,4 +1,3 @@
-using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 using Skiff.Runtime.Mounts;
@@ -158,7 +157,8 @@ public static partial class LaunchPlanner
         if (rootPropagation != 0)
             steps.Add(Step.MountHost($"set rootfs propagation {linux.RootfsPropagation}", null, "/", rootPropagation));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Lsm = input.Host.Lsm, LastCapability = input.Host.LastCapability }, steps, warnings, debug);
+        var processInputs = new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Host = input.Host };
+        List<Step> last = AddProcess(processInputs, steps, warnings, debug);
         steps.Add(Step.Notify("tell the parent the container is created", sync, SyncKind.Ready));
         steps.Add(Step.WaitStart("wait for start", input.Fds.StartFd, input.Fds.StartIsFifo ? StartSignal.ExecFifo : StartSignal.SyncSocket));
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
