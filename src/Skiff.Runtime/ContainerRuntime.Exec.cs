@@ -46,7 +46,7 @@ public sealed partial class ContainerRuntime
             LaunchPlan plan = LaunchPlanner.PlanExec(new ExecInputs(spec, process, childSocket, console)
             {
                 Namespaces = namespaces, PreserveFds = o.PreserveFds, NoNewKeyring = record.NoNewKeyring, ContainerId = o.Id,
-                Root = $"/proc/{record.Pid}/root",
+                Host = HostProbe.HostFor(process), Paths = HostProbe.PathsForExec(process, $"/proc/{record.Pid}/root"),
             });
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);
             foreach (string note in plan.DebugNotes) Debug?.Invoke(note);

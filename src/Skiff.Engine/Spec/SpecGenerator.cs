@@ -132,14 +132,14 @@ public sealed class SpecGenerator(EngineConfig config)
 
     private List<LinuxNamespace> Namespaces(ContainerRequest request)
     {
-        List<LinuxNamespace> namespaces = [new() { Type = "mount" }];
-        if (request.Network?.IsHost != true) namespaces.Add(new() { Type = "network", Path = JoinedNamespaces.GetValueOrDefault("network") });
-        if (request.PidMode != "host") namespaces.Add(new() { Type = "pid", Path = JoinedNamespaces.GetValueOrDefault("pid") });
-        if (request.IpcMode != "host") namespaces.Add(new() { Type = "ipc", Path = JoinedNamespaces.GetValueOrDefault("ipc") });
-        if (request.UtsMode != "host") namespaces.Add(new() { Type = "uts" });
+        List<LinuxNamespace> namespaces = [new() { Type = NamespaceKind.Mount.OciType }];
+        if (request.Network?.IsHost != true) namespaces.Add(new() { Type = NamespaceKind.Network.OciType, Path = JoinedNamespaces.GetValueOrDefault(NamespaceKind.Network.OciType) });
+        if (request.PidMode != "host") namespaces.Add(new() { Type = NamespaceKind.Pid.OciType, Path = JoinedNamespaces.GetValueOrDefault(NamespaceKind.Pid.OciType) });
+        if (request.IpcMode != "host") namespaces.Add(new() { Type = NamespaceKind.Ipc.OciType, Path = JoinedNamespaces.GetValueOrDefault(NamespaceKind.Ipc.OciType) });
+        if (request.UtsMode != "host") namespaces.Add(new() { Type = NamespaceKind.Uts.OciType });
         // A private cgroup namespace only where the host is pure cgroup v2, as Docker and Podman
         // choose: on v1 and hybrid hosts a container sees its cgroup paths as the host names them.
-        if (File.Exists("/sys/fs/cgroup/cgroup.controllers")) namespaces.Add(new() { Type = "cgroup" });
+        if (File.Exists("/sys/fs/cgroup/cgroup.controllers")) namespaces.Add(new() { Type = NamespaceKind.Cgroup.OciType });
         return namespaces;
     }
 

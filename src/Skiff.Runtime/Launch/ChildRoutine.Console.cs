@@ -11,7 +11,7 @@ internal static unsafe partial class ChildRoutine
     /// A pty from the container's own devpts: the master goes to the console socket (SCM_RIGHTS,
     /// as runc sends it), the slave becomes stdio, controlling terminal and /dev/console.
     /// </summary>
-    private static long Console(int root, RawStep* s, byte* buffer, byte* fdPath, byte* sourcePath, byte* stat)
+    private static long Console(int root, ConsoleArgs c, byte* buffer, byte* fdPath, byte* sourcePath, byte* stat)
     {
         long master = OpenInRoot(root, Literal.Ptmx, O_RDWR | O_NOCTTY);
         if (master < 0) return master;
@@ -19,20 +19,21 @@ internal static unsafe partial class ChildRoutine
         long r = Sys(Sc.Ioctl, master, (long)TIOCSPTLCK, (long)&unlock);
         long slave = r < 0 ? r : Sys(Sc.Ioctl, master, (long)TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0) { Sys(Sc.Close, master); return slave; }
-        if (s->A != 0 || s->B != 0)
+        if (c.Rows != 0 || c.Columns != 0)
         {
             ushort* size = stackalloc ushort[4];
-            size[0] = (ushort)s->A;
-            size[1] = (ushort)s->B;
+            size[0] = (ushort)c.Rows;
+            size[1] = (ushort)c.Columns;
             size[2] = 0;
             size[3] = 0;
             Sys(Sc.Ioctl, slave, (long)TIOCSWINSZ, (long)size);
         }
 
         // /dev/console: only a regular file or character device of our making may receive the bind
-        // (CVE-2025-52565). C = 1: an exec's pty, which is its own and never the container's console.
-        long console = s->C != 0 ? -1 : ResolveInRoot(root, Literal.Console, 2, buffer);
-        if (s->C != 0) r = 0;
+        // (CVE-2025-52565). An exec's pty is its own and never the container's console.
+        bool exec = c.For == ConsoleFor.Exec;
+        long console = exec ? -1 : ResolveInRoot(root, Literal.Console, PathCreate.File, buffer);
+        if (exec) r = 0;
         else if (console >= 0)
         {
             int type = FileType(console, stat);
@@ -52,7 +53,7 @@ internal static unsafe partial class ChildRoutine
             ReadOnlySpan<byte> name = "/dev/ptmx"u8;
             byte* data = stackalloc byte[16];
             for (int i = 0; i < name.Length; i++) data[i] = name[i];
-            r = SendFd(s->Fd, (int)master, data, (nuint)name.Length);
+            r = SendFd(c.Socket, (int)master, data, (nuint)name.Length);
         }
         Sys(Sc.Close, master);
         if (r >= 0)

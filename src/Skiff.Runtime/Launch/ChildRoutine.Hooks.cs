@@ -8,20 +8,20 @@ namespace Skiff.Runtime.Launch;
 internal static unsafe partial class ChildRoutine
 {
     /// <summary>Runs a hook from inside the container's namespaces, state JSON on stdin, bounded by its timeout.</summary>
-    private static long RunHook(RawStep* s, int syncFd, int step)
+    private static long RunHook(RunHookArgs h, int syncFd, int step)
     {
         long pid = Sys(Sc.Clone, Skiff.Linux.Signal.SIGCHLD, 0, 0, 0, 0);
         if (pid < 0) return pid;
         if (pid == 0)
         {
-            Sys(Sc.Lseek, s->Fd, 0, 0);
-            Sys(Sc.Dup3, s->Fd, 0, 0);
+            Sys(Sc.Lseek, h.State, 0, 0);
+            Sys(Sc.Dup3, h.State, 0, 0);
             ulong none = 0;
             Sys(Sc.RtSigprocmask, SIG_SETMASK, (long)&none, 0, 8);
-            long e = Sys(Sc.Execve, (long)s->S1, (long)s->V1, (long)s->V2);
+            long e = Sys(Sc.Execve, (long)h.Path, (long)h.Argv, (long)h.Envp);
             Sys(Sc.ExitGroup, e == -Skiff.Linux.Errno.ENOENT ? 127 : 126);
         }
-        if (s->A > 0)
+        if (h.TimeoutSeconds > 0)
         {
             long pidfd = Sys(Sc.PidfdOpen, pid, 0);
             if (pidfd >= 0)
@@ -31,7 +31,7 @@ internal static unsafe partial class ChildRoutine
                 poll.Events = POLLIN;
                 poll.Revents = 0;
                 long ready;
-                do ready = Sys(Sc.Poll, (long)&poll, 1, s->A * 1000);
+                do ready = Sys(Sc.Poll, (long)&poll, 1, h.TimeoutSeconds * 1000);
                 while (ready == -Skiff.Linux.Errno.EINTR);
                 Sys(Sc.Close, pidfd);
                 if (ready == 0)

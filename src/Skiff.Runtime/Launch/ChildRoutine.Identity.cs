@@ -7,8 +7,9 @@ namespace Skiff.Runtime.Launch;
 /// <summary>The child's identity: capability sets and the executable the process will be. Same rules as <see cref="ChildRoutine"/>: stack buffers and raw system calls only.</summary>
 internal static unsafe partial class ChildRoutine
 {
-    private static long CapSet(long effective, long permitted, long inheritable)
+    private static long CapSet(CapSetArgs c)
     {
+        long effective = c.Effective, permitted = c.Permitted, inheritable = c.Inheritable;
         int* header = stackalloc int[2];
         header[0] = LINUX_CAPABILITY_VERSION_3;
         header[1] = 0;
@@ -40,13 +41,13 @@ internal static unsafe partial class ChildRoutine
         return null;
     }
 
-    /// <summary>Drops from the bounding set every capability up to B not in mask A (EINVAL: one this kernel does not know).</summary>
-    private static long DropBounding(RawStep* s)
+    /// <summary>Drops from the bounding set every capability up to the last not kept (EINVAL: one this kernel does not know).</summary>
+    private static long DropBounding(DropBoundingArgs d)
     {
         long r = 0;
-        for (int cap = 0; cap <= s->B && r >= 0; cap++)
+        for (int cap = 0; cap <= d.LastCapability && r >= 0; cap++)
         {
-            if ((s->A & (1L << cap)) != 0) continue;
+            if ((d.Keep & (1L << cap)) != 0) continue;
             r = Sys(Sc.Prctl, PR_CAPBSET_DROP, cap);
             if (r == -Skiff.Linux.Errno.EINVAL) r = 0;
         }
@@ -54,15 +55,15 @@ internal static unsafe partial class ChildRoutine
     }
 
     /// <summary>
-    /// The ambient set cleared, then the capabilities in mask A raised. As in runc, one that is not
+    /// The ambient set cleared, then the capabilities in the mask raised. As in runc, one that is not
     /// also inheritable and permitted (EPERM) is skipped.
     /// </summary>
-    private static long RaiseAmbient(RawStep* s)
+    private static long RaiseAmbient(long mask)
     {
         long r = Sys(Sc.Prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         for (int cap = 0; cap < 64 && r >= 0; cap++)
         {
-            if ((s->A & (1L << cap)) == 0) continue;
+            if ((mask & (1L << cap)) == 0) continue;
             long raised = Sys(Sc.Prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
             if (raised != -Skiff.Linux.Errno.EPERM) r = raised;
         }

@@ -7,6 +7,12 @@ namespace Skiff.Runtime.Launch;
 /// <summary>The child's in-root resolution: every path the child touches inside the rootfs is opened beneath the root handle with openat2(RESOLVE_IN_ROOT), never by a path the container could redirect. Same rules as <see cref="ChildRoutine"/>: stack buffers and raw system calls only.</summary>
 internal static unsafe partial class ChildRoutine
 {
+    /// <summary>rw-r--r--: an empty file made to receive a bind.</summary>
+    private const int NewFileMode = 0b110_100_100;
+
+    /// <summary>rwxr-xr-x: a missing directory on the way to a target.</summary>
+    private const int NewDirectoryMode = 0b111_101_101;
+
     /// <summary>Writes "/proc/self/fd/N": the magic link through which a mount lands on an fd.</summary>
     private static void FdPath(byte* buffer, int fd)
     {
@@ -30,12 +36,12 @@ internal static unsafe partial class ChildRoutine
     /// <summary>
     /// Opens a path inside the root without ever leaving it (RESOLVE_IN_ROOT: "..", absolute
     /// symlinks and the like are resolved as if root were "/"), creating missing directories and,
-    /// with create == 2, the last component as an empty file (CVE-2021-30465, CVE-2024-45310).
+    /// with <see cref="PathCreate.File"/>, the last component as an empty file (CVE-2021-30465, CVE-2024-45310).
     /// </summary>
-    private static long ResolveInRoot(int root, byte* relative, int create, byte* buffer, long resolve = 0)
+    private static long ResolveInRoot(int root, byte* relative, PathCreate create, byte* buffer, long resolve = 0)
     {
         long fd = OpenInRoot(root, relative, O_PATH, resolve);
-        if (fd != -Skiff.Linux.Errno.ENOENT || create == 0) return fd;
+        if (fd != -Skiff.Linux.Errno.ENOENT || create == PathCreate.Nothing) return fd;
 
         int length = 0;
         while (relative[length] != 0 && length < PathMax - 1) { buffer[length] = relative[length]; length++; }
@@ -54,15 +60,15 @@ internal static unsafe partial class ChildRoutine
             buffer[end] = 0;
             byte* name = buffer + start;
             long r;
-            if (last && create == 2)
+            if (last && create == PathCreate.File)
             {
-                r = Sys(Sc.Openat, parent, (long)name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0x1A4 /* 0644 */);
+                r = Sys(Sc.Openat, parent, (long)name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, NewFileMode);
                 if (r >= 0) Sys(Sc.Close, r);
                 else if (r == -Skiff.Linux.Errno.EEXIST || r == -Skiff.Linux.Errno.ELOOP) r = 0;
             }
             else
             {
-                r = Sys(Sc.Mkdirat, parent, (long)name, 0x1ED /* 0755 */);
+                r = Sys(Sc.Mkdirat, parent, (long)name, NewDirectoryMode);
                 if (r == -Skiff.Linux.Errno.EEXIST) r = 0;
             }
             if (r < 0) { Sys(Sc.Close, parent); return r; }
@@ -96,6 +102,6 @@ internal static unsafe partial class ChildRoutine
         byte* directory = buffer + PathMax;
         for (int i = 0; i < slash; i++) directory[i] = relative[i];
         directory[slash] = 0;
-        return ResolveInRoot(root, directory, 1, buffer);
+        return ResolveInRoot(root, directory, PathCreate.Directory, buffer);
     }
 }

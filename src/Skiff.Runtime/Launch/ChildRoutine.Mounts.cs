@@ -16,25 +16,25 @@ internal static unsafe partial class ChildRoutine
         if ((st & ST_RELATIME) != 0) flags |= MS_RELATIME;
         return flags;
     }
-    private static long MountInRoot(int root, RawStep* s, byte* buffer, byte* fdPath, byte* statfs, int syncFd, int step)
+    private static long MountInRoot(int root, MountInRootArgs m, byte* buffer, byte* fdPath, byte* statfs, int syncFd, int step)
     {
-        long resolve = (s->B & 0x100) != 0 ? RESOLVE_NO_SYMLINKS : 0;
-        long fd = ResolveInRoot(root, s->S2, (int)(s->B & 0xff), buffer, resolve);
+        long resolve = (m.Options & MountInRootOptions.NoSymlinks) != 0 ? RESOLVE_NO_SYMLINKS : 0;
+        long fd = ResolveInRoot(root, m.Target, m.Create, buffer, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
         long r;
-        if (s->Fd >= 0)
+        if (m.DetachedSource >= 0)
         {
             // A bind source the parent cloned as host root (open_tree): moved into place, never
             // looked up by a root whose host identity may not reach it.
-            r = Sys(Sc.MoveMount, s->Fd, (long)Literal.Empty, fd, (long)Literal.Empty, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-            Sys(Sc.Close, s->Fd);
+            r = Sys(Sc.MoveMount, m.DetachedSource, (long)Literal.Empty, fd, (long)Literal.Empty, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+            Sys(Sc.Close, m.DetachedSource);
         }
-        else r = Sys(Sc.Mount, (long)s->S1, (long)fdPath, (long)s->S3, s->A, (long)s->S4);
-        if (r >= 0 && (s->B & 0x200) != 0)
+        else r = Sys(Sc.Mount, (long)m.Source, (long)fdPath, (long)m.FsType, m.Flags, (long)m.Data);
+        if (r >= 0 && (m.Options & MountInRootOptions.CopyUp) != 0)
         {
             // fd still names the directory the mount now hides: the parent copies from it into the mount's root.
-            long mounted = OpenInRoot(root, s->S2, O_PATH | O_DIRECTORY, resolve);
+            long mounted = OpenInRoot(root, m.Target, O_PATH | O_DIRECTORY, resolve);
             if (mounted < 0) r = mounted;
             else
             {
@@ -44,52 +44,52 @@ internal static unsafe partial class ChildRoutine
             }
         }
         Sys(Sc.Close, fd);
-        if (r < 0 || (s->C == 0 && s->D == 0 && s->E == 0)) return r;
+        if (r < 0 || (m.RemountFlags == 0 && m.AttrSet == 0 && m.Propagation == 0)) return r;
 
         // The fd names the directory under the new mount; reopen to reach the mount itself.
-        fd = OpenInRoot(root, s->S2, O_PATH, resolve);
+        fd = OpenInRoot(root, m.Target, O_PATH, resolve);
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
-        if (s->C != 0)
+        if (m.RemountFlags != 0)
         {
-            r = Sys(Sc.Mount, 0, (long)fdPath, 0, s->C, 0);
+            r = Sys(Sc.Mount, 0, (long)fdPath, 0, m.RemountFlags, 0);
             if (r == -Skiff.Linux.Errno.EPERM)
-                r = Sys(Sc.Mount, 0, (long)fdPath, 0, s->C | LockedFlags((int)fd, statfs), 0);
+                r = Sys(Sc.Mount, 0, (long)fdPath, 0, m.RemountFlags | LockedFlags((int)fd, statfs), 0);
         }
-        if (r >= 0 && s->D != 0)
+        if (r >= 0 && m.AttrSet != 0)
         {
             ulong* attr = stackalloc ulong[4];
-            attr[0] = (ulong)s->D;
-            attr[1] = (s->D & MOUNT_ATTR__ATIME) != 0 ? (ulong)MOUNT_ATTR__ATIME : 0;
+            attr[0] = (ulong)m.AttrSet;
+            attr[1] = (m.AttrSet & MOUNT_ATTR__ATIME) != 0 ? (ulong)MOUNT_ATTR__ATIME : 0;
             attr[2] = 0;
             attr[3] = 0;
             r = Sys(Sc.MountSetattr, fd, (long)Literal.Empty, AT_EMPTY_PATH | AT_RECURSIVE, (long)attr, 32);
         }
-        if (r >= 0 && s->E != 0) r = Sys(Sc.Mount, 0, (long)fdPath, 0, s->E, 0);
+        if (r >= 0 && m.Propagation != 0) r = Sys(Sc.Mount, 0, (long)fdPath, 0, m.Propagation, 0);
         Sys(Sc.Close, fd);
         return r;
     }
-    private static long Mknod(int root, RawStep* s, byte* buffer)
+    private static long Mknod(int root, MknodArgs n, byte* buffer)
     {
         byte* name;
-        long parent = ResolveParentInRoot(root, s->S1, buffer, &name);
+        long parent = ResolveParentInRoot(root, n.Path, buffer, &name);
         if (parent < 0) return parent;
         Sys(Sc.Unlinkat, parent, (long)name, 0);
-        long r = Sys(Sc.Mknodat, parent, (long)name, s->A, s->B);
-        if (r >= 0) r = Sys(Sc.Fchownat, parent, (long)name, s->C, s->D, AT_SYMLINK_NOFOLLOW);
+        long r = Sys(Sc.Mknodat, parent, (long)name, n.Mode, n.Device);
+        if (r >= 0) r = Sys(Sc.Fchownat, parent, (long)name, n.Uid, n.Gid, AT_SYMLINK_NOFOLLOW);
         Sys(Sc.Close, parent);
         return r;
     }
-    private static long Symlink(int root, RawStep* s, byte* buffer)
+    private static long Symlink(int root, SymlinkArgs l, byte* buffer)
     {
         byte* name;
-        long parent = ResolveParentInRoot(root, s->S2, buffer, &name);
+        long parent = ResolveParentInRoot(root, l.Link, buffer, &name);
         if (parent < 0) return parent;
-        long r = Sys(Sc.Symlinkat, (long)s->S1, parent, (long)name);
-        if (r == -Skiff.Linux.Errno.EEXIST && s->A == 1)
+        long r = Sys(Sc.Symlinkat, (long)l.Target, parent, (long)name);
+        if (r == -Skiff.Linux.Errno.EEXIST && l.Existing == SymlinkExisting.Replace)
         {
             Sys(Sc.Unlinkat, parent, (long)name, 0);
-            r = Sys(Sc.Symlinkat, (long)s->S1, parent, (long)name);
+            r = Sys(Sc.Symlinkat, (long)l.Target, parent, (long)name);
         }
         if (r == -Skiff.Linux.Errno.EEXIST) r = 0;
         Sys(Sc.Close, parent);
@@ -120,9 +120,9 @@ internal static unsafe partial class ChildRoutine
         return (int)((Skiff.Linux.Interop.StatBuffer*)stat)->Mode & S_IFMT;
     }
     /// <summary>Hides a path: a read-only tmpfs over a directory, the host's verified /dev/null over anything else (CVE-2025-31133).</summary>
-    private static long MaskPath(int root, RawStep* s, int devNull, byte* fdPath, byte* sourcePath, byte* stat)
+    private static long MaskPath(int root, byte* relative, int devNull, byte* fdPath, byte* sourcePath, byte* stat)
     {
-        long fd = OpenInRoot(root, s->S1, O_PATH);
+        long fd = OpenInRoot(root, relative, O_PATH);
         if (fd == -Skiff.Linux.Errno.ENOENT || fd == -Skiff.Linux.Errno.ENOTDIR) return 0;
         if (fd < 0) return fd;
         FdPath(fdPath, (int)fd);
@@ -166,26 +166,25 @@ internal static unsafe partial class ChildRoutine
         return r;
     }
 
-    /// <summary>A device in a user namespace: the host's node (S2) bound over an empty file at S1 in root.</summary>
-    private static long BindDevice(int root, RawStep* s, byte* buffer, byte* fdPath)
+    /// <summary>A device in a user namespace: the host's node bound over an empty file in root.</summary>
+    private static long BindDevice(int root, BindDeviceArgs d, byte* buffer, byte* fdPath)
     {
-        long r = ResolveInRoot(root, s->S1, 2, buffer);
+        long r = ResolveInRoot(root, d.Path, PathCreate.File, buffer);
         if (r < 0) return r;
         int target = (int)r;
         FdPath(fdPath, target);
-        r = Sys(Sc.Mount, (long)s->S2, (long)fdPath, 0, MS_BIND, 0);
+        r = Sys(Sc.Mount, (long)d.HostPath, (long)fdPath, 0, MS_BIND, 0);
         Sys(Sc.Close, target);
         return r;
     }
 
-    /// <summary>Remounts the mount at S1 in root with flags A.</summary>
-    private static long RemountInRoot(int root, RawStep* s, byte* fdPath)
+    private static long RemountInRoot(int root, RemountInRootArgs m, byte* fdPath)
     {
-        long r = OpenInRoot(root, s->S1, O_PATH);
+        long r = OpenInRoot(root, m.Path, O_PATH);
         if (r < 0) return r;
         int target = (int)r;
         FdPath(fdPath, target);
-        r = Sys(Sc.Mount, 0, (long)fdPath, 0, s->A, 0);
+        r = Sys(Sc.Mount, 0, (long)fdPath, 0, m.Flags, 0);
         Sys(Sc.Close, target);
         return r;
     }

@@ -17,16 +17,13 @@ internal static unsafe partial class ChildRoutine
     /// run unanswered (the planner refuses NOTIFY on it); close and read may be notified, since the
     /// listener has the fd by the time they wait.
     /// </summary>
-    private static long SeccompNotify(RawStep* s, int step)
+    private static long SeccompNotify(SeccompArgs f, int step)
     {
-        ulong* program = stackalloc ulong[2];
-        program[0] = (ulong)s->A;
-        program[1] = (ulong)s->S1;
-        long listener = Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
+        long listener = LoadSeccomp(f);
         if (listener < 0) return listener;
-        long r = SendListener(s->Fd, (int)listener, step);
+        long r = SendListener(f.Socket, (int)listener, step);
         Sys(Sc.Close, listener);
-        return r < 0 ? r : WaitGo(s->Fd);
+        return r < 0 ? r : WaitGo(f.Socket);
     }
 
     /// <summary>One SEQPACKET datagram: a SeccompListener message with the fd as SCM_RIGHTS.</summary>
@@ -40,30 +37,23 @@ internal static unsafe partial class ChildRoutine
         return SendFd(socket, fd, &m, (nuint)sizeof(SyncMessage));
     }
 
-    private static long IoPriority(RawStep* s) => Sys(Sc.IoprioSet, IOPRIO_WHO_PROCESS, 0, s->A);
-
-    /// <summary>sched_setattr with the sched_attr the parent laid out (SCHED_ATTR_SIZE_VER0, 48 bytes).</summary>
-    private static long Scheduler(RawStep* s) => Sys(Sc.SchedSetattr, 0, (long)s->S1, 0);
-
-    private static long Affinity(RawStep* s) => Sys(Sc.SchedSetaffinity, 0, s->A, (long)s->S1);
-
     /// <summary>
     /// Writes an LSM exec label through the container's /proc, proved to be procfs, to an attribute
     /// file reached without crossing a mount: neither a fake /proc (CVE-2019-16884) nor another procfs
     /// file bind-mounted over the attribute (CVE-2025-52881) can make the label land elsewhere.
     /// </summary>
-    private static long ExecLabel(RawStep* s, byte* statfs)
+    private static long ExecLabel(ExecLabelArgs l, byte* statfs)
     {
         long proc = OpenProcfs(statfs);
         if (proc < 0) return proc;
-        long fd = OpenBeneathProc(proc, s->S1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd == -Skiff.Linux.Errno.ENOENT && s->S3 != null) fd = OpenBeneathProc(proc, s->S3, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        long fd = OpenBeneathProc(proc, l.Attribute, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd == -Skiff.Linux.Errno.ENOENT && l.Fallback != null) fd = OpenBeneathProc(proc, l.Fallback, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
         Sys(Sc.Close, proc);
         if (fd < 0) return fd;
         long r = IsProcfs(fd, statfs) ? 0 : -Skiff.Linux.Errno.EXDEV; // the attribute file is not where procfs would have it
         if (r >= 0)
         {
-            do r = Sys(Sc.Write, fd, (long)s->S2, s->A);
+            do r = Sys(Sc.Write, fd, (long)l.Value, l.Length);
             while (r == -Skiff.Linux.Errno.EINTR);
         }
         Sys(Sc.Close, fd);
@@ -74,22 +64,21 @@ internal static unsafe partial class ChildRoutine
 
     private static byte* ProcLiteral => (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference("/proc"u8));
 
-    /// <summary>prlimit(resource A, soft B, hard C) on the process itself.</summary>
-    private static long SetRlimit(RawStep* s)
+    private static long SetRlimit(RlimitArgs l)
     {
         ulong* limit = stackalloc ulong[2];
-        limit[0] = (ulong)s->B;
-        limit[1] = (ulong)s->C;
-        return Sys(Sc.Prlimit64, 0, s->A, (long)limit, 0);
+        limit[0] = (ulong)l.Soft;
+        limit[1] = (ulong)l.Hard;
+        return Sys(Sc.Prlimit64, 0, l.Resource, (long)limit, 0);
     }
 
-    /// <summary>Loads the filter at S1 (A instructions) with flags B.</summary>
-    private static long LoadSeccomp(RawStep* s)
+    /// <summary>Loads the filter; with SECCOMP_FILTER_FLAG_NEW_LISTENER among its flags, returns the listener fd.</summary>
+    private static long LoadSeccomp(SeccompArgs f)
     {
         // struct sock_fprog: a u16 length, then the filter pointer (8-byte aligned).
         ulong* program = stackalloc ulong[2];
-        program[0] = (ulong)s->A;
-        program[1] = (ulong)s->S1;
-        return Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, s->B, (long)program);
+        program[0] = (ulong)f.Instructions;
+        program[1] = (ulong)f.Filter;
+        return Sys(Sc.Seccomp, SECCOMP_SET_MODE_FILTER, f.Flags, (long)program);
     }
 }

@@ -61,63 +61,66 @@ internal static unsafe partial class ChildRoutine
             switch (s->Kind)
             {
                 case StepKind.CloseInherited:
-                    r = CloseInherited(s);
+                    r = CloseInherited(s->CloseInherited);
                     if (r >= 0) r = proc = (int)OpenProcfs(stat);
                     break;
                 case StepKind.WaitParent:
-                    r = WaitGo(s->Fd);
+                    r = WaitGo(s->WaitParent.Socket);
                     break;
                 case StepKind.Notify:
-                    Send(s->Fd, (SyncKind)s->A, i, 0, 0);
+                    Send(s->Notify.Socket, s->Notify.Message, i, 0, 0);
                     break;
                 case StepKind.SetNs:
-                    r = Sys(Sc.Setns, s->Fd, s->A);
+                    r = Sys(Sc.Setns, s->SetNs.Namespace, s->SetNs.CloneFlag);
                     break;
                 case StepKind.Unshare:
-                    r = Sys(Sc.Unshare, s->A);
+                    r = Sys(Sc.Unshare, s->Unshare.CloneFlags);
                     break;
                 case StepKind.Fork:
-                    r = ForkReportingPid(s->Fd, i, (int*)stat);
+                    r = ForkReportingPid(s->Fork.Socket, i, (int*)stat);
                     break;
                 case StepKind.BecomeRoot:
                     r = Sys(Sc.Setresgid, 0, 0, 0);
                     if (r >= 0) r = Sys(Sc.Setresuid, 0, 0, 0);
                     break;
                 case StepKind.WriteFile:
-                    r = WriteFile(proc, s->S1, s->S2, s->A);
+                    r = WriteFile(proc, s->WriteFile);
                     break;
                 case StepKind.MountHost:
-                    r = Sys(Sc.Mount, (long)s->S1, (long)s->S2, (long)s->S3, s->A, (long)s->S4);
+                {
+                    MountHostArgs m = s->MountHost;
+                    r = Sys(Sc.Mount, (long)m.Source, (long)m.Target, (long)m.FsType, m.Flags, (long)m.Data);
                     break;
+                }
                 case StepKind.OpenRoot:
                     if (root >= 0) Sys(Sc.Close, root);
-                    r = root = (int)Sys(Sc.Openat, AT_FDCWD, (long)s->S1, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                    r = root = (int)Sys(Sc.Openat, AT_FDCWD, (long)s->OpenRoot.Path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                     break;
                 case StepKind.MountInRoot:
-                    r = MountInRoot(root, s, path, fdPath, stat, syncFd, i);
+                    r = MountInRoot(root, s->MountInRoot, path, fdPath, stat, syncFd, i);
                     break;
                 case StepKind.Mknod:
-                    r = Mknod(root, s, path);
+                    r = Mknod(root, s->Mknod, path);
                     break;
                 case StepKind.BindDevice:
-                    r = BindDevice(root, s, path, fdPath);
+                    r = BindDevice(root, s->BindDevice, path, fdPath);
                     break;
                 case StepKind.Symlink:
-                    r = Symlink(root, s, path);
+                    r = Symlink(root, s->Symlink, path);
                     break;
                 case StepKind.MaskPath:
                     if (devNull < 0) r = devNull = (int)OpenDevNull(stat);
-                    if (r >= 0) r = MaskPath(root, s, devNull, fdPath, fdPath2, stat);
+                    if (r >= 0) r = MaskPath(root, s->MaskPath.Path, devNull, fdPath, fdPath2, stat);
                     break;
                 case StepKind.ReadonlyPath:
-                    r = ReadonlyPath(root, s->S1, fdPath, stat);
+                    r = ReadonlyPath(root, s->ReadonlyPath.Path, fdPath, stat);
                     break;
                 case StepKind.EnsureDirectory:
-                    r = ResolveInRoot(root, s->S1, 1, path);
+                    r = ResolveInRoot(root, s->EnsureDirectory.Path, PathCreate.Directory, path);
                     if (r >= 0) { Sys(Sc.Close, r); r = 0; }
                     break;
                 case StepKind.RemountInRoot:
-                    r = RemountInRoot(root, s, fdPath);
+                    r = RemountInRoot(root, s->RemountInRoot, fdPath);
                     break;
                 case StepKind.RemountRootReadonly:
                     FdPath(fdPath, root);
@@ -132,93 +135,99 @@ internal static unsafe partial class ChildRoutine
                     CloseRootHandles(ref root, ref devNull, ref proc);
                     break;
                 case StepKind.SetHostname:
-                    r = Sys(Sc.Sethostname, (long)s->S1, s->A);
+                    r = Sys(Sc.Sethostname, (long)s->SetHostname.Name, s->SetHostname.Length);
                     break;
                 case StepKind.SetDomainname:
-                    r = Sys(Sc.Setdomainname, (long)s->S1, s->A);
+                    r = Sys(Sc.Setdomainname, (long)s->SetDomainname.Name, s->SetDomainname.Length);
                     break;
                 case StepKind.Rlimit:
-                    r = SetRlimit(s);
+                    r = SetRlimit(s->Rlimit);
                     break;
                 case StepKind.Personality:
-                    r = Sys(Sc.Personality, s->A);
+                    r = Sys(Sc.Personality, s->Personality.Persona);
                     break;
                 case StepKind.Console:
-                    r = Console(root, s, path, fdPath, fdPath2, stat);
+                    r = Console(root, s->Console, path, fdPath, fdPath2, stat);
                     break;
                 case StepKind.Setsid:
                     r = Sys(Sc.Setsid);
                     if (r == -Skiff.Linux.Errno.EPERM) r = 0;
                     break;
                 case StepKind.SessionKeyring:
-                    r = Sys(Sc.Keyctl, KEYCTL_JOIN_SESSION_KEYRING, (long)s->S1);
-                    if (r >= 0 && s->A != 0) r = Sys(Sc.Keyctl, KEYCTL_SETPERM, r, s->A);
+                {
+                    SessionKeyringArgs keyring = s->SessionKeyring;
+                    r = Sys(Sc.Keyctl, KEYCTL_JOIN_SESSION_KEYRING, (long)keyring.Name);
+                    if (r >= 0 && keyring.Permissions != 0) r = Sys(Sc.Keyctl, KEYCTL_SETPERM, r, keyring.Permissions);
                     // Keyrings are best effort, as in runc: a kernel without them runs the container anyway.
                     if (r == -Skiff.Linux.Errno.ENOSYS) r = 0;
                     break;
+                }
                 case StepKind.DropBounding:
-                    r = DropBounding(s);
+                    r = DropBounding(s->DropBounding);
                     break;
                 case StepKind.KeepCaps:
-                    r = Sys(Sc.Prctl, PR_SET_KEEPCAPS, s->A);
+                    r = Sys(Sc.Prctl, PR_SET_KEEPCAPS, s->KeepCaps.Keep);
                     break;
                 case StepKind.SetGroups:
-                    r = Sys(Sc.Setgroups, s->A, (long)s->S1);
+                    r = Sys(Sc.Setgroups, s->SetGroups.Count, (long)s->SetGroups.Gids);
                     break;
                 case StepKind.SetIds:
-                    r = Sys(Sc.Setresgid, s->B, s->B, s->B);
-                    if (r >= 0) r = Sys(Sc.Setresuid, s->A, s->A, s->A);
+                {
+                    SetIdsArgs ids = s->SetIds;
+                    r = Sys(Sc.Setresgid, ids.Gid, ids.Gid, ids.Gid);
+                    if (r >= 0) r = Sys(Sc.Setresuid, ids.Uid, ids.Uid, ids.Uid);
                     break;
+                }
                 case StepKind.CapSet:
-                    r = CapSet(s->A, s->B, s->C);
+                    r = CapSet(s->CapSet);
                     break;
                 case StepKind.Ambient:
-                    r = RaiseAmbient(s);
+                    r = RaiseAmbient(s->Ambient.Mask);
                     break;
                 case StepKind.NoNewPrivileges:
                     r = Sys(Sc.Prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
                     break;
                 case StepKind.Umask:
-                    Sys(Sc.Umask, s->A);
+                    Sys(Sc.Umask, s->Umask.Mask);
                     break;
                 case StepKind.Chdir:
                     // An exec never pivots: the host /proc handle must be gone before a cwd such as
                     // /proc/self/fd/N could name it (CVE-2024-21626).
                     if (proc >= 0) { Sys(Sc.Close, proc); proc = -1; }
-                    r = Sys(Sc.Chdir, (long)s->S1);
+                    r = Sys(Sc.Chdir, (long)s->Chdir.Path);
                     break;
                 case StepKind.CloseFrom:
-                    r = Sys(Sc.CloseRange, s->A, uint.MaxValue, CLOSE_RANGE_CLOEXEC);
+                    r = Sys(Sc.CloseRange, s->CloseFrom.From, uint.MaxValue, CLOSE_RANGE_CLOEXEC);
                     break;
                 case StepKind.ResolveExecutable:
-                    executable = ResolveExecutable(s->V1, stat, &r);
+                    executable = ResolveExecutable(s->ResolveExecutable.Candidates, stat, &r);
                     break;
                 case StepKind.WaitStart:
                     // A created container can be exec'd into: while its init waits here it is still
                     // the runtime, holding the exec fifo and the sync socket (CVE-2016-9962).
                     Sys(Sc.Prctl, PR_SET_DUMPABLE, 0);
-                    r = s->A == 1 ? ReadByte(s->Fd) : WaitGo(s->Fd);
+                    r = s->WaitStart.Signal == StartSignal.ExecFifo ? ReadByte(s->WaitStart.Fd) : WaitGo(s->WaitStart.Fd);
                     break;
                 case StepKind.RunHook:
-                    r = RunHook(s, syncFd, i);
+                    r = RunHook(s->RunHook, syncFd, i);
                     break;
                 case StepKind.Seccomp:
-                    r = LoadSeccomp(s);
+                    r = LoadSeccomp(s->Seccomp);
                     break;
                 case StepKind.SeccompNotify:
-                    r = SeccompNotify(s, i);
+                    r = SeccompNotify(s->SeccompNotify, i);
                     break;
                 case StepKind.IoPriority:
-                    r = IoPriority(s);
+                    r = Sys(Sc.IoprioSet, IOPRIO_WHO_PROCESS, 0, s->IoPriority.Priority);
                     break;
                 case StepKind.Scheduler:
-                    r = Scheduler(s);
+                    r = Sys(Sc.SchedSetattr, 0, (long)s->Scheduler.Attr, 0);
                     break;
                 case StepKind.Affinity:
-                    r = Affinity(s);
+                    r = Sys(Sc.SchedSetaffinity, 0, s->Affinity.Length, (long)s->Affinity.Mask);
                     break;
                 case StepKind.ExecLabel:
-                    r = ExecLabel(s, stat);
+                    r = ExecLabel(s->ExecLabel, stat);
                     break;
                 case StepKind.UnblockSignals:
                 {
@@ -227,7 +236,7 @@ internal static unsafe partial class ChildRoutine
                     break;
                 }
                 case StepKind.Exec:
-                    r = Sys(Sc.Execve, (long)executable, (long)s->V1, (long)s->V2);
+                    r = Sys(Sc.Execve, (long)executable, (long)s->Exec.Argv, (long)s->Exec.Envp);
                     break;
             }
             if (r < 0) Fail(syncFd, i, (int)-r, 0);
@@ -323,8 +332,9 @@ internal static unsafe partial class ChildRoutine
     /// Writes a file; a "/proc/..." path is resolved beneath the verified host procfs handle without
     /// crossing into any other mount (a bind or tmpfs over part of it), while the handle is open.
     /// </summary>
-    private static long WriteFile(int proc, byte* file, byte* data, long length)
+    private static long WriteFile(int proc, WriteFileArgs w)
     {
+        byte* file = w.Path;
         long fd;
         ReadOnlySpan<byte> prefix = "/proc/"u8;
         int matched = 0;
@@ -332,17 +342,17 @@ internal static unsafe partial class ChildRoutine
         if (proc >= 0 && matched == prefix.Length) fd = OpenBeneathProc(proc, file + prefix.Length, O_WRONLY | O_CLOEXEC);
         else fd = Sys(Sc.Openat, AT_FDCWD, (long)file, O_WRONLY | O_CLOEXEC);
         if (fd < 0) return fd;
-        long r = Sys(Sc.Write, fd, (long)data, length);
+        long r = Sys(Sc.Write, fd, (long)w.Content, w.Length);
         Sys(Sc.Close, fd);
         return r < 0 ? r : 0;
     }
 
-    /// <summary>Closes every fd from A up but the B kept ones listed at S1 (sorted): the runtime's own, a held lock, the caller's extras.</summary>
-    private static long CloseInherited(RawStep* s)
+    /// <summary>Closes every fd from the first one up but the kept ones (sorted): the runtime's own, a held lock, the caller's extras.</summary>
+    private static long CloseInherited(CloseInheritedArgs c)
     {
-        int* keep = (int*)s->S1;
-        long from = s->A, r = 0;
-        for (int k = 0; k < s->B && r >= 0; k++)
+        int* keep = c.Kept;
+        long from = c.From, r = 0;
+        for (int k = 0; k < c.KeptCount && r >= 0; k++)
         {
             if (keep[k] > from) r = Sys(Sc.CloseRange, from, keep[k] - 1, 0);
             if (keep[k] >= from) from = keep[k] + 1;

@@ -11,8 +11,10 @@ public sealed record ExecInputs(Spec Container, Process Process, int Sync, int C
     public int PreserveFds { get; init; }
     public bool NoNewKeyring { get; init; }
     public string? ContainerId { get; init; }
-    /// <summary>The container's root as the runtime reaches it (/proc/PID/root), for /etc/passwd; null: no lookup.</summary>
-    public string? Root { get; init; }
+    /// <summary>The host's LSMs and last capability, for the process's labels and capabilities (<see cref="HostProbe.HostFor"/>).</summary>
+    public HostFacts Host { get; init; } = HostFacts.None;
+    /// <summary>The container's passwd, for HOME (<see cref="HostProbe.PathsForExec"/>).</summary>
+    public PathFacts Paths { get; init; } = PathFacts.None;
 }
 
 public static partial class LaunchPlanner
@@ -42,29 +44,28 @@ public static partial class LaunchPlanner
         // execCPUAffinity: the process file's, else the container's (runc's rule); "initial" covers the runtime's own work inside.
         CpuAffinity? affinity = process.ExecCpuAffinity ?? input.Container.Process?.ExecCpuAffinity;
         if (InitialAffinityStep(affinity) is { } initial) steps.Add(initial);
-        steps.Add(new Step(StepKind.Notify, "ask the parent to place the process in the container's cgroup") { Fd = input.Sync, A = (long)SyncKind.NeedSetup });
-        steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = input.Sync });
+        steps.Add(Step.Notify("ask the parent to place the process in the container's cgroup", input.Sync, SyncKind.NeedSetup));
+        steps.Add(Step.WaitParent("wait for the parent's setup", input.Sync));
         foreach (NamespaceKind kind in NamespaceKind.JoinOrder)
             if (input.Namespaces.TryGetValue(kind.OciType, out int fd))
-                steps.Add(new Step(StepKind.SetNs, $"join the container's {kind.OciType} namespace") { Fd = fd, A = kind.CloneFlag });
-        if (input.Namespaces.ContainsKey("user")) steps.Add(new Step(StepKind.BecomeRoot, "become root in the container's user namespace"));
-        steps.Add(new Step(StepKind.Fork, "fork into the container's namespaces") { Fd = input.Sync });
+                steps.Add(Step.SetNs($"join the container's {kind.OciType} namespace", fd, kind.CloneFlag));
+        if (input.Namespaces.ContainsKey("user")) steps.Add(Step.BecomeRoot("become root in the container's user namespace"));
+        steps.Add(Step.Fork("fork into the container's namespaces", input.Sync));
 
         if (process.Terminal)
         {
             // The pty comes from the container's devpts: /dev/ptmx resolved beneath its root.
-            steps.Add(new Step(StepKind.OpenRoot, "open the container's root") { S1 = "/" });
+            steps.Add(Step.OpenRoot("open the container's root", "/"));
             ConsoleSize? size = process.ConsoleSize;
-            steps.Add(new Step(StepKind.Console, "set up the process's console")
-                { Fd = input.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0, C = 1 });
+            steps.Add(Step.Console("set up the process's console", input.ConsoleSocket, size?.Height ?? 0, size?.Width ?? 0, ConsoleFor.Exec));
         }
-        else steps.Add(new Step(StepKind.Setsid, "start a new session"));
+        else steps.Add(Step.Setsid("start a new session"));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId }, steps, warnings, debug);
-        steps.Add(new Step(StepKind.Notify, "tell the parent the process is ready") { Fd = input.Sync, A = (long)SyncKind.Ready });
-        steps.Add(new Step(StepKind.WaitStart, "wait for the parent's go") { Fd = input.Sync, A = 2 });
+        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.Sync, input.NoNewKeyring, input.PreserveFds) { ExecAffinity = affinity, ContainerId = input.ContainerId, Host = input.Host }, steps, warnings, debug);
+        steps.Add(Step.Notify("tell the parent the process is ready", input.Sync, SyncKind.Ready));
+        steps.Add(Step.WaitStart("wait for the parent's go", input.Sync, StartSignal.SyncSocket));
         steps.AddRange(last);
-        steps.Add(ExecStep(process, EnvironmentOf(process, input.Root)));
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.Paths.Passwd)));
         return new LaunchPlan(0, steps) { Warnings = warnings, DebugNotes = debug, ExecutableName = process.Args[0] };
     }
 }

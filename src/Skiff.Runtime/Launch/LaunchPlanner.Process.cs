@@ -1,17 +1,16 @@
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
-using Skiff.Runtime.Mounts;
 
 namespace Skiff.Runtime.Launch;
 
-/// <summary>What shapes the container's process itself, for a create and for an exec alike.</summary>
-public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, bool NoNewKeyring, int PreserveFds)
+/// <summary>What shapes the container's process itself, for a create and for an exec alike; Sync is the socket to the parent.</summary>
+public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, int Sync, bool NoNewKeyring, int PreserveFds)
 {
     /// <summary>An exec's execCPUAffinity (the process file's, else the container's); null for the init process, which it does not apply to.</summary>
     public CpuAffinity? ExecAffinity { get; init; }
 
-    /// <summary>The LSMs the labels are checked against; null probes the host's, and only when a label is asked for.</summary>
-    public HostSecurityModules? Lsm { get; init; }
+    /// <summary>The LSMs the labels are checked against, the last capability the kernel knows.</summary>
+    public HostFacts Host { get; init; } = HostFacts.None;
 
     /// <summary>Names the session keyring "_ses.ID", as runc does, so an exec joins the container's own.</summary>
     public string? ContainerId { get; init; }
@@ -20,6 +19,9 @@ public sealed record ProcessInputs(Process Process, Oci.Runtime.Linux Linux, boo
 public static partial class LaunchPlanner
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>----w--w-: runc's umask for the container's process.</summary>
+    private const uint DefaultUmask = 0b000_010_010;
 
     private static readonly Dictionary<string, int> Rlimits = new()
     {
@@ -38,28 +40,23 @@ public static partial class LaunchPlanner
         // runc skips names its libseccomp does not know and says so only at debug level; so do we.
         foreach (string name in program.SkippedSyscalls) debug.Add($"seccomp: ignoring unknown syscall {name}");
         if (!program.UsesNotify)
-            return new Step(StepKind.Seccomp, $"load the seccomp filter ({program.InstructionCount} instructions)")
-                { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags };
+            return Step.Seccomp($"load the seccomp filter ({program.InstructionCount} instructions)", program.Filter, program.InstructionCount, program.Flags);
 
         // The child hands the listener fd over with sendmsg: were that call notified, the child
         // would wait on an agent that can only get the fd through that very call.
         foreach (SeccompSyscall rule in config.Syscalls ?? [])
             if (rule.Action == "SCMP_ACT_NOTIFY" && rule.Names.Contains("sendmsg"))
                 throw new RuntimeException("config.json: linux.seccomp: SCMP_ACT_NOTIFY cannot be used for sendmsg (the listener fd is handed over with it)");
-        // The parent reads the listener's address and metadata from the step (S2, S3); the child ignores them.
-        return new Step(StepKind.SeccompNotify, $"load the seccomp filter ({program.InstructionCount} instructions) and hand its listener to {config.ListenerPath}")
-            { Bytes1 = program.Filter, A = program.InstructionCount, B = program.Flags, Fd = sync, S2 = config.ListenerPath, S3 = config.ListenerMetadata };
+        return Step.SeccompNotify($"load the seccomp filter ({program.InstructionCount} instructions) and hand its listener to {config.ListenerPath}",
+            program.Filter, program.InstructionCount, program.Flags, sync, config.ListenerPath, config.ListenerMetadata);
     }
-
-    /// <summary>The socket the plan already talks to the parent on: its setup request comes before the process's steps.</summary>
-    private static int SyncSocketOf(List<Step> steps) => steps.First(s => s.Kind == StepKind.Notify).Fd;
 
     /// <summary>I/O priority, scheduling policy and CPU affinity, set while the process still has the privilege to raise them.</summary>
     private static void AddScheduling(ProcessInputs input, List<Step> steps)
     {
         Process process = input.Process;
         if (process.IoPriority is { } io)
-            steps.Add(new Step(StepKind.IoPriority, $"set I/O priority {io.Class} {io.Priority}") { A = ProcessScheduling.IoPriorityValue(io) });
+            steps.Add(Step.IoPriority($"set I/O priority {io.Class} {io.Priority}", ProcessScheduling.IoPriorityValue(io)));
         if (process.Scheduler is { } scheduler)
         {
             byte[] attr = ProcessScheduling.SchedAttr(scheduler);
@@ -67,7 +64,7 @@ public static partial class LaunchPlanner
             string what = scheduler.Policy is "SCHED_FIFO" or "SCHED_RR" or "SCHED_DEADLINE"
                 ? $"set real-time scheduler policy {scheduler.Policy} (the container's cgroup must grant real-time time: linux.resources.cpu.realtimeRuntime)"
                 : $"set scheduler policy {scheduler.Policy}";
-            steps.Add(new Step(StepKind.Scheduler, what) { Bytes1 = attr });
+            steps.Add(Step.Scheduler(what, attr));
         }
         if (FinalAffinityStep(input.ExecAffinity) is { } affinity) steps.Add(affinity);
     }
@@ -82,11 +79,11 @@ public static partial class LaunchPlanner
         if (affinity?.Final is { Length: > 0 } final)
         {
             byte[] mask = ProcessScheduling.CpuMask(final, "process.execCPUAffinity.final");
-            return new Step(StepKind.Affinity, $"set CPU affinity {final}") { Bytes1 = mask, A = mask.Length };
+            return Step.Affinity($"set CPU affinity {final}", mask);
         }
         if (affinity?.Initial is { Length: > 0 }) return null;
         byte[] all = ProcessScheduling.AllCpus();
-        return new Step(StepKind.Affinity, "reset CPU affinity to every CPU") { Bytes1 = all, A = all.Length };
+        return Step.Affinity("reset CPU affinity to every CPU", all);
     }
 
     /// <summary>
@@ -97,7 +94,7 @@ public static partial class LaunchPlanner
     {
         if (affinity?.Initial is not { Length: > 0 } initial) return null;
         byte[] mask = ProcessScheduling.CpuMask(initial, "process.execCPUAffinity.initial");
-        return new Step(StepKind.Affinity, $"set the initial CPU affinity {initial}") { Bytes1 = mask, A = mask.Length };
+        return Step.Affinity($"set the initial CPU affinity {initial}", mask);
     }
 
     /// <summary>
@@ -105,24 +102,22 @@ public static partial class LaunchPlanner
     /// (paths relative to it, checked to be procfs) before the identity changes, as runc does. A label
     /// the host cannot honour is an error.
     /// </summary>
-    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules? lsm)
+    public static IEnumerable<Step> LabelSteps(Process process, HostSecurityModules lsm)
     {
         var steps = new List<Step>();
         if (!string.IsNullOrEmpty(process.ApparmorProfile))
         {
-            if (!(lsm ?? HostSecurityModules.Current).AppArmor)
+            if (!lsm.AppArmor)
                 throw new RuntimeException($"process.apparmorProfile \"{process.ApparmorProfile}\" requested, but AppArmor is not enabled on this host");
             string value = "exec " + process.ApparmorProfile;
-            steps.Add(new Step(StepKind.ExecLabel, $"apply AppArmor profile {process.ApparmorProfile}")
-                { S1 = "thread-self/attr/apparmor/exec", S3 = "thread-self/attr/exec", S2 = value, A = System.Text.Encoding.UTF8.GetByteCount(value) });
+            steps.Add(Step.ExecLabel($"apply AppArmor profile {process.ApparmorProfile}", "thread-self/attr/apparmor/exec", "thread-self/attr/exec", value));
         }
         if (!string.IsNullOrEmpty(process.SelinuxLabel))
         {
             // runc refuses a process label where SELinux is off rather than run the process unconfined.
-            if (!(lsm ?? HostSecurityModules.Current).Selinux)
+            if (!lsm.Selinux)
                 throw new RuntimeException($"process.selinuxLabel \"{process.SelinuxLabel}\" is set, but SELinux is not enabled on this host");
-            steps.Add(new Step(StepKind.ExecLabel, $"set SELinux process label {process.SelinuxLabel}")
-                { S1 = "thread-self/attr/exec", S2 = process.SelinuxLabel, A = System.Text.Encoding.UTF8.GetByteCount(process.SelinuxLabel) });
+            steps.Add(Step.ExecLabel($"set SELinux process label {process.SelinuxLabel}", "thread-self/attr/exec", null, process.SelinuxLabel));
         }
         return steps;
     }
@@ -132,42 +127,42 @@ public static partial class LaunchPlanner
     /// process with CAP_SYS_ADMIN, so that capability stays effective until the filter's own
     /// capset (<see cref="FinalCapSet"/>) right after it.
     /// </param>
-    private static void AddIdentity(Process process, List<Step> steps, List<string> warnings, bool keepSysAdmin)
+    private static void AddIdentity(ProcessInputs input, List<Step> steps, List<string> warnings, bool keepSysAdmin)
     {
+        Process process = input.Process;
         Capabilities? caps = process.Capabilities;
-        long bounding = Mask(caps?.Bounding, warnings);
-        steps.Add(new Step(StepKind.DropBounding, "drop capabilities from the bounding set") { A = bounding, B = Capability.LastSupported });
-        steps.Add(new Step(StepKind.KeepCaps, "keep capabilities across setuid") { A = 1 });
+        long bounding = Mask(caps?.Bounding, input.Host.LastCapability, warnings);
+        steps.Add(Step.DropBounding("drop capabilities from the bounding set", bounding, input.Host.LastCapability));
+        steps.Add(Step.KeepCaps("keep capabilities across setuid", true));
         List<uint> groups = process.User.AdditionalGids ?? [];
-        byte[] gidBytes = new byte[Math.Max(4, groups.Count * 4)];
-        for (int i = 0; i < groups.Count; i++) BitConverter.TryWriteBytes(gidBytes.AsSpan(i * 4), groups[i]);
-        steps.Add(new Step(StepKind.SetGroups, $"set additional groups [{string.Join(' ', groups)}]") { A = groups.Count, Bytes1 = gidBytes });
-        steps.Add(new Step(StepKind.SetIds, $"set uid {process.User.Uid} gid {process.User.Gid}") { A = process.User.Uid, B = process.User.Gid });
-        steps.Add(new Step(StepKind.KeepCaps, "stop keeping capabilities across setuid") { A = 0 });
-        Step final = FinalCapSet(process, warnings);
+        steps.Add(Step.SetGroups($"set additional groups [{string.Join(' ', groups)}]", groups));
+        steps.Add(Step.SetIds($"set uid {process.User.Uid} gid {process.User.Gid}", process.User.Uid, process.User.Gid));
+        steps.Add(Step.KeepCaps("stop keeping capabilities across setuid", false));
         steps.Add(keepSysAdmin
-            ? final with { Description = "set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", A = final.A | SysAdmin, B = final.B | SysAdmin }
-            : final);
-        long ambient = Mask(caps?.Ambient, warnings);
-        if (ambient != 0) steps.Add(new Step(StepKind.Ambient, "raise ambient capabilities") { A = ambient });
+            ? FinalCapSet("set capabilities (CAP_SYS_ADMIN kept until the seccomp filter is loaded)", input, warnings, SysAdmin)
+            : FinalCapSet("set capabilities", input, warnings));
+        long ambient = Mask(caps?.Ambient, input.Host.LastCapability, warnings);
+        if (ambient != 0) steps.Add(Step.Ambient("raise ambient capabilities", ambient));
     }
 
-    private const long SysAdmin = 1L << 21;
+    private static readonly long SysAdmin = 1L << Capability.BitOf("CAP_SYS_ADMIN");
 
-    private static Step FinalCapSet(Process process, List<string> warnings)
+    /// <param name="kept">Capabilities held effective and permitted beyond the config's (CAP_SYS_ADMIN until the seccomp filter is loaded).</param>
+    private static Step FinalCapSet(string description, ProcessInputs input, List<string> warnings, long kept = 0)
     {
-        Capabilities? caps = process.Capabilities;
-        return new Step(StepKind.CapSet, "set capabilities")
-            { A = Mask(caps?.Effective, warnings), B = Mask(caps?.Permitted, warnings), C = Mask(caps?.Inheritable, warnings) };
+        Capabilities? caps = input.Process.Capabilities;
+        int last = input.Host.LastCapability;
+        return Step.CapSet(description,
+            Mask(caps?.Effective, last, warnings) | kept, Mask(caps?.Permitted, last, warnings) | kept, Mask(caps?.Inheritable, last, warnings));
     }
 
-    private static long Mask(IEnumerable<string>? names, List<string> warnings)
+    private static long Mask(IEnumerable<string>? names, int lastCapability, List<string> warnings)
     {
         long mask = 0;
         foreach (string name in names ?? [])
         {
             int bit = Capability.BitOf(name);
-            if (bit < 0 || bit > Capability.LastSupported) warnings.Add($"ignoring capability {name}: not known to this kernel");
+            if (bit < 0 || bit > lastCapability) warnings.Add($"ignoring capability {name}: not known to this kernel");
             else mask |= 1L << bit;
         }
         return mask;
@@ -214,34 +209,33 @@ public static partial class LaunchPlanner
         {
             if (!Rlimits.TryGetValue(limit.Type, out int resource))
                 throw new RuntimeException($"config.json: unknown rlimit type \"{limit.Type}\"");
-            steps.Add(new Step(StepKind.Rlimit, $"set {limit.Type} to soft {limit.Soft} hard {limit.Hard}")
-                { A = resource, B = (long)limit.Soft, C = (long)limit.Hard });
+            steps.Add(Step.Rlimit($"set {limit.Type} to soft {limit.Soft} hard {limit.Hard}", resource, limit.Soft, limit.Hard));
         }
         if (!input.NoNewKeyring) steps.Add(SessionKeyringStep(input));
         if (input.Linux.Personality is { } personality)
-            steps.Add(new Step(StepKind.Personality, $"set personality {personality.Domain}") { A = PersonalityOf(personality) });
+            steps.Add(Step.Personality($"set personality {personality.Domain}", PersonalityOf(personality)));
 
         AddScheduling(input, steps);
-        steps.AddRange(LabelSteps(process, input.Lsm));
+        steps.AddRange(LabelSteps(process, input.Host.Lsm));
 
-        Step? seccomp = SeccompStep(input.Linux.Seccomp, SyncSocketOf(steps), debug);
+        Step? seccomp = SeccompStep(input.Linux.Seccomp, input.Sync, debug);
         // The kernel only takes a filter from a process with no_new_privs or CAP_SYS_ADMIN.
-        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, []) & SysAdmin) == 0;
-        AddIdentity(process, steps, warnings, needsSysAdmin);
+        bool needsSysAdmin = seccomp is not null && !process.NoNewPrivileges && (Mask(process.Capabilities?.Effective, input.Host.LastCapability, []) & SysAdmin) == 0;
+        AddIdentity(input, steps, warnings, needsSysAdmin);
 
-        if (process.NoNewPrivileges) steps.Add(new Step(StepKind.NoNewPrivileges, "set no_new_privs"));
-        uint umask = process.User.Umask ?? 0x12; // 0022, runc's default for the container's process
-        steps.Add(new Step(StepKind.Umask, $"set umask {Convert.ToString(umask, 8)}") { A = umask });
-        steps.Add(new Step(StepKind.Chdir, $"chdir to cwd {process.Cwd}") { S1 = process.Cwd });
+        if (process.NoNewPrivileges) steps.Add(Step.NoNewPrivileges("set no_new_privs"));
+        uint umask = process.User.Umask ?? DefaultUmask;
+        steps.Add(Step.Umask($"set umask {Convert.ToString(umask, 8)}", umask));
+        steps.Add(Step.Chdir($"chdir to cwd {process.Cwd}", process.Cwd));
         string executable = process.Args![0];
-        steps.Add(new Step(StepKind.ResolveExecutable, $"exec: \"{executable}\"") { S1 = executable, V1 = Candidates(executable, process.Env) });
-        steps.Add(new Step(StepKind.CloseFrom, "close inherited file descriptors") { A = 3 + input.PreserveFds });
+        steps.Add(Step.ResolveExecutable($"exec: \"{executable}\"", executable, Candidates(executable, process.Env)));
+        steps.Add(Step.CloseFrom("close inherited file descriptors", 3 + input.PreserveFds));
 
         var last = new List<Step>();
         if (seccomp is not null)
         {
             last.Add(seccomp);
-            if (needsSysAdmin) last.Add(FinalCapSet(process, []) with { Description = "drop CAP_SYS_ADMIN after loading the seccomp filter" });
+            if (needsSysAdmin) last.Add(FinalCapSet("drop CAP_SYS_ADMIN after loading the seccomp filter", input, []));
         }
         // A listener fd must reach the parent while it still listens: before the "ready" message
         // (after it, create has returned and exec only waits for execve), as runc loads it before the exec fifo.
@@ -250,7 +244,7 @@ public static partial class LaunchPlanner
             steps.AddRange(last);
             last.Clear();
         }
-        last.Insert(0, new Step(StepKind.UnblockSignals, "unblock signals"));
+        last.Insert(0, Step.UnblockSignals("unblock signals"));
         return last;
     }
 
@@ -261,43 +255,35 @@ public static partial class LaunchPlanner
     /// </summary>
     private static Step SessionKeyringStep(ProcessInputs input)
     {
-        if (input.ContainerId is not { } id) return new Step(StepKind.SessionKeyring, "join a new session keyring");
+        if (input.ContainerId is not { } id) return Step.SessionKeyring("join a new session keyring", null, 0);
         bool userNamespace = input.Linux.Namespaces?.Any(n => n.Type == "user") == true;
         const long possessorAllUserView = 0x3f010000, userSearch = 0x00080000, otherSearch = 0x00000008;
-        return new Step(StepKind.SessionKeyring, $"join session keyring _ses.{id}")
-            { S1 = "_ses." + id, A = possessorAllUserView | (userNamespace ? otherSearch : userSearch) };
+        return Step.SessionKeyring($"join session keyring _ses.{id}", "_ses." + id, possessorAllUserView | (userNamespace ? otherSearch : userSearch));
     }
 
     private static Step ExecStep(Process process, IReadOnlyList<string> env) =>
-        new(StepKind.Exec, $"exec: \"{process.Args![0]}\"") { V1 = process.Args, V2 = env };
+        Step.Exec($"exec: \"{process.Args![0]}\"", process.Args, env);
 
     /// <summary>
     /// process.env, with HOME added when it has none, as runc does: the home of the process's uid
-    /// in the container's /etc/passwd (resolved inside the root), or "/" without one.
+    /// in the container's /etc/passwd (its text, as <see cref="HostProbe"/> read it), or "/" without one.
     /// </summary>
-    public static IReadOnlyList<string> EnvironmentOf(Process process, string? root)
+    public static IReadOnlyList<string> EnvironmentOf(Process process, string? passwd)
     {
         List<string> env = process.Env ?? [];
         if (env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) return env;
-        return [.. env, "HOME=" + (root is null ? "/" : HomeOf(root, process.User.Uid) ?? "/")];
+        return [.. env, "HOME=" + (passwd is null ? "/" : HomeOf(passwd, process.User.Uid) ?? "/")];
     }
 
-    private static string? HomeOf(string root, uint uid)
+    private static string? HomeOf(string passwd, uint uid)
     {
-        const int MaxPasswd = 4 << 20;
-        try
+        using var lines = new StringReader(passwd);
+        for (string? line = lines.ReadLine(); line is not null; line = lines.ReadLine())
         {
-            string passwd = Path.Combine(root, RootfsPath.Resolve(root, "/etc/passwd"));
-            var info = new FileInfo(passwd);
-            if (!info.Exists || info.Length > MaxPasswd) return null;
-            foreach (string line in File.ReadLines(passwd))
-            {
-                string[] fields = line.Split(':');
-                if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
-                    return fields[5];
-            }
+            string[] fields = line.Split(':');
+            if (fields.Length >= 6 && uint.TryParse(fields[2], out uint id) && id == uid && fields[5].Length > 0)
+                return fields[5];
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or RuntimeException) { }
         return null;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 using Skiff.Runtime.Mounts;
@@ -24,7 +23,11 @@ public sealed record LaunchFds(int Sync, int StartFd, bool StartIsFifo, int Cons
 /// <summary>One hierarchy of the container's cgroup, as the /sys/fs/cgroup mount inside it shows it.</summary>
 public sealed record CgroupMount(string Name, string HostPath, bool Unified);
 
-/// <summary>Everything the planner reads; nothing it does touches the system.</summary>
+/// <summary>
+/// Everything the planner reads; nothing it does touches the system. What it must know of the host
+/// and of the files the config names comes in <see cref="Host"/> and <see cref="Paths"/>, gathered
+/// by <see cref="HostProbe"/>; left out, they describe a host with nothing optional and no files.
+/// </summary>
 public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath, LaunchFds Fds)
 {
     public bool NoPivot { get; init; }
@@ -34,8 +37,8 @@ public sealed record LaunchInputs(Spec Spec, string BundleDir, string RootfsPath
     public IReadOnlyList<CgroupMount> CgroupMounts { get; init; } = [];
     /// <summary>The host mount point holding the rootfs, made private so pivot_root accepts it.</summary>
     public string? RootfsParentMount { get; init; }
-    /// <summary>What the config is checked against on this host; null gathers this host's once.</summary>
-    public HostFacts? Host { get; init; }
+    public HostFacts Host { get; init; } = HostFacts.None;
+    public PathFacts Paths { get; init; } = PathFacts.None;
 }
 
 /// <summary>A config compiled to the child's steps, plus what the parent must do around them.</summary>
@@ -85,7 +88,7 @@ public static partial class LaunchPlanner
             else joined[ns.Type] = input.Fds.Namespaces.TryGetValue(ns.Type, out int fd)
                 ? fd : throw new RuntimeException($"namespace {ns.Type} path {ns.Path} was not opened");
         }
-        Validate(spec, linux, newNamespaces, joined, input.Host ?? HostFacts.Current);
+        Validate(spec, linux, newNamespaces, joined, input.Host);
 
         bool newUser = newNamespaces.Contains("user");
         bool newTime = newNamespaces.Contains("time");
@@ -101,66 +104,67 @@ public static partial class LaunchPlanner
         long cloneFlags = forks ? 0 : created;
         steps.Add(CloseInherited(input));
         // Devices and directories are made with the modes the config names, not the runtime's umask.
-        steps.Add(new Step(StepKind.Umask, "clear the umask") { A = 0 });
+        steps.Add(Step.Umask("clear the umask", 0));
         foreach (NamespaceKind kind in NamespaceKind.JoinOrder)
             if (joined.TryGetValue(kind.OciType, out int fd))
-                steps.Add(new Step(StepKind.SetNs, $"join {kind.OciType} namespace") { Fd = fd, A = kind.CloneFlag });
+                steps.Add(Step.SetNs($"join {kind.OciType} namespace", fd, kind.CloneFlag));
         if (forks && created != 0)
-            steps.Add(new Step(StepKind.Unshare, "create namespaces") { A = created });
-        steps.Add(new Step(StepKind.Notify, "ask the parent for id maps and cgroup") { Fd = sync, A = (long)SyncKind.NeedSetup });
-        steps.Add(new Step(StepKind.WaitParent, "wait for the parent's setup") { Fd = sync });
-        if (newUser) steps.Add(new Step(StepKind.BecomeRoot, "become root in the user namespace"));
-        if (newCgroupNs) steps.Add(new Step(StepKind.Unshare, "create cgroup namespace") { A = NamespaceKind.Cgroup.CloneFlag });
+            steps.Add(Step.Unshare("create namespaces", created));
+        steps.Add(Step.Notify("ask the parent for id maps and cgroup", sync, SyncKind.NeedSetup));
+        steps.Add(Step.WaitParent("wait for the parent's setup", sync));
+        if (newUser) steps.Add(Step.BecomeRoot("become root in the user namespace"));
+        if (newCgroupNs) steps.Add(Step.Unshare("create cgroup namespace", NamespaceKind.Cgroup.CloneFlag));
         if (newTime)
         {
-            steps.Add(new Step(StepKind.Unshare, "create time namespace") { A = NamespaceKind.Time.CloneFlag });
+            steps.Add(Step.Unshare("create time namespace", NamespaceKind.Time.CloneFlag));
             if (linux.TimeOffsets is { Count: > 0 } offsets)
             {
                 string text = string.Concat(offsets.Select(o => $"{o.Key} {o.Value.Secs} {o.Value.Nanosecs}\n"));
-                steps.Add(WriteFile("/proc/self/timens_offsets", text, "write time namespace offsets"));
+                steps.Add(Step.WriteFile("write time namespace offsets", "/proc/self/timens_offsets", text));
             }
         }
-        if (forks) steps.Add(new Step(StepKind.Fork, "fork into the new namespaces") { Fd = sync });
+        if (forks) steps.Add(Step.Fork("fork into the new namespaces", sync));
 
         if (spec.Hostname is { Length: > 0 } hostname)
-            steps.Add(new Step(StepKind.SetHostname, $"set hostname {hostname}") { S1 = hostname, A = Encoding.UTF8.GetByteCount(hostname) });
+            steps.Add(Step.SetHostname($"set hostname {hostname}", hostname));
         if (spec.Domainname is { Length: > 0 } domain)
-            steps.Add(new Step(StepKind.SetDomainname, $"set domainname {domain}") { S1 = domain, A = Encoding.UTF8.GetByteCount(domain) });
+            steps.Add(Step.SetDomainname($"set domainname {domain}", domain));
         foreach (var (key, value) in linux.Sysctl ?? [])
-            steps.Add(WriteFile("/proc/sys/" + key.Replace('.', '/'), value, $"set sysctl {key}={value}"));
+            steps.Add(Step.WriteFile($"set sysctl {key}={value}", "/proc/sys/" + key.Replace('.', '/'), value));
 
         AddRootfs(input, linux, newUser, newNamespaces.Contains("mount") || joined.ContainsKey("mount"), steps, process);
 
         bool hasCreateHooks = spec.Hooks is { } h && (h.Prestart?.Count > 0 || h.CreateRuntime?.Count > 0 || h.CreateContainer?.Count > 0 || h.StartContainer?.Count > 0);
         if (hasCreateHooks)
         {
-            steps.Add(new Step(StepKind.Notify, "ask the parent to run prestart and createRuntime hooks") { Fd = sync, A = (long)SyncKind.NeedRuntimeHooks });
-            steps.Add(new Step(StepKind.WaitParent, "wait for prestart and createRuntime hooks") { Fd = sync });
+            steps.Add(Step.Notify("ask the parent to run prestart and createRuntime hooks", sync, SyncKind.NeedRuntimeHooks));
+            steps.Add(Step.WaitParent("wait for prestart and createRuntime hooks", sync));
         }
         foreach (Hook hook in spec.Hooks?.CreateContainer ?? [])
             steps.Add(HookStep(hook, "createContainer", input.Fds.State));
 
-        steps.Add(new Step(StepKind.EnsureDirectory, $"create cwd {process.Cwd}") { S1 = RootfsPath.Resolve(input.RootfsPath, process.Cwd) });
+        steps.Add(Step.EnsureDirectory($"create cwd {process.Cwd}", input.Paths.InRoot(process.Cwd)));
         foreach (string path in linux.MaskedPaths ?? [])
-            steps.Add(new Step(StepKind.MaskPath, $"mask {path}") { S1 = InRoot(path) });
+            steps.Add(Step.MaskPath($"mask {path}", InRoot(path)));
         foreach (string path in linux.ReadonlyPaths ?? [])
-            steps.Add(new Step(StepKind.ReadonlyPath, $"make {path} read-only") { S1 = InRoot(path) });
+            steps.Add(Step.ReadonlyPath($"make {path} read-only", InRoot(path)));
         if (spec.Root?.Readonly == true)
-            steps.Add(new Step(StepKind.RemountRootReadonly, "remount the rootfs read-only"));
+            steps.Add(Step.RemountRootReadonly("remount the rootfs read-only"));
         steps.Add(input.NoPivot
-            ? new Step(StepKind.MoveRoot, $"move {input.RootfsPath} onto / and chroot")
-            : new Step(StepKind.PivotRoot, $"pivot_root into {input.RootfsPath}"));
+            ? Step.MoveRoot($"move {input.RootfsPath} onto / and chroot")
+            : Step.PivotRoot($"pivot_root into {input.RootfsPath}"));
         long rootPropagation = MountOptions.PropagationOf(linux.RootfsPropagation, "rootfsPropagation");
         if (rootPropagation != 0)
-            steps.Add(new Step(StepKind.MountHost, $"set rootfs propagation {linux.RootfsPropagation}") { S2 = "/", A = rootPropagation });
+            steps.Add(Step.MountHost($"set rootfs propagation {linux.RootfsPropagation}", null, "/", rootPropagation));
 
-        List<Step> last = AddProcess(new ProcessInputs(process, linux, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId }, steps, warnings, debug);
-        steps.Add(new Step(StepKind.Notify, "tell the parent the container is created") { Fd = sync, A = (long)SyncKind.Ready });
-        steps.Add(new Step(StepKind.WaitStart, "wait for start") { Fd = input.Fds.StartFd, A = input.Fds.StartIsFifo ? 1 : 2 });
+        var processInputs = new ProcessInputs(process, linux, sync, input.NoNewKeyring, input.PreserveFds) { ContainerId = input.ContainerId, Host = input.Host };
+        List<Step> last = AddProcess(processInputs, steps, warnings, debug);
+        steps.Add(Step.Notify("tell the parent the container is created", sync, SyncKind.Ready));
+        steps.Add(Step.WaitStart("wait for start", input.Fds.StartFd, input.Fds.StartIsFifo ? StartSignal.ExecFifo : StartSignal.SyncSocket));
         foreach (Hook hook in spec.Hooks?.StartContainer ?? [])
             steps.Add(HookStep(hook, "startContainer", input.Fds.State));
         steps.AddRange(last);
-        steps.Add(ExecStep(process, EnvironmentOf(process, input.RootfsPath)));
+        steps.Add(ExecStep(process, EnvironmentOf(process, input.Paths.Passwd)));
 
         return new LaunchPlan(cloneFlags, steps)
         {
@@ -238,11 +242,11 @@ public static partial class LaunchPlanner
         long rootFlags = propagation is 0 || (propagation & MS_SHARED) != 0 ? MS_SLAVE | MS_REC
             : (propagation & MS_UNBINDABLE) != 0 ? MS_PRIVATE | MS_REC
             : propagation | MS_REC;
-        steps.Add(new Step(StepKind.MountHost, "make / a slave of the host") { S2 = "/", A = rootFlags });
-        steps.Add(new Step(StepKind.MountHost, $"bind {rootfs} onto itself") { S1 = rootfs, S2 = rootfs, A = MS_BIND | MS_REC });
+        steps.Add(Step.MountHost("make / a slave of the host", null, "/", rootFlags));
+        steps.Add(Step.MountHost($"bind {rootfs} onto itself", rootfs, rootfs, MS_BIND | MS_REC));
         if (input.RootfsParentMount is { } parent && !input.NoPivot)
-            steps.Add(new Step(StepKind.MountHost, $"make {parent} private") { S2 = parent, A = MS_PRIVATE });
-        steps.Add(new Step(StepKind.OpenRoot, $"open rootfs {rootfs}") { S1 = rootfs });
+            steps.Add(Step.MountHost($"make {parent} private", null, parent, MS_PRIVATE));
+        steps.Add(Step.OpenRoot($"open rootfs {rootfs}", rootfs));
 
         bool devPts = false;
         IReadOnlyList<Mount> mounts = input.Spec.Mounts ?? [];
@@ -251,17 +255,17 @@ public static partial class LaunchPlanner
             Mount mount = mounts[index];
             if (mount.Type == "cgroup") AddCgroupMount(mount, input.CgroupMounts, steps);
             else if (mount.Type is "proc" or "sysfs" && !MountOptions.Parse(mount.Options, mount.Destination).Bind)
-                steps.Add(MountStep(mount, input.BundleDir, OrdinaryDirectory(rootfs, mount), linux.MountLabel, NoSymlinks));
+                steps.Add(MountStep(mount, input, OrdinaryDirectory(input.Paths, mount), MountInRootOptions.NoSymlinks));
             else
             {
-                Step step = MountStep(mount, input.BundleDir, RootfsPath.Resolve(rootfs, mount.Destination), linux.MountLabel);
-                steps.Add(input.Fds.BindSources.TryGetValue(index, out int tree) ? step with { Fd = tree } : step);
+                int detached = input.Fds.BindSources.TryGetValue(index, out int tree) ? tree : -1;
+                steps.Add(MountStep(mount, input, input.Paths.InRoot(mount.Destination), detachedSource: detached));
             }
             if (mount.Destination.TrimEnd('/') == "/dev/pts") devPts = true;
         }
 
         foreach (var (path, major, minor) in DefaultDevices)
-            steps.Add(DeviceStep(path, 'c', major, minor, 0x1B6, 0, 0, newUser));
+            steps.Add(DeviceStep(path, 'c', major, minor, DeviceMode, 0, 0, newUser));
         foreach (LinuxDevice device in linux.Devices ?? [])
         {
             if (device.Type is not ("c" or "b" or "u" or "p"))
@@ -269,49 +273,41 @@ public static partial class LaunchPlanner
             // Anywhere in the rootfs, as runc allows: the child resolves it beneath the root like any other path.
             if (!device.Path.StartsWith('/'))
                 throw new RuntimeException($"config.json: device {ErrorText.Bounded(device.Path, 64)}: the path must be absolute");
-            steps.Add(DeviceStep(device.Path, device.Type[0], device.Major, device.Minor, device.FileMode ?? 0x1B6, device.Uid ?? 0, device.Gid ?? 0, newUser));
+            steps.Add(DeviceStep(device.Path, device.Type[0], device.Major, device.Minor, device.FileMode ?? DeviceMode, device.Uid ?? 0, device.Gid ?? 0, newUser));
         }
         foreach (var (target, link) in DevSymlinks)
-            steps.Add(new Step(StepKind.Symlink, $"symlink /{link} -> {target}") { S1 = target, S2 = link });
+            steps.Add(Step.Symlink($"symlink /{link} -> {target}", target, link));
         if (devPts)
-            steps.Add(new Step(StepKind.Symlink, "symlink /dev/ptmx -> pts/ptmx") { S1 = "pts/ptmx", S2 = "dev/ptmx", A = 1 });
+            steps.Add(Step.Symlink("symlink /dev/ptmx -> pts/ptmx", "pts/ptmx", "dev/ptmx", SymlinkExisting.Replace));
 
         if (process.Terminal)
         {
             ConsoleSize? size = process.ConsoleSize;
-            steps.Add(new Step(StepKind.Console, "set up the container's console")
-                { Fd = input.Fds.ConsoleSocket, A = size?.Height ?? 0, B = size?.Width ?? 0 });
+            steps.Add(Step.Console("set up the container's console", input.Fds.ConsoleSocket, size?.Height ?? 0, size?.Width ?? 0, ConsoleFor.Container));
         }
-        else steps.Add(new Step(StepKind.Setsid, "start a new session"));
+        else steps.Add(Step.Setsid("start a new session"));
     }
 
-    /// <summary>MountInRoot's B: resolve the destination with no symlink at all (RESOLVE_NO_SYMLINKS).</summary>
-    private const long NoSymlinks = 0x100;
+    /// <summary>rw-rw-rw-: a device node the config gives no mode.</summary>
+    private const uint DeviceMode = 0b110_110_110;
 
-    /// <summary>MountInRoot's B: have the parent copy what was at the destination into the new mount (tmpcopyup).</summary>
-    private const long CopyUp = 0x200;
+    /// <summary>A mode's permission bits, setuid, setgid and sticky among them: all of it below the file type.</summary>
+    private const uint PermissionBits = 0b111_111_111_111;
 
     /// <summary>
     /// procfs and sysfs go only onto an ordinary directory, never through a symlink (runc's rule,
     /// after CVE-2019-19921): the destination is not resolved, and the child opens it with no
     /// symlink allowed, so a link swapped in after this check fails there instead.
     /// </summary>
-    private static string OrdinaryDirectory(string rootfs, Mount mount)
+    private static string OrdinaryDirectory(PathFacts paths, Mount mount)
     {
-        string relative = InRoot(mount.Destination);
-        string at = rootfs;
-        foreach (string name in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            at = Path.Combine(at, name);
-            var info = new FileInfo(at);
-            if (!info.Exists && !Directory.Exists(at) && info.LinkTarget is null) break;
-            if (info.LinkTarget is not null || !info.Attributes.HasFlag(FileAttributes.Directory))
-                throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
-        }
-        return relative;
+        if (paths.IrregularProcDestinations.Contains(mount.Destination))
+            throw new RuntimeException($"mount {mount.Type} to {mount.Destination}: filesystem \"{mount.Type}\" must be mounted on ordinary directory");
+        return InRoot(mount.Destination);
     }
 
-    private static Step MountStep(Mount mount, string bundleDir, string destination, string? mountLabel, long resolve = 0)
+    private static Step MountStep(Mount mount, LaunchInputs input, string destination,
+        MountInRootOptions resolve = MountInRootOptions.None, int detachedSource = -1)
     {
         ParsedMountOptions options = MountOptions.Parse(mount.Options, mount.Destination);
         bool bind = options.Bind || mount.Type == "bind";
@@ -319,30 +315,27 @@ public static partial class LaunchPlanner
         if (bind)
         {
             string source = mount.Source is { Length: > 0 } s
-                ? (Path.IsPathRooted(s) ? s : Path.Combine(bundleDir, s))
+                ? PathFacts.BindSourcePath(s, input.BundleDir)
                 : throw new RuntimeException($"config.json: bind mount to {mount.Destination} has no source");
-            bool directory = Directory.Exists(source);
-            if (!directory && !File.Exists(source))
+            BindSource found = input.Paths.BindSources.GetValueOrDefault(source) ?? new BindSource(SourceKind.Missing);
+            if (found.Kind == SourceKind.Missing)
                 throw new RuntimeException($"{what}: source {source}: no such file or directory");
-            CheckProcBind(what, mount.Destination, destination, source);
+            bool directory = found.Kind == SourceKind.Directory;
+            CheckProcBind(what, mount.Destination, destination, found);
             long remount = options.RemountFlags;
-            return new Step(StepKind.MountInRoot, what)
-            {
-                S1 = source, S2 = destination, A = MS_BIND | (options.Recursive ? MS_REC : 0), B = directory ? 1 : 2,
-                C = remount != 0 ? MS_BIND | MS_REMOUNT | remount : 0, D = options.RecursiveAttrSet, E = options.Propagation,
-            };
+            return Step.MountInRoot(what, source, destination, null, MS_BIND | (options.Recursive ? MS_REC : 0), null,
+                directory ? PathCreate.Directory : PathCreate.File,
+                remountFlags: remount != 0 ? MS_BIND | MS_REMOUNT | remount : 0, attrSet: options.RecursiveAttrSet, propagation: options.Propagation,
+                detachedSource: detachedSource);
         }
         long flags = options.Flags & ~MS_REC;
         // tmpcopyup fills the tmpfs after mounting it: read-only comes with a remount after the copy.
         bool copyUp = options.CopyUp && mount.Type == "tmpfs";
-        return new Step(StepKind.MountInRoot, copyUp ? what + " (tmpcopyup)" : what)
-        {
-            S1 = mount.Source ?? mount.Type ?? "none", S2 = destination, S3 = mount.Type,
-            S4 = SelinuxMountLabel.Apply(mount.Type, options.Data, mountLabel),
-            A = copyUp ? flags & ~MS_RDONLY : flags, B = 1 | resolve | (copyUp ? CopyUp : 0),
-            C = copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
-            D = options.RecursiveAttrSet, E = options.Propagation,
-        };
+        return Step.MountInRoot(copyUp ? what + " (tmpcopyup)" : what, mount.Source ?? mount.Type ?? "none", destination, mount.Type,
+            copyUp ? flags & ~MS_RDONLY : flags, SelinuxMountLabel.Apply(mount.Type, options.Data, input.Spec.Linux?.MountLabel, input.Host.Lsm),
+            PathCreate.Directory, resolve | (copyUp ? MountInRootOptions.CopyUp : MountInRootOptions.None),
+            remountFlags: copyUp && (flags & MS_RDONLY) != 0 ? MS_REMOUNT | flags : 0,
+            attrSet: options.RecursiveAttrSet, propagation: options.Propagation, detachedSource: detachedSource);
     }
 
     /// <summary>The files under /proc a bind may cover (what lxcfs emulates), as runc allows them.</summary>
@@ -358,11 +351,11 @@ public static partial class LaunchPlanner
     /// container a lever on the host. The destination is checked as resolved in the rootfs, so a
     /// symlink leading into /proc counts as /proc.
     /// </summary>
-    private static void CheckProcBind(string what, string configured, string resolved, string source)
+    private static void CheckProcBind(string what, string configured, string resolved, BindSource source)
     {
         if (resolved == "proc")
         {
-            if (!PathProbe.IsProcfs(source))
+            if (!source.OnProcfs)
                 throw new RuntimeException($"{what}: \"{configured}\" cannot be mounted because it is not of type proc");
         }
         else if (resolved.StartsWith("proc/", StringComparison.Ordinal) && !BindableProcFiles.Contains(resolved))
@@ -380,23 +373,19 @@ public static partial class LaunchPlanner
         long flags = options.Flags & ~(MS_BIND | MS_REC);
         if (hierarchies.Count == 1 && hierarchies[0].Unified && hierarchies[0].Name == "")
         {
-            steps.Add(new Step(StepKind.MountInRoot, $"mount cgroup2 to {mount.Destination}")
-                { S1 = "cgroup2", S2 = destination, S3 = "cgroup2", A = flags, B = 1 });
+            steps.Add(Step.MountInRoot($"mount cgroup2 to {mount.Destination}", "cgroup2", destination, "cgroup2", flags, null, PathCreate.Directory));
             return;
         }
-        steps.Add(new Step(StepKind.MountInRoot, $"mount tmpfs for cgroups to {mount.Destination}")
-            { S1 = "tmpfs", S2 = destination, S3 = "tmpfs", S4 = "mode=755", A = MS_NOSUID | MS_NODEV | MS_NOEXEC, B = 1 });
+        steps.Add(Step.MountInRoot($"mount tmpfs for cgroups to {mount.Destination}", "tmpfs", destination, "tmpfs",
+            MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", PathCreate.Directory));
         foreach (CgroupMount hierarchy in hierarchies)
         {
-            steps.Add(new Step(StepKind.MountInRoot, $"bind cgroup {hierarchy.Name} to {mount.Destination}/{hierarchy.Name}")
-            {
-                S1 = hierarchy.HostPath, S2 = destination + "/" + hierarchy.Name, A = MS_BIND | MS_REC, B = 1,
-                C = MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-            });
+            steps.Add(Step.MountInRoot($"bind cgroup {hierarchy.Name} to {mount.Destination}/{hierarchy.Name}",
+                hierarchy.HostPath, destination + "/" + hierarchy.Name, null, MS_BIND | MS_REC, null, PathCreate.Directory,
+                remountFlags: MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))));
         }
         if ((flags & MS_RDONLY) != 0)
-            steps.Add(new Step(StepKind.RemountInRoot, $"remount {mount.Destination} read-only")
-                { S1 = destination, A = MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC });
+            steps.Add(Step.RemountInRoot($"remount {mount.Destination} read-only", destination, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
     }
 
     private static Step DeviceStep(string path, char type, long major, long minor, uint mode, uint uid, uint gid, bool userNamespace)
@@ -404,10 +393,9 @@ public static partial class LaunchPlanner
         string inRoot = InRoot(path);
         // mknod is refused in a user namespace: the host's node is bound instead, as runc does.
         if (userNamespace && type is 'c' or 'b' or 'u')
-            return new Step(StepKind.BindDevice, $"bind device {path}") { S1 = inRoot, S2 = path };
+            return Step.BindDevice($"bind device {path}", inRoot, path);
         int kind = type switch { 'b' => S_IFBLK, 'p' => S_IFIFO, _ => S_IFCHR };
-        long dev = (long)FileFlags.MakeDev((uint)major, (uint)minor);
-        return new Step(StepKind.Mknod, $"create device {path}") { S1 = inRoot, A = (long)kind + (mode & 0xFFF), B = dev, C = uid, D = gid };
+        return Step.Mknod($"create device {path}", inRoot, (uint)kind | (mode & PermissionBits), FileFlags.MakeDev((uint)major, (uint)minor), uid, gid);
     }
 
     /// <summary>
@@ -420,25 +408,11 @@ public static partial class LaunchPlanner
         return CloseInheritedExcept([fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State, .. fds.Namespaces.Values, .. fds.BindSources.Values], input.PreserveFds);
     }
 
-    private static Step CloseInheritedExcept(IEnumerable<int> fds, int preserveFds)
-    {
-        int[] keep = fds.Where(fd => fd >= 0).Distinct().Order().ToArray();
-        byte[] bytes = new byte[Math.Max(4, keep.Length * 4)];
-        for (int i = 0; i < keep.Length; i++) BitConverter.TryWriteBytes(bytes.AsSpan(i * 4), keep[i]);
-        return new Step(StepKind.CloseInherited, "close the runtime's file descriptors")
-            { A = 3 + preserveFds, B = keep.Length, Bytes1 = bytes };
-    }
+    private static Step CloseInheritedExcept(IEnumerable<int> fds, int preserveFds) =>
+        Step.CloseInherited("close the runtime's file descriptors", 3 + preserveFds, fds.Where(fd => fd >= 0).Distinct().Order().ToArray());
 
     private static Step HookStep(Hook hook, string kind, int stateFd) =>
-        new(StepKind.RunHook, $"run {kind} hook {hook.Path}")
-        {
-            S1 = hook.Path, V1 = hook.Args is { Count: > 0 } a ? a : [hook.Path], V2 = hook.Env ?? [], A = hook.Timeout ?? 0, Fd = stateFd,
-        };
-
-    private static Step WriteFile(string path, string content, string what)
-    {
-        return new Step(StepKind.WriteFile, what) { S1 = path, S2 = content, A = Encoding.UTF8.GetByteCount(content) };
-    }
+        Step.RunHook($"run {kind} hook {hook.Path}", hook.Path, hook.Args is { Count: > 0 } a ? a : [hook.Path], hook.Env ?? [], hook.Timeout ?? 0, stateFd);
 
     /// <summary>A config path as the child resolves it beneath the root handle.</summary>
     private static string InRoot(string path) => path.TrimStart('/') is { Length: > 0 } p ? p : ".";

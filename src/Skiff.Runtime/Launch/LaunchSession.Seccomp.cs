@@ -38,10 +38,10 @@ internal sealed unsafe partial class LaunchSession
             {
                 Fds = [ContainerProcessState.SeccompFdName],
                 Pid = Pid,
-                Metadata = string.IsNullOrEmpty(step.S3) ? null : step.S3,
+                Metadata = string.IsNullOrEmpty(step.SeccompListener.Metadata) ? null : step.SeccompListener.Metadata,
                 State = _stateFor(),
             };
-            SeccompListenerHandover.Send(step.S2!, state, fd);
+            SeccompListenerHandover.Send(step.SeccompListener.Path!, state, fd);
         }
         finally
         {

@@ -3,17 +3,6 @@ using System.Text;
 
 namespace Skiff.Runtime.Launch;
 
-/// <summary>A step as the child reads it: plain fields and pointers into the plan's arena.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct RawStep
-{
-    public StepKind Kind;
-    public int Fd;
-    public long A, B, C, D, E;
-    public byte* S1, S2, S3, S4;
-    public byte** V1, V2;
-}
-
 /// <summary>Everything the child needs, reachable from one pointer.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct ChildContext

@@ -8,11 +8,9 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 public static class SelinuxMountLabel
 {
-    /// <param name="lsm">the host's modules; null probes them, and only when a label is to be applied.</param>
-    public static string? Apply(string? type, string? data, string? mountLabel, HostSecurityModules? lsm = null)
+    public static string? Apply(string? type, string? data, string? mountLabel, HostSecurityModules lsm)
     {
-        if (string.IsNullOrEmpty(mountLabel) || type is "proc" or "sysfs" or "bind" or "cgroup" or "cgroup2" or "mqueue"
-            || !(lsm ?? HostSecurityModules.Current).Selinux)
+        if (string.IsNullOrEmpty(mountLabel) || type is "proc" or "sysfs" or "bind" or "cgroup" or "cgroup2" or "mqueue" || !lsm.Selinux)
             return data;
         string context = $"context=\"{mountLabel}\"";
         return string.IsNullOrEmpty(data) ? context : data + "," + context;

@@ -12,7 +12,16 @@ public static class RootfsPath
     private const int MaxLinks = 255;
 
     /// <summary>The resolved path, relative to the rootfs, with no leading slash ("." for the root itself).</summary>
-    public static string Resolve(string rootfs, string path)
+    public static string Resolve(string rootfs, string path) => Walk(path, relative => ReadLink(Path.Combine(rootfs, relative)));
+
+    /// <summary>The path as it is spelled, "." and ".." taken away as Resolve takes them: where it leads in a rootfs with no symlink on its way.</summary>
+    public static string Clean(string path) => Walk(path, _ => null);
+
+    /// <summary>What Resolve throws for a way that loops (or a chain of more links than the kernel follows).</summary>
+    public static RuntimeException TooManyLinks(string path) => new($"resolving {path} in the rootfs: too many levels of symbolic links");
+
+    /// <param name="readLink">The target of the symlink at a rootfs-relative path; null where there is none.</param>
+    private static string Walk(string path, Func<string, string?> readLink)
     {
         var resolved = new List<string>();
         var pending = new Stack<string>(Split(path).Reverse());
@@ -26,14 +35,13 @@ public static class RootfsPath
                 if (resolved.Count > 0) resolved.RemoveAt(resolved.Count - 1);
                 continue;
             }
-            string onDisk = Path.Combine(rootfs, string.Join('/', resolved), part);
-            string? target = ReadLink(onDisk);
+            string? target = readLink(Path.Combine(string.Join('/', resolved), part));
             if (target is null)
             {
                 resolved.Add(part);
                 continue;
             }
-            if (++links > MaxLinks) throw new RuntimeException($"resolving {path} in the rootfs: too many levels of symbolic links");
+            if (++links > MaxLinks) throw TooManyLinks(path);
             if (target.StartsWith('/')) resolved.Clear();
             foreach (string p in Split(target).Reverse()) pending.Push(p);
         }

@@ -18,11 +18,23 @@ public class LaunchPlannerTests
         },
     };
 
+    /// <summary>The bind sources these tests name, as a host would show them.</summary>
+    internal static readonly PathFacts HostFiles = new()
+    {
+        BindSources = new Dictionary<string, BindSource>
+        {
+            ["/etc"] = new(SourceKind.Directory),
+            ["/etc/hostname"] = new(SourceKind.File),
+            ["/proc"] = new(SourceKind.Directory, OnProcfs: true),
+            ["/srv/data"] = new(SourceKind.Directory),
+        },
+    };
+
     private static LaunchPlan Plan(Spec spec, IReadOnlyDictionary<string, int>? joined = null) =>
         LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12)
         {
             Namespaces = joined ?? new Dictionary<string, int>(),
-        }));
+        }) { Paths = HostFiles });
 
     private static List<StepKind> Kinds(LaunchPlan plan) => plan.Steps.Select(s => s.Kind).ToList();
 
@@ -121,18 +133,13 @@ public class LaunchPlannerTests
     [Fact]
     public void A_read_only_bind_mount_is_bound_then_remounted_read_only()
     {
-        string source = Directory.CreateTempSubdirectory().FullName;
-        try
-        {
-            Spec spec = MinimalSpec();
-            spec.Mounts = [new Mount { Destination = "/data", Type = "bind", Source = source, Options = ["rbind", "ro", "nosuid"] }];
-            Step mount = Plan(spec).Steps.Single(s => s.Kind == StepKind.MountInRoot);
-            Assert.Equal("data", mount.S2);
-            Assert.Equal(4096 | 16384, mount.A);
-            Assert.Equal(4096 | 32 | 1 | 2, mount.C);
-            Assert.Equal(1, mount.B);
-        }
-        finally { Directory.Delete(source); }
+        Spec spec = MinimalSpec();
+        spec.Mounts = [new Mount { Destination = "/data", Type = "bind", Source = "/srv/data", Options = ["rbind", "ro", "nosuid"] }];
+        Step mount = Plan(spec).Steps.Single(s => s.Kind == StepKind.MountInRoot);
+        Assert.Equal("data", mount.S2);
+        Assert.Equal(4096 | 16384, mount.A);
+        Assert.Equal(4096 | 32 | 1 | 2, mount.C);
+        Assert.Equal((long)PathCreate.Directory, mount.B);
     }
 
     [Fact]
@@ -294,7 +301,7 @@ public class LaunchPlannerTests
         LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12)
         {
             BindSources = new Dictionary<int, int> { [1] = 40 },
-        }));
+        }) { Paths = HostFiles });
 
         Assert.Equal(-1, plan.Steps.Single(s => s.Kind == StepKind.MountInRoot && s.S2 == "a").Fd);
         Assert.Equal(40, plan.Steps.Single(s => s.Kind == StepKind.MountInRoot && s.S2 == "b").Fd);

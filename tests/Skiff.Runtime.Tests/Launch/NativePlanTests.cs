@@ -31,7 +31,8 @@ public unsafe class NativePlanTests
             Mounts = [new Mount { Destination = "/data", Type = "bind", Source = "/etc", Options = ["rbind", "ro"] }],
             Linux = new Oci.Runtime.Linux { Namespaces = [new() { Type = "mount" }, new() { Type = "uts" }] },
         };
-        LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12)));
+        LaunchPlan plan = LaunchPlanner.Plan(new LaunchInputs(spec, "/bundle", "/bundle/rootfs", new LaunchFds(10, 11, true, -1, 12))
+            { Paths = LaunchPlannerTests.HostFiles });
 
         using var native = new NativePlan(plan.Steps, 10);
         ChildContext* context = native.Context;
@@ -61,7 +62,7 @@ public unsafe class NativePlanTests
     [Fact]
     public void A_string_with_a_NUL_never_reaches_the_child()
     {
-        Step step = new(StepKind.Chdir, "chdir to cwd /a") { S1 = "/a\0/b" };
+        Step step = Step.Chdir("chdir to cwd /a", "/a\0/b");
         var e = Assert.Throws<RuntimeException>(() => new NativePlan([step], 3));
         Assert.Contains("chdir to cwd /a: a string contains a NUL byte", e.Message);
     }

@@ -28,6 +28,7 @@ public sealed class RootfsPathTests : IDisposable
     public void Plain_paths_are_clamped_to_the_root(string path, string resolved)
     {
         Assert.Equal(resolved, RootfsPath.Resolve(_root, path));
+        Assert.Equal(resolved, RootfsPath.Clean(path));
     }
 
     [Fact]
