@@ -75,7 +75,7 @@ public sealed class ContainerStore(string root)
         Read(id, "state.json", StateJsonContext.Default.ContainerRecord, $"container \"{id}\" does not exist");
 
     public void Save(ContainerRecord record) =>
-        Write(record.Id, "state.json", record, StateJsonContext.Default.ContainerRecord);
+        Write(record.Id, "state.json", record, StateJsonWriterContext.Default.ContainerRecord);
 
     /// <summary>
     /// The config the container was created with (and `update` changed since): exec and update read
