@@ -23,7 +23,7 @@ public sealed record Bundle(string Directory, Spec Spec, string RootfsPath, byte
         Spec spec;
         try
         {
-            spec = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Spec)
+            spec = SpecReader.Read(bytes)
                 ?? throw new RuntimeException($"{configPath}: the file holds null, not a config");
         }
         catch (JsonException e) { throw new RuntimeException($"{configPath}: {OciJsonError.Describe(e, bytes)}"); }

@@ -51,13 +51,14 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         // The container's process may be a grandchild (joined or time namespaces): adopt it to wait for it.
         Interop.Libc.Prctl(Kernel.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         int status;
+        ContainerRecord record;
         // A failed launch has removed what it made; only what fails after it is ours to delete
         // (deleting on a launch failure would remove the existing container of a duplicate id).
         using (Launched launched = Launch(o, foreground: true))
         {
+            record = launched.Record;
             try
             {
-                ContainerRecord record = launched.Record;
                 using ConsoleRelay? relay = launched.ConsoleMaster >= 0 ? new ConsoleRelay(launched.ConsoleMaster) : null;
                 launched.Session!.Release();
                 HookRunner.RunAllWarning(record.Hooks?.Poststart, "poststart", record.ToState(ContainerStatus.Running), Warn);
@@ -71,7 +72,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
                 throw e as RuntimeException ?? new RuntimeException(ErrorText.Describe(e), e);
             }
         }
-        if (!o.Keep) Delete(o.Id, force: true);
+        // state.json holds the record this process wrote last (only create writes it): no need to read it back.
+        if (!o.Keep) Delete(o.Id, force: true, written: record);
         return ExitWaiter.ExitCode(status);
     }
 
@@ -97,7 +99,10 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         if (status is ContainerStatus.Paused) ThawAfterKill(record, signal);
     }
 
-    public void Delete(string id, bool force)
+    public void Delete(string id, bool force) => Delete(id, force, written: null);
+
+    /// <param name="written">The record this process wrote last, when it has one, so that state.json is not read back.</param>
+    private void Delete(string id, bool force, ContainerRecord? written)
     {
         ContainerStore.ValidateId(id);
         using ContainerLock? held = _store.TryLock(id);
@@ -107,7 +112,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             _store.RemoveUnclaimed(id);
             return;
         }
-        ContainerRecord? record = _store.TryLoad(id, out string? corruption);
+        string? corruption = null;
+        ContainerRecord? record = written ?? _store.TryLoad(id, out corruption);
         if (record is null && corruption is null)
         {
             // Killed between claiming the id and writing its first record: nothing was started.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Skiff.Runc.CommandLine;
 
@@ -60,12 +61,20 @@ internal abstract class Verb
         var arguments = new List<string>();
         foreach (Argument<string> argument in _named)
             if (result.GetValue(argument) is { } value) arguments.Add(value);
-        arguments.AddRange(result.GetValue(_rest) ?? []);
+        arguments.AddRange(Words(result.GetResult(_rest)));
         CheckCount(arguments.Count);
         return Bind(result, [.. arguments]);
     }
 
     protected abstract RuncCommand Bind(ParseResult result, string[] arguments);
+
+    /// <summary>
+    /// The words given to a list flag or argument, none when it is absent. Read from its tokens:
+    /// the parser's own conversion to string[] makes the array through reflection (Array.CreateInstance),
+    /// which would wake the runtime's reflection machinery in every run and exec for nothing.
+    /// </summary>
+    protected static string[] Words(SymbolResult? given) =>
+        given is null ? [] : [.. given.Tokens.Select(t => t.Value)];
 
     private void CheckCount(int count)
     {

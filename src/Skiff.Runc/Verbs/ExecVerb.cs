@@ -59,17 +59,17 @@ internal sealed class ExecVerb : Verb
             Detach = result.GetValue(_detach),
             PidFile = ContainerFlags.FullPathOrNull(result.GetValue(_pidFile)),
             Cwd = result.GetValue(_cwd),
-            Env = result.GetValue(_env) ?? [],
+            Env = Words(result.GetResult(_env)),
             User = result.GetValue(_user),
-            AdditionalGids = (result.GetValue(_additionalGids) ?? []).Select(ParseGid).ToArray(),
-            Caps = result.GetValue(_cap) ?? [],
+            AdditionalGids = Words(result.GetResult(_additionalGids)).Select(ParseGid).ToArray(),
+            Caps = Words(result.GetResult(_cap)),
             // As runc: only a flag given on the command line overrides the container's value, either way.
             NoNewPrivileges = result.GetResult(_noNewPrivs) is { Implicit: false } ? result.GetValue(_noNewPrivs) : null,
             Apparmor = result.GetValue(_apparmor),
             ProcessLabel = result.GetValue(_processLabel),
             PreserveFds = ContainerFlags.ParseCount(result.GetValue(_preserveFds)),
             IgnorePaused = result.GetValue(_ignorePaused),
-            Cgroups = result.GetValue(_cgroup) ?? [],
+            Cgroups = Words(result.GetResult(_cgroup)),
         };
         return new ExecCommand(options);
     }

@@ -36,3 +36,12 @@ public sealed class ContainerRecord
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class StateJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// state.json as written: generated code that writes the record field by field, without the
+/// metadata of its types that reading needs (create writes it three times and never reads it).
+/// </summary>
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(ContainerRecord))]
+internal sealed partial class StateJsonWriterContext : JsonSerializerContext;

@@ -75,7 +75,7 @@ public sealed class ContainerStore(string root)
         Read(id, "state.json", StateJsonContext.Default.ContainerRecord, $"container \"{id}\" does not exist");
 
     public void Save(ContainerRecord record) =>
-        Write(record.Id, "state.json", record, StateJsonContext.Default.ContainerRecord);
+        Write(record.Id, "state.json", record, StateJsonWriterContext.Default.ContainerRecord);
 
     /// <summary>
     /// The config the container was created with (and `update` changed since): exec and update read
@@ -87,9 +87,12 @@ public sealed class ContainerStore(string root)
     public void SaveConfig(string id, byte[] config) => Write(id, "config.json", config);
 
     public Spec LoadConfig(string id) =>
-        Read(id, "config.json", OciJsonContext.Default.Spec, $"container \"{id}\" has no stored config.json (created by an older skiff-runc?)");
+        Read(id, "config.json", SpecReader.Read, $"container \"{id}\" has no stored config.json (created by an older skiff-runc?)");
 
-    private T Read<T>(string id, string name, JsonTypeInfo<T> type, string whenMissing)
+    private T Read<T>(string id, string name, JsonTypeInfo<T> type, string whenMissing) =>
+        Read(id, name, bytes => JsonSerializer.Deserialize(bytes, type), whenMissing);
+
+    private T Read<T>(string id, string name, Func<byte[], T?> deserialize, string whenMissing)
     {
         string file = Path.Combine(DirectoryOf(id), name);
         byte[] bytes;
@@ -98,7 +101,7 @@ public sealed class ContainerStore(string root)
         catch (DirectoryNotFoundException) { throw new RuntimeException($"container \"{id}\" does not exist"); }
         try
         {
-            return JsonSerializer.Deserialize(bytes, type)
+            return deserialize(bytes)
                 ?? throw new CorruptRecordException($"container \"{id}\": {file} is corrupt: it holds null");
         }
         catch (JsonException e) { throw new CorruptRecordException($"container \"{id}\": {file} is corrupt: {OciJsonError.Describe(e, bytes)}"); }

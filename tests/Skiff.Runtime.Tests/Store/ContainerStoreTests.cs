@@ -41,6 +41,30 @@ public sealed class ContainerStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_record_with_every_field_set_reads_back_as_written()
+    {
+        // state.json is written by generated writing code and read through the metadata: both must agree on every field.
+        var written = new ContainerRecord
+        {
+            Id = "c9", Bundle = "/b \"q\"", Rootfs = "/b/rootfs", Pid = 42, PidStartTime = 123456789012, Status = "created",
+            Created = new DateTimeOffset(2026, 12, 3, 10, 40, 1, 250, TimeSpan.Zero), Owner = "root", CgroupsPath = "x:y:z",
+            CreatorCgroup = "0::/user.slice", NoNewKeyring = true, Annotations = new() { ["a"] = "1", ["é"] = "日本" },
+            Hooks = new Oci.Runtime.Hooks { Poststop = [new Oci.Runtime.Hook { Path = "/bin/true", Args = ["true", "x"], Env = ["A=b"], Timeout = 5 }] },
+        };
+        using (_store.Claim("c9")) _store.Save(written);
+        ContainerRecord read = _store.Load("c9");
+        Assert.Equal((written.Id, written.Bundle, written.Rootfs, written.Pid, written.PidStartTime, written.Status, written.Created, written.Owner),
+            (read.Id, read.Bundle, read.Rootfs, read.Pid, read.PidStartTime, read.Status, read.Created, read.Owner));
+        Assert.Equal((written.CgroupsPath, written.CreatorCgroup, written.NoNewKeyring), (read.CgroupsPath, read.CreatorCgroup, read.NoNewKeyring));
+        Assert.Equal(written.Annotations, read.Annotations!);
+        Oci.Runtime.Hook hook = Assert.Single(read.Hooks!.Poststop!);
+        Assert.Equal(("/bin/true", 5), (hook.Path, hook.Timeout));
+        Assert.Equal(["true", "x"], hook.Args!);
+        Assert.Equal(["A=b"], hook.Env!);
+        Assert.Null(read.Hooks.Prestart);
+    }
+
+    [Fact]
     public void A_record_round_trips_and_is_removed_with_its_directory()
     {
         using (_store.Claim("c2"))
