@@ -211,13 +211,16 @@ public static class LifecycleCommands
         command.SetAction(parse =>
         {
             string id = parse.GetValue(container)!;
+            // A claimant (an attached run, rm -f, stop) settles the container itself: wait for it
+            // first, so that this process's own work (the cgroup moves below) falls after the
+            // claimant's, not on the 2 cores it needs as the container exits; and when the claimant
+            // removed the container there is nothing to open the engine for.
+            EngineLayout layout = new(parse.GetValue(cli.Root)!);
+            bool claimed = CleanupOwner.WaitForClaims(layout, id);
             string? monitors = ConmonCgroup.Leave();
             try
             {
-                // A claimant (an attached run, rm -f, stop) settles the container itself: wait for it,
-                // and when it removed the container there is nothing to open the engine for.
-                EngineLayout layout = new(parse.GetValue(cli.Root)!);
-                if (CleanupOwner.WaitForClaims(layout, id) && !Directory.Exists(layout.Bundle(id))) return 0;
+                if (claimed && !Directory.Exists(layout.Bundle(id))) return 0;
                 using EngineSession session = cli.Engine(parse);
                 session.Engine.Cleanup(id);
                 return 0;
