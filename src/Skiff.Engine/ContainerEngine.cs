@@ -14,7 +14,6 @@ using Skiff.Images.Fs;
 using Skiff.Images.Mounts;
 using Skiff.Images.Store;
 using Skiff.Linux;
-using OciJsonContext = Skiff.Oci.Runtime.OciJsonContext;
 
 namespace Skiff.Engine;
 
@@ -477,7 +476,7 @@ public sealed partial class ContainerEngine : IDisposable
     private void WriteConfig(ContainerRecord record, Skiff.Oci.Runtime.Spec spec)
     {
         string path = Path.Combine(Layout.Bundle(record.Id), "config.json");
-        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
+        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
