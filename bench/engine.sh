@@ -95,6 +95,9 @@ pm() {
         --storage-driver overlay --cgroup-manager cgroupfs --events-backend file "$@"
 }
 pm_run_flags=(--network none --cgroup-parent "/$cgroup_parent/podman")
+# The same network for both engines: none (each container gets a private netns with lo only).
+# skiff's default is its bridge network, whose wiring (netavark, iptables) network.sh measures.
+sk_run_flags=(--network none)
 # Rootful Podman makes netavark's run directory, /run/containers/networks, whatever the config says
 # (it is shared by all rootful Podmans): removed at exit if it was not there before (rmdir: only
 # when empty, so never under another Podman's feet).
@@ -168,7 +171,7 @@ for n in "${names[@]}"; do bundle_for "$n"; done
 # A third floor: skiff-runc's `run` of the very spec skiff generates (Docker's defaults: seccomp
 # profile, capabilities, masked paths, /etc files), taken from a container skiff ran, so that what
 # the runtime costs for that spec is told apart from what the engine adds around it.
-sk run --name spec-source busybox true >/dev/null
+sk run --name spec-source "${sk_run_flags[@]}" busybox true >/dev/null
 spec_id=$(sk inspect -f '{{.Id}}' spec-source)
 mkdir -p "$work/engine-spec"
 cp -a --link "$work/bundle/rootfs" "$work/engine-spec/rootfs"
@@ -183,8 +186,8 @@ sk rm spec-source >/dev/null
 contestants=(skiff/skiff-runc podman/skiff-runc skiff/runc podman/runc floor/skiff-runc floor/runc floor/skiff-runc-engine-spec)
 run_cmd() { # CONTESTANT ID: one container's life
     case $1 in
-        skiff/skiff-runc) sk run --rm busybox true ;;
-        skiff/runc) sk run --rm --runtime runc busybox true ;;
+        skiff/skiff-runc) sk run --rm "${sk_run_flags[@]}" busybox true ;;
+        skiff/runc) sk run --rm "${sk_run_flags[@]}" --runtime runc busybox true ;;
         podman/skiff-runc) pm run --rm "${pm_run_flags[@]}" --runtime "$skiff_runc" busybox true ;;
         podman/runc) pm run --rm "${pm_run_flags[@]}" --runtime "$runc" busybox true ;;
         floor/skiff-runc) "$skiff_runc" --root "$work/root-skiff-runc" run --bundle "$work/skiff-runc" "$2" ;;
@@ -240,7 +243,7 @@ if command -v perf >/dev/null && perf list 'sched:*' 2>/dev/null | grep -c sched
     : >"$work/timeline"
     for ((r = 1; r <= trace_runs; r++)); do
         perf record -q -o "$work/perf-$r.data" -e sched:sched_process_exec -e sched:sched_process_exit -e sched:sched_process_fork -- \
-            "$skiff" --root "$sroot" --engine-config "$sconf" run --rm busybox true </dev/null >/dev/null 2>"$work/perf-$r.log" || continue
+            "$skiff" --root "$sroot" --engine-config "$sconf" run --rm "${sk_run_flags[@]}" busybox true </dev/null >/dev/null 2>"$work/perf-$r.log" || continue
         quiesce >/dev/null
         timeline_runs=$((timeline_runs + 1))
         perf script -i "$work/perf-$r.data" -F trace:comm,pid,tid,time,event,trace 2>/dev/null |
@@ -298,7 +301,7 @@ for ((r = 1; r <= 20; r++)); do
     t0=$EPOCHREALTIME; "$podman_bin" --version >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-podman-version"
     # Podman's store holds no container at this point (every run above was --rm).
     t0=$EPOCHREALTIME; pm ps -a >/dev/null; elapsed_ms "$t0" "$EPOCHREALTIME" >>"$work/fixed-podman-emptyps"
-    t0=$EPOCHREALTIME; id=$(sk create busybox true); t1=$EPOCHREALTIME
+    t0=$EPOCHREALTIME; id=$(sk create "${sk_run_flags[@]}" busybox true); t1=$EPOCHREALTIME
     sk start -a "$id" >/dev/null; t2=$EPOCHREALTIME
     quiesce >/dev/null; t3=$EPOCHREALTIME
     sk rm "$id" >/dev/null; t4=$EPOCHREALTIME
@@ -330,7 +333,7 @@ idle_memory() { # ENGINE CONTAINER_PID -> lines "ENGINE PID COMM RSS PSS PRIVATE
     done
 }
 echo "engine: idle memory" >&2
-sk run -d --name idle busybox sleep 100000 >/dev/null
+sk run -d --name idle "${sk_run_flags[@]}" busybox sleep 100000 >/dev/null
 pm run -d --name idle "${pm_run_flags[@]}" --runtime "$runc" busybox sleep 100000 >/dev/null
 sleep 2
 quiesce >/dev/null
@@ -360,7 +363,7 @@ quiesce >/dev/null
 if [ "$skip_ps" -eq 0 ]; then
     echo "engine: ps, starting $ps_containers running containers in each engine (runc)" >&2
     for ((i = 1; i <= ps_containers; i++)); do
-        sk run -d --runtime runc busybox sleep 100000 >/dev/null
+        sk run -d "${sk_run_flags[@]}" --runtime runc busybox sleep 100000 >/dev/null
         pm run -d "${pm_run_flags[@]}" --runtime "$runc" busybox sleep 100000 >/dev/null
     done
     quiesce >/dev/null

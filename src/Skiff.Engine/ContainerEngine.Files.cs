@@ -111,7 +111,7 @@ public sealed partial class ContainerEngine
     {
         ContainerRecord record = Resolve(reference);
         OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
-        return LayerDiff.Changes(overlay.UpperDirectory!, overlay.LowerDirectories, IsMountPlaceholder);
+        return LayerDiff.Changes(overlay.UpperDirectory!, overlay.LowerDirectories, EngineMade(overlay));
     }
 
     /// <summary>
@@ -140,7 +140,7 @@ public sealed partial class ContainerEngine
                 Changes = options.Changes,
                 Message = options.Message,
                 Author = options.Author,
-                Exclude = IsMountPlaceholder,
+                Exclude = EngineMade(overlay),
             };
             return new LayerCommitter(Images.Stores).Commit(image.Image, overlay.UpperDirectory!, target, commit, CancellationToken.None);
         }
@@ -156,6 +156,36 @@ public sealed partial class ContainerEngine
     /// </summary>
     private static bool IsMountPlaceholder(string path, Skiff.Linux.Interop.StatBuffer stat) =>
         path is "etc/hosts" or "etc/hostname" or "etc/resolv.conf" && stat.IsRegular && stat.Size == 0;
+
+    /// <summary>
+    /// What of the writable layer is the engine's doing: the placeholders, and /etc itself when
+    /// making them is all that brought it into the layer (copied up from the image with its owner
+    /// and mode, or made for them where the image has none). Docker keeps these in a layer of its
+    /// own below the container's, so its diff and commit show neither.
+    /// </summary>
+    private static Func<string, Skiff.Linux.Interop.StatBuffer, bool> EngineMade(OverlayMount overlay) =>
+        (path, stat) => IsMountPlaceholder(path, stat) || (path == "etc" && stat.IsDirectory && HoldsOnlyPlaceholders(overlay, stat));
+
+    private static bool HoldsOnlyPlaceholders(OverlayMount overlay, Skiff.Linux.Interop.StatBuffer etc)
+    {
+        using (UnixFd upper = ScopedFs.OpenDirectory(overlay.UpperDirectory!))
+        {
+            if (LayerDiff.IsOpaque(upper, "etc")) return false;
+            int fd = Skiff.Linux.Interop.Libc.OpenAt(upper.Value, "etc", Skiff.Linux.FileFlags.O_RDONLY | Skiff.Linux.FileFlags.O_DIRECTORY | Skiff.Linux.FileFlags.O_NOFOLLOW | Skiff.Linux.FileFlags.O_CLOEXEC, 0);
+            if (fd < 0) return false;
+            using UnixFd directory = new(fd);
+            foreach (string name in ScopedFs.ListNames(directory))
+                if (!ScopedFs.TryStat(directory.Value, name, out Skiff.Linux.Interop.StatBuffer entry) || !IsMountPlaceholder("etc/" + name, entry)) return false;
+        }
+        foreach (string lower in overlay.LowerDirectories)
+        {
+            using UnixFd layer = ScopedFs.OpenDirectory(lower);
+            // The topmost layer that has the name decides (a whiteout there is not a directory).
+            if (ScopedFs.TryStat(layer.Value, "etc", out Skiff.Linux.Interop.StatBuffer image))
+                return image.IsDirectory && image.Mode == etc.Mode && image.Uid == etc.Uid && image.Gid == etc.Gid;
+        }
+        return true;
+    }
 
     /// <summary>The image config's container part as this container runs it: its request overrides the image's.</summary>
     private static ContainerConfig ContainerConfigOf(ContainerRecord record, ContainerConfig? image)

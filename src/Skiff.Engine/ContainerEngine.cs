@@ -14,7 +14,6 @@ using Skiff.Images.Fs;
 using Skiff.Images.Mounts;
 using Skiff.Images.Store;
 using Skiff.Linux;
-using OciJsonContext = Skiff.Oci.Runtime.OciJsonContext;
 
 namespace Skiff.Engine;
 
@@ -477,7 +476,7 @@ public sealed partial class ContainerEngine : IDisposable
     private void WriteConfig(ContainerRecord record, Skiff.Oci.Runtime.Spec spec)
     {
         string path = Path.Combine(Layout.Bundle(record.Id), "config.json");
-        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.Spec));
+        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
@@ -502,18 +501,21 @@ public sealed partial class ContainerEngine : IDisposable
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 
     /// <summary>Whether a process exists and is not a zombie (an orphaned container process may never be reaped).</summary>
-    public static bool Alive(int pid)
+    public static unsafe bool Alive(int pid)
     {
         if (pid <= 0) return false;
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        // One open and one read into the stack: ps asks this of every running container's
+        // process and monitor, and a FileStream with its reader costs several times that.
+        int fd = Interop.Libc.Open($"/proc/{pid}/stat", FileFlags.O_RDONLY | FileFlags.O_CLOEXEC, 0);
+        if (fd < 0) return false;
+        byte* buffer = stackalloc byte[1024];
+        nint length = Interop.Libc.Read(fd, buffer, 1024);
+        Interop.Libc.Close(fd);
+        if (length <= 0) return false;
+        // "PID (COMM) S ...": the state follows the last ')', since COMM may itself hold one.
+        ReadOnlySpan<byte> stat = new(buffer, (int)length);
+        int close = stat.LastIndexOf((byte)')');
+        return close >= 0 && close + 2 < stat.Length && stat[close + 2] is not ((byte)'Z' or (byte)'X');
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]

@@ -289,6 +289,31 @@ public sealed class FilesystemTests(EngineSuite suite)
     }
 
     [Fact]
+    public void An_unchanged_container_shows_no_diff_and_commits_an_empty_layer()
+    {
+        string id = Unique("unchanged");
+        string image = "unchanged-" + Guid.NewGuid().ToString("N")[..8];
+        suite.Ok("run", "--name", id, "busybox", "true");
+        try
+        {
+            // The runtime made the mount points of the engine's /etc files in the writable layer,
+            // and so brought /etc up into it: the engine's doing, which Docker keeps in a layer of
+            // its own, so that its diff and commit of such a container are empty.
+            string upper = Path.Combine(suite.Root, "rw", suite.Ok("inspect", "-f", "{{.Id}}", id).Trim(), "upper");
+            Assert.True(File.Exists(Path.Combine(upper, "etc", "hosts")));
+            Assert.Equal("", suite.Ok("diff", id));
+            suite.Ok("commit", id, image);
+            Assert.Equal("0B", suite.Ok("history", "--format", "{{.Size}}", image).Split('\n')[0]);
+            Assert.Equal("ok\n", suite.Ok("run", "--rm", image, "echo", "ok"));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+            suite.Run("rmi", "-f", image);
+        }
+    }
+
+    [Fact]
     public void Commit_round_trips_deletions_and_additions_through_save_and_load()
     {
         string host = HostDirectory("commit");

@@ -92,6 +92,28 @@ public sealed class LifecycleTests(EngineSuite suite)
     }
 
     [Fact]
+    public void Rm_of_several_removes_them_side_by_side_and_reports_them_in_the_order_given()
+    {
+        string[] created = [.. Enumerable.Range(0, 4).Select(i => Unique("several"))];
+        foreach (string name in created) suite.Ok("create", "--name", name, "busybox", "true");
+        string[] running = [.. Enumerable.Range(0, 3).Select(_ => suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim())];
+        int[] pids = [.. running.Select(id => int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim()))];
+        string missing = Unique("missing");
+
+        SkiffResult plain = suite.Run(["rm", created[0], created[1], missing, created[2], created[3]]);
+        Assert.Equal(1, plain.Exit);
+        Assert.Equal(string.Join("", created.Select(n => n + "\n")), plain.Out);
+        Assert.Contains($"No such container: {missing}", plain.Error);
+
+        suite.Ok(["rm", "-f", .. running]);
+        Assert.All(pids, pid => Assert.False(HostProcesses.IsAlive(pid)));
+        Assert.Equal("", suite.Ok("ps", "-aq"));
+        Assert.All(running, id => Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id))));
+        Assert.Empty(MountInfo.Under(suite.Root));
+        Assert.Empty(suite.LingeringProcesses());
+    }
+
+    [Fact]
     public void A_stopped_container_starts_again_with_its_writable_layer()
     {
         string id = suite.Ok("create", "busybox", "sh", "-c", "echo x >> /count; wc -l < /count").Trim();

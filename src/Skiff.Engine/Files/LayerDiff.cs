@@ -92,7 +92,7 @@ public static class LayerDiff
         return IsOpaque(directory, name);
     }
 
-    private static unsafe bool IsOpaque(UnixFd parent, string name)
+    internal static unsafe bool IsOpaque(UnixFd parent, string name)
     {
         byte value = 0;
         nint length = Interop.Libc.LGetXattr($"{parent.ProcPath}/{name}", Whiteouts.OverlayOpaqueXattr, &value, 1);

@@ -15,6 +15,13 @@ public static class ConmonCgroup
 {
     private const string Leaf = "conmon";
 
+    /// <summary>
+    /// The hierarchies' mounts, read once per process: each read of /proc/self/mountinfo costs
+    /// milliseconds on a host with many container mounts, and a run or an exit command asks up to
+    /// three times. Only mount facts are used, which moving this process does not change.
+    /// </summary>
+    private static readonly Lazy<(string MountPoint, string Root)[]> HierarchyMounts = new(() => [.. Mounts(CgroupLayout.Detect())]);
+
     /// <summary>The conmon cgroup under a container's cgroup parent; null for a relative parent (it would depend on who asks).</summary>
     public static string? PathUnder(string cgroupParent) =>
         cgroupParent.StartsWith('/') ? cgroupParent.TrimEnd('/') + "/" + Leaf : null;
@@ -85,7 +92,7 @@ public static class ConmonCgroup
 
     private static void ToRoots(int pid)
     {
-        foreach (string mount in Mounts(CgroupLayout.Detect()).Select(m => m.MountPoint))
+        foreach (string mount in HierarchyMounts.Value.Select(m => m.MountPoint))
         {
             try
             {
@@ -115,7 +122,7 @@ public static class ConmonCgroup
     }
 
     private static IEnumerable<(string MountPoint, string Directory)> Directories(string cgroupPath) =>
-        Mounts(CgroupLayout.Detect()).Select(m => (m.MountPoint, Below(m.MountPoint, m.Root, cgroupPath)));
+        HierarchyMounts.Value.Select(m => (m.MountPoint, Below(m.MountPoint, m.Root, cgroupPath)));
 
     /// <summary>The cgroup's directory in a mount whose root (in a cgroup namespace or a bind) may be below the hierarchy's.</summary>
     private static string Below(string mountPoint, string root, string cgroup)

@@ -50,6 +50,9 @@ public sealed class LayerCommitter(ImageStores stores)
                     {
                         new TreeArchiver(tar, TreeMode.Layer, options.Exclude).AddContents(upper.Value, "");
                     }
+                    // A writer that wrote no entry writes nothing, not even the end of the archive:
+                    // an unchanged container's layer is the empty tar (two zero blocks), as Docker's is.
+                    if (uncompressed.BytesWritten == 0) uncompressed.Write(new byte[1024]);
                     cancellationToken.ThrowIfCancellationRequested();
                     diffId = uncompressed.Digest;
                 }

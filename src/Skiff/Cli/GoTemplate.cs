@@ -86,8 +86,12 @@ public sealed class GoTemplate
         foreach (string part in path[1..].Split('.'))
         {
             if (current.ValueKind != JsonValueKind.Object) return null;
-            JsonProperty? match = current.EnumerateObject().Cast<JsonProperty?>().FirstOrDefault(p => p!.Value.Name == part)
-                ?? current.EnumerateObject().Cast<JsonProperty?>().FirstOrDefault(p => p!.Value.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
+            if (current.TryGetProperty(part, out JsonElement exact))
+            {
+                current = exact;
+                continue;
+            }
+            JsonProperty? match = current.EnumerateObject().Cast<JsonProperty?>().FirstOrDefault(p => p!.Value.Name.Equals(part, StringComparison.OrdinalIgnoreCase));
             if (match is not { } property) throw new FormatException($"template: can't evaluate field {part}");
             current = property.Value;
         }

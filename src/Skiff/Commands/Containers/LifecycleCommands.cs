@@ -134,22 +134,24 @@ public static class LifecycleCommands
         {
             using EngineSession session = cli.Engine(parse);
             string[] references = parse.GetValue(containers)!;
+            bool forced = parse.GetValue(force), anonymous = parse.GetValue(volumes);
+            if (references.Length == 1) return ForEach(cli, references, r => RemoveOne(session, r, forced, anonymous));
             // rm -f of several: every one is killed before the first is waited for.
-            Dictionary<string, CleanupOwner?> killed = parse.GetValue(force) && references.Length > 1
+            Dictionary<string, CleanupOwner?> killed = forced
                 ? references.Distinct().ToDictionary(r => r, r => (CleanupOwner?)session.Engine.KillForRemoval(r))
                 : [];
             try
             {
-                return ForEach(cli, references, r =>
+                return RemoveConcurrently(cli, parse, session, references, (engine, r) =>
                 {
                     try
                     {
-                        session.Engine.Remove(r, parse.GetValue(force), parse.GetValue(volumes));
+                        RemoveOne(engine, r, forced, anonymous);
                     }
-                    catch (NoSuchContainerException) when (parse.GetValue(force)) { }
                     finally
                     {
-                        if (killed.Remove(r, out CleanupOwner? claim)) claim?.Dispose();
+                        lock (killed)
+                            if (killed.Remove(r, out CleanupOwner? claim)) claim?.Dispose();
                     }
                 });
             }
@@ -159,6 +161,72 @@ public static class LifecycleCommands
             }
         });
         return command;
+    }
+
+    private static void RemoveOne(EngineSession session, string reference, bool force, bool volumes)
+    {
+        try
+        {
+            session.Engine.Remove(reference, force, volumes);
+        }
+        catch (NoSuchContainerException) when (force) { }
+    }
+
+    /// <summary>
+    /// Several containers are removed side by side, as Docker's CLI does, and reported in the order
+    /// given: each removal waits mostly on runtime processes (delete) and the file system, which
+    /// one after another made rm -f of 100 containers take seconds. Each worker has an engine of its
+    /// own (its own database connection), so the workers stand to each other as concurrent skiff
+    /// processes do: the containers' locks keep them apart. <paramref name="first"/> is one of them.
+    /// </summary>
+    private static int RemoveConcurrently(CliContext cli, ParseResult parse, EngineSession first, string[] references, Action<EngineSession, string> remove)
+    {
+        int workers = Math.Min(references.Length, Math.Clamp(Environment.ProcessorCount * 2, 2, 8));
+        List<EngineSession> sessions = [first];
+        Exception?[] failures = new Exception?[references.Length];
+        try
+        {
+            while (sessions.Count < workers) sessions.Add(cli.Engine(parse));
+            int next = -1;
+            Thread[] threads = [.. sessions.Select(session => new Thread(() =>
+            {
+                for (int i = Interlocked.Increment(ref next); i < references.Length; i = Interlocked.Increment(ref next))
+                {
+                    try
+                    {
+                        remove(session, references[i]);
+                    }
+                    catch (Exception e)
+                    {
+                        failures[i] = e;
+                    }
+                }
+            }) { Name = "rm" })];
+            foreach (Thread thread in threads) thread.Start();
+            foreach (Thread thread in threads) thread.Join();
+        }
+        finally
+        {
+            foreach (EngineSession session in sessions.Skip(1)) session.Dispose();
+        }
+        int exit = 0;
+        for (int i = 0; i < references.Length; i++)
+        {
+            switch (failures[i])
+            {
+                case null:
+                    cli.Out.WriteLine(references[i]);
+                    break;
+                case EngineException e:
+                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
+                    exit = 1;
+                    break;
+                case { } other:
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
+                    break;
+            }
+        }
+        return exit;
     }
 
     public static Command Wait(CliContext cli, string name)
@@ -211,13 +279,16 @@ public static class LifecycleCommands
         command.SetAction(parse =>
         {
             string id = parse.GetValue(container)!;
+            // A claimant (an attached run, rm -f, stop) settles the container itself: wait for it
+            // first, so that this process's own work (the cgroup moves below) falls after the
+            // claimant's, not on the 2 cores it needs as the container exits; and when the claimant
+            // removed the container there is nothing to open the engine for.
+            EngineLayout layout = new(parse.GetValue(cli.Root)!);
+            bool claimed = CleanupOwner.WaitForClaims(layout, id);
             string? monitors = ConmonCgroup.Leave();
             try
             {
-                // A claimant (an attached run, rm -f, stop) settles the container itself: wait for it,
-                // and when it removed the container there is nothing to open the engine for.
-                EngineLayout layout = new(parse.GetValue(cli.Root)!);
-                if (CleanupOwner.WaitForClaims(layout, id) && !Directory.Exists(layout.Bundle(id))) return 0;
+                if (claimed && !Directory.Exists(layout.Bundle(id))) return 0;
                 using EngineSession session = cli.Engine(parse);
                 session.Engine.Cleanup(id);
                 return 0;

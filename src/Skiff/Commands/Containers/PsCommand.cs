@@ -91,7 +91,9 @@ public static class PsCommand
             Labels = string.Join(',', record.Request.Labels.Select(l => $"{l.Key}={l.Value}")),
             Size = size ? Units.HumanSize(UpperSize(session.Engine, record)) : "",
             Networks = Skiff.Engine.Network.NetworkSettingsView.Mode(record),
-            Ports = Skiff.Engine.Network.NetworkSettingsView.PortsColumn(session.Engine, record),
+            // Only a container that asked to publish has ports to show: the rest skip a query and
+            // the decoding of their network's wiring.
+            Ports = record.Request.Network is { Ports.Count: > 0 } or { PublishAll: true } ? Skiff.Engine.Network.NetworkSettingsView.PortsColumn(session.Engine, record) : "",
         };
     }
 
