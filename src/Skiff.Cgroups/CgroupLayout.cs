@@ -1,4 +1,4 @@
-using System.Text;
+using Skiff.Linux;
 
 namespace Skiff.Cgroups;
 
@@ -66,22 +66,27 @@ public sealed class CgroupLayout
         return new CgroupLayout(hierarchies, UnifiedMountPoint, UnifiedRoot, own.GetValueOrDefault(""), UnifiedControllers, selfCgroup);
     }
 
-    public static CgroupLayout Detect()
+    public static CgroupLayout Detect() => Detect(MountTable.Read());
+
+    /// <summary>The layout from a mount table the caller already read (it needs the table for more than cgroups).</summary>
+    public static CgroupLayout Detect(MountTable mounts)
     {
-        string mountInfo = File.ReadAllText("/proc/self/mountinfo");
         string selfCgroup = File.ReadAllText("/proc/self/cgroup");
-        string? unifiedMount = FindUnifiedMount(mountInfo);
+        string? unifiedMount = FindUnifiedMount(mounts);
         string controllers = unifiedMount is null ? "" : CgroupFile.ReadIfExists(unifiedMount, "cgroup.controllers") ?? "";
-        return Parse(mountInfo, selfCgroup, controllers);
+        return Parse(mounts, selfCgroup, controllers);
     }
 
     /// <summary>Builds a layout from the text of mountinfo, /proc/self/cgroup and the v2 top cgroup.controllers.</summary>
-    internal static CgroupLayout Parse(string mountInfo, string selfCgroup, string unifiedControllers)
+    internal static CgroupLayout Parse(string mountInfo, string selfCgroup, string unifiedControllers) =>
+        Parse(MountTable.Parse(mountInfo), selfCgroup, unifiedControllers);
+
+    private static CgroupLayout Parse(MountTable mounts, string selfCgroup, string unifiedControllers)
     {
         var own = ParseSelfCgroup(selfCgroup);
         var hierarchies = new List<CgroupHierarchy>();
         string? unifiedMount = null, unifiedRoot = "/";
-        foreach (var mount in MountInfo(mountInfo))
+        foreach (MountEntry mount in mounts.Entries)
         {
             if (mount.FsType == "cgroup2")
             {
@@ -135,10 +140,10 @@ public sealed class CgroupLayout
         return own;
     }
 
-    private static string? FindUnifiedMount(string mountInfo)
+    private static string? FindUnifiedMount(MountTable mounts)
     {
         string? found = null;
-        foreach (var mount in MountInfo(mountInfo))
+        foreach (MountEntry mount in mounts.Entries)
         {
             if (mount.FsType != "cgroup2") continue;
             if (mount.MountPoint.StartsWith("/sys/fs/cgroup", StringComparison.Ordinal)) return mount.MountPoint;
@@ -146,39 +151,4 @@ public sealed class CgroupLayout
         }
         return found;
     }
-
-    private readonly record struct Mount(string Root, string MountPoint, string FsType, string SuperOptions);
-
-    private static IEnumerable<Mount> MountInfo(string text)
-    {
-        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            string[] fields = line.Split(' ');
-            int separator = Array.IndexOf(fields, "-", 6);
-            if (separator < 0 || separator + 1 >= fields.Length) continue;
-            string superOptions = separator + 3 < fields.Length ? fields[separator + 3] : "";
-            yield return new Mount(Unescape(fields[3]), Unescape(fields[4]), fields[separator + 1], superOptions);
-        }
-    }
-
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        var text = new StringBuilder(field.Length);
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && IsOctal(field, i + 1))
-            {
-                text.Append((char)((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
-                i += 3;
-            }
-            else text.Append(field[i]);
-        }
-        return text.ToString();
-    }
-
-    private static bool IsOctal(string s, int at) =>
-        at + 2 < s.Length && s[at] is >= '0' and <= '7' && s[at + 1] is >= '0' and <= '7' && s[at + 2] is >= '0' and <= '7';
 }

@@ -12,6 +12,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
 {
     private readonly ContainerStore _store = new(options.Root);
     private CgroupLayout? _layout;
+    private MountTable? _mounts;
 
     /// <summary>Written to for warnings and debug lines; the CLI points it at --log.</summary>
     public Action<string>? Warn { get; init; }
@@ -19,7 +20,10 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
     /// <summary>Written to for debug lines (shown with --debug).</summary>
     public Action<string>? Debug { get; init; }
 
-    private CgroupLayout Layout => _layout ??= CgroupLayout.Detect();
+    private CgroupLayout Layout => _layout ??= CgroupLayout.Detect(HostMountTable);
+
+    // Read once per process: the cgroup layout and the rootfs's parent mount both come from it.
+    private MountTable HostMountTable => _mounts ??= MountTable.Read();
 
     public int Create(CreateOptions o)
     {
@@ -268,7 +272,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
             {
                 NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds, ContainerId = o.Id,
                 CgroupMounts = cgroup.MountSources().Select(m => new CgroupMount(m.Name, m.HostDirectory, m.IsUnified)).ToArray(),
-                RootfsParentMount = HostMounts.MountPointOf(bundle.RootfsPath),
+                RootfsParentMount = HostMountTable.MountPointOf(bundle.RootfsPath),
                 Host = HostProbe.HostFor(spec.Process, spec.Linux?.MountLabel), Paths = HostProbe.PathsFor(spec, bundle.Directory, bundle.RootfsPath),
             };
             LaunchPlan plan = LaunchPlanner.Plan(inputs);

@@ -92,39 +92,6 @@ public static class VolumeOptions
         }
     }
 
-    /// <summary>Whether something is mounted exactly on <paramref name="path"/> (in this mount namespace).</summary>
-    public static bool IsMountPoint(string path)
-    {
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            string[] fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == path) return true;
-        }
-        return false;
-    }
-
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        System.Text.StringBuilder text = new();
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length && IsOctal(field.AsSpan(i + 1, 3)))
-            {
-                text.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else text.Append(field[i]);
-        }
-        return text.ToString();
-    }
-
-    private static bool IsOctal(ReadOnlySpan<char> text)
-    {
-        foreach (char c in text) if (c is < '0' or > '7') return false;
-        return true;
-    }
-
     /// <summary>mount(8)'s option words: the ones that are flags become flags, the rest the file system's data (Go's mount.ParseOptions).</summary>
     public static (ulong Flags, string Data) Parse(string options)
     {

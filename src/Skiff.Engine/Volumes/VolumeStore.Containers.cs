@@ -1,6 +1,7 @@
 using Skiff.Engine.Containers;
 using Skiff.Images.Fs;
 using Skiff.Images.Oci;
+using Skiff.Linux;
 
 namespace Skiff.Engine.Volumes;
 
@@ -133,7 +134,7 @@ public sealed partial class VolumeStore
                 System.IO.Directory.CreateDirectory(data, (UnixFileMode)0x1ED);
                 if (volume.Mounted)
                 {
-                    if (!VolumeOptions.IsMountPoint(data)) VolumeOptions.Mount(volume.Name, volume.Options, data);
+                    if (!MountTable.Read().IsMountPoint(data)) VolumeOptions.Mount(volume.Name, volume.Options, data);
                     mount.Active = true;
                     database.UpdateContainerVolume(containerId, mount.Destination, mount.CopyUp, active: true);
                 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Skiff.Engine.Store;
 using Skiff.Images;
 using Skiff.Images.Fs;
+using Skiff.Linux;
 
 namespace Skiff.Engine.Volumes;
 
@@ -140,7 +141,7 @@ public sealed partial class VolumeStore(EngineLayout layout, EngineDatabase data
         {
             // Nothing may stay mounted on _data: removing the tree would reach into a bound device.
             if (System.IO.Directory.Exists(data)) VolumeOptions.Unmount(data);
-            if (VolumeOptions.IsMountPoint(data)) throw new EngineException($"remove {volume.Name}: {data} is still a mount point");
+            if (MountTable.Read().IsMountPoint(data)) throw new EngineException($"remove {volume.Name}: {data} is still a mount point");
             try
             {
                 ScopedFs.RemoveTree(Path.Combine(Directory, volume.Name));

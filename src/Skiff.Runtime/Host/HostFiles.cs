@@ -31,39 +31,3 @@ internal static unsafe class HostFiles
         return fd;
     }
 }
-
-/// <summary>The host's mount table, read from /proc/self/mountinfo.</summary>
-internal static class HostMounts
-{
-    /// <summary>The mount point holding path (the longest mount point that is a prefix of it).</summary>
-    public static string? MountPointOf(string path)
-    {
-        string? best = null;
-        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            string[] fields = line.Split(' ');
-            if (fields.Length < 5) continue;
-            string mountPoint = Unescape(fields[4]);
-            bool contains = mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
-            if (contains && (best is null || mountPoint.Length > best.Length)) best = mountPoint;
-        }
-        return best;
-    }
-
-    /// <summary>mountinfo writes space, tab, newline and backslash as \ooo.</summary>
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        var sb = new StringBuilder(field.Length);
-        for (int i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else sb.Append(field[i]);
-        }
-        return sb.ToString();
-    }
-}
