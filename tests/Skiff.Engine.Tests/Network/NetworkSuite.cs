@@ -93,6 +93,32 @@ public abstract class NetworkSuite : IDisposable
         return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
     }
 
+    /// <summary>The bridge's ports that are containers' veths: the keeper link the netavark backend adds to a user network's bridge is not one.</summary>
+    public static List<string> ContainerPorts(string bridge)
+    {
+        string brif = $"/sys/class/net/{bridge}/brif";
+        return Directory.Exists(brif) ? [.. Directory.EnumerateFileSystemEntries(brif).Select(Path.GetFileName).OfType<string>().Where(p => !p.StartsWith("skk", StringComparison.Ordinal))] : [];
+    }
+
+    /// <summary>Rules of this run that name one of these containers: its address as a host, or its id (CNI's chains and comments).</summary>
+    public List<string> ContainerRules(string bridge, IEnumerable<string> addresses, IEnumerable<string> ids)
+    {
+        string[] marks = [.. addresses.SelectMany(a => (string[])[$"{a}/32", $"{a}:"]), .. ids.Select(i => i[..12])];
+        return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
+    }
+
+    /// <summary>A network's bridge and the link that keeps it (netavark backend: <c>skk</c> + the network's short id).</summary>
+    public (string Bridge, string Keeper) LinksOf(string network) =>
+        (Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim(), "skk" + Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12]);
+
+    /// <summary>After <c>network rm</c>: the network's bridge, its keeper and every rule naming its subnet or bridge are gone.</summary>
+    public void AssertNetworkGone((string Bridge, string Keeper) links, string subnet)
+    {
+        Assert.False(Directory.Exists($"/sys/class/net/{links.Bridge}"), $"bridge {links.Bridge} left after network rm");
+        Assert.False(Directory.Exists($"/sys/class/net/{links.Keeper}"), $"link {links.Keeper} left after network rm");
+        Assert.DoesNotContain(RulesOfThisRun([links.Bridge]), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(links.Bridge, StringComparison.Ordinal));
+    }
+
     public static string Host(string program, params string[] args)
     {
         ProcessStartInfo start = new(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

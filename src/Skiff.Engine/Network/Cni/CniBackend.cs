@@ -134,8 +134,10 @@ public sealed class CniBackend : INetworkBackend
         if (!attachment.Network.Internal)
             MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId,
                 ipv4: attachment.Addresses.Any(a => !a.Contains(':')), ipv6: attachment.Addresses.Any(a => a.Contains(':')));
-        // As netavark does: a bridge goes with its last container, so the host keeps no idle links.
-        BridgeLink.DeleteIfUnused(attachment.Network);
+        // A user network's bridge stays until network rm, as Docker's do (and as the netavark
+        // backend keeps them): the next container does not make it again. The default network is
+        // never removed, so its bridge goes with its last container.
+        if (attachment.Network.Name == NetworkStore.DefaultName) BridgeLink.DeleteIfUnused(attachment.Network);
     }
 
     /// <summary>The network's stored list, written from its definition the first time it is used.</summary>
