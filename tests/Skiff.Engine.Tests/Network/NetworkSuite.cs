@@ -9,8 +9,8 @@ namespace Skiff.Engine.Tests.Network;
 /// <summary>
 /// An engine suite whose private config names one network backend, with the host's network state
 /// taken before the run: its Dispose removes every container and network of the run and fails it
-/// if a lease, a netns file, a bridge of this root, or an iptables rule naming one of the run's
-/// subnets or bridges is left behind. netavark's shared base chains are removed at the end when
+/// if a lease, a netns file, a bridge of this root or its keeper link, or an iptables rule naming
+/// one of the run's subnets or bridges is left behind. netavark's shared base chains are removed at the end when
 /// they were not there before and nothing else uses them.
 /// </summary>
 public abstract class NetworkSuite : IDisposable
@@ -18,6 +18,7 @@ public abstract class NetworkSuite : IDisposable
     private readonly string _firewallBefore;
     private readonly HashSet<string> _subnets = [];
     private readonly HashSet<string> _networksMade = [];
+    private readonly HashSet<string> _keepers = [];
 
     protected NetworkSuite(string backend)
     {
@@ -57,8 +58,11 @@ public abstract class NetworkSuite : IDisposable
         lock (_networksMade) _networksMade.Add(name);
         // An IPv6 subnet the engine chose is watched in the firewall too.
         using (System.Text.Json.JsonDocument inspect = System.Text.Json.JsonDocument.Parse(Ok("network", "inspect", name)))
+        {
+            lock (_keepers) _keepers.Add("skk" + inspect.RootElement[0].GetProperty("Id").GetString()![..12]);
             foreach (System.Text.Json.JsonElement config in inspect.RootElement[0].GetProperty("IPAM").GetProperty("Config").EnumerateArray())
                 lock (_subnets) _subnets.Add(config.GetProperty("Subnet").GetString()!);
+        }
         return (name, subnet);
     }
 
@@ -166,6 +170,8 @@ public abstract class NetworkSuite : IDisposable
                 foreach (string file in Directory.EnumerateFileSystemEntries(netns)) leaks.Add($"netns file left behind: {file}");
             foreach (string bridge in bridges)
                 if (Directory.Exists($"/sys/class/net/{bridge}")) leaks.Add($"bridge left behind: {bridge}");
+            foreach (string keeper in _keepers)
+                if (Directory.Exists($"/sys/class/net/{keeper}")) leaks.Add($"bridge keeper left behind: {keeper}");
             foreach (string rule in RulesOfThisRun(bridges)) leaks.Add($"firewall rule left behind: {rule}");
             RemoveBaseChainsMadeByThisRun();
         }
