@@ -90,3 +90,40 @@ elapsed_ms() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f\n", (b - a) * 1000}'
 # median FILE and pct FILE P: of the numbers in FILE, one a line.
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2}'; }
 pct() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i = int(NR * p); if (i < 1) i = 1; printf "%.2f", a[i]}'; }
+
+# pids_of_work: processes whose command line names $work (conmons, exit commands, aardvark-dns;
+# containers' own processes are found through their conmon), less this script and the pids in
+# $keep_pids (helpers a bench keeps for its whole run). The pattern's first character is bracketed
+# so that grep's own command line, which holds the pattern and not the path, does not match.
+keep_pids=""
+pids_of_work() {
+    local p exclude=(-e "$$")
+    for p in $keep_pids; do exclude+=(-e "$p"); done
+    grep -al -e "[${work:0:1}]${work:1}" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vx "${exclude[@]}" || true
+}
+
+# quiesce: waits (4 s at most) until no process of this bench is left from the last command (the
+# exit command conmon starts after a container's exit runs on after `run --rm` has returned): one
+# contestant's tail must not run in the next one's timing. Prints how long that took, in ms.
+quiesce() {
+    local t0=$EPOCHREALTIME i
+    for i in $(seq 400); do
+        [ -n "$(pids_of_work)" ] || break
+        sleep 0.01
+    done
+    elapsed_ms "$t0" "$EPOCHREALTIME"
+}
+
+# alternate ROUNDS WARMUP FUNCTION CONTESTANT...: WARMUP + ROUNDS rounds, each calling
+# `FUNCTION CONTESTANT RECORD` once per contestant, in an order that rotates every round (no
+# contestant always follows the same one); RECORD is 0 in the warm-up rounds, 1 after.
+alternate() {
+    local rounds=$1 warmup=$2 fn=$3 r k
+    shift 3
+    local contestants=("$@")
+    for ((r = 0; r < warmup + rounds; r++)); do
+        for ((k = 0; k < ${#contestants[@]}; k++)); do
+            "$fn" "${contestants[$(((k + r) % ${#contestants[@]}))]}" $((r >= warmup ? 1 : 0))
+        done
+    done
+}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Container networking, in one run per network backend (netavark, cni):
 #  - throughput: iperf3 from the host to a server inside a skiff container on a bridge network,
-#    against iperf3 over a bare veth pair into a network namespace set up by hand (the ceiling);
+#    against iperf3 over a bare veth pair into a network namespace set up by hand (the ceiling),
+#    and over the same pair behind a bridge made by hand with no firewall rules (what the bridge costs);
 #  - start latency: what networking adds to `skiff run --rm busybox true` over `--network none`,
 #    next to what it adds to Podman's with the same backend.
 # Contestants alternate; medians, percentiles and ratios are printed and saved in bench/results/.
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
         -t|--seconds) seconds=$2; shift 2 ;;
         -r|--rounds) rounds=$2; shift 2 ;;
         --backends) backends=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
@@ -52,6 +53,9 @@ trap cleanup_network EXIT
 report=$results_dir/network-$(date -u +%Y%m%dT%H%M%SZ).txt
 veth_ns=skiff-bench-$token
 veth_host=sbv$token
+bridge_ns=skiff-bench-br-$token
+bridge_host=sbb$token
+bridge_port=sbp$token
 net=bench-$token
 
 # A 10.x.y.0/24 that no route of the host's covers and no earlier pick of this run took.
@@ -136,27 +140,17 @@ remove_new_chains() {
     done
 }
 
-# pids_of_work: processes whose command line names $work (conmons, exit commands, aardvark-dns),
-# less this script and the bare veth's iperf3 server, which live for the whole run.
-pids_of_work() {
-    grep -al -e "[${work:0:1}]${work:1}" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 |
-        grep -vx -e "$$" -e "$(cat "$work/veth-iperf.pid" 2>/dev/null || echo none)" || true
-}
-quiesce() {
-    local i
-    for i in $(seq 400); do
-        [ -n "$(pids_of_work)" ] || break
-        sleep 0.01
-    done
-}
-
 cleanup_network() {
     set +e
     trap - EXIT
     local b pid
     [ -f "$work/veth-iperf.pid" ] && kill "$(cat "$work/veth-iperf.pid")" 2>/dev/null
+    [ -f "$work/bridge-iperf.pid" ] && kill "$(cat "$work/bridge-iperf.pid")" 2>/dev/null
     ip netns delete "$veth_ns" 2>/dev/null
+    ip netns delete "$bridge_ns" 2>/dev/null
     ip link delete "$veth_host" 2>/dev/null
+    ip link delete "$bridge_port" 2>/dev/null
+    ip link delete "$bridge_host" 2>/dev/null
     for b in $backends; do
         if [ -d "$work/skiff-$b" ]; then
             sk "$b" rm -f $(sk "$b" ps -aq 2>/dev/null) >/dev/null 2>&1
@@ -200,6 +194,22 @@ ip -n "$veth_ns" link set eth0 up
 ip -n "$veth_ns" link set lo up
 ip netns exec "$veth_ns" iperf3 -s -D -p 5201 --pidfile "$work/veth-iperf.pid"
 veth_ip=$vp.2
+# --- between the two: the same veth pair behind a Linux bridge made here, with no firewall rule of
+# anyone's for it (the host's bridge-nf-call-iptables still applies): what the bridge itself costs.
+bp=$(free_prefix)
+ip netns add "$bridge_ns"
+ip link add "$bridge_host" type bridge
+ip addr add "$bp.1/24" dev "$bridge_host"
+ip link set "$bridge_host" up
+ip link add "$bridge_port" type veth peer name eth0 netns "$bridge_ns"
+ip link set "$bridge_port" master "$bridge_host" up
+ip -n "$bridge_ns" addr add "$bp.2/24" dev eth0
+ip -n "$bridge_ns" link set eth0 up
+ip -n "$bridge_ns" link set lo up
+ip netns exec "$bridge_ns" iperf3 -s -D -p 5201 --pidfile "$work/bridge-iperf.pid"
+bridge_ip=$bp.2
+# The two servers live for the whole run: quiesce does not wait for them.
+keep_pids="$(cat "$work/veth-iperf.pid") $(cat "$work/bridge-iperf.pid")"
 
 # iperf FILE ADDRESS: one iperf3 run, its received throughput in Gbit/s appended to FILE.
 iperf() {
@@ -235,12 +245,12 @@ for b in $backends; do
     ctr_ip=$(nsenter -t "$pid" -n ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
     [ -n "$ctr_ip" ] || die "[$b] the iperf3 container has no IPv4 address on eth0"
 
-    : >"$work/tp-veth-$b"; : >"$work/tp-skiff-$b"
-    iperf "$work/warm" "$veth_ip"; iperf "$work/warm" "$ctr_ip"
-    for ((r = 1; r <= rounds; r++)); do
-        if ((r % 2)); then iperf "$work/tp-veth-$b" "$veth_ip"; iperf "$work/tp-skiff-$b" "$ctr_ip"
-        else iperf "$work/tp-skiff-$b" "$ctr_ip"; iperf "$work/tp-veth-$b" "$veth_ip"; fi
-    done
+    : >"$work/tp-veth-$b"; : >"$work/tp-bridge-$b"; : >"$work/tp-skiff-$b"
+    declare -A target=([veth]=$veth_ip [bridge]=$bridge_ip [skiff]=$ctr_ip)
+    throughput_once() { # CONTESTANT RECORD
+        if [ "$2" -eq 1 ]; then iperf "$work/tp-$1-$b" "${target[$1]}"; else iperf "$work/warm" "${target[$1]}"; fi
+    }
+    alternate "$rounds" 1 throughput_once veth bridge skiff
     sk "$b" rm -f iperf >/dev/null
 
     echo "network: [$b] run --rm, $runs runs each, alternating" >&2
@@ -254,21 +264,20 @@ for b in $backends; do
             podman-bridge) pm "$b" run --rm --cgroup-parent "/$cgroup_parent/podman" --network "$net" busybox true ;;
         esac
     }
-    for ((r = 0; r < runs + 3; r++)); do
-        for ((k = 0; k < ${#contestants[@]}; k++)); do
-            c=${contestants[$(((k + r) % ${#contestants[@]}))]}
-            t0=$EPOCHREALTIME
-            run_cmd "$c" </dev/null >>"$work/out-$c-$b.log" 2>&1 || { tail -5 "$work/out-$c-$b.log" >&2; die "[$b] $c failed"; }
-            t1=$EPOCHREALTIME
-            quiesce
-            # The first three rounds warm caches up and are not counted.
-            ((r < 3)) || elapsed_ms "$t0" "$t1" >>"$work/lat-$c-$b"
-        done
-    done
+    run_once() { # CONTESTANT RECORD
+        local t0 t1
+        t0=$EPOCHREALTIME
+        run_cmd "$1" </dev/null >>"$work/out-$1-$b.log" 2>&1 || { tail -5 "$work/out-$1-$b.log" >&2; die "[$b] $1 failed"; }
+        t1=$EPOCHREALTIME
+        quiesce >/dev/null
+        [ "$2" -eq 0 ] || elapsed_ms "$t0" "$t1" >>"$work/lat-$1-$b"
+    }
+    # Three warm-up rounds, not counted.
+    alternate "$runs" 3 run_once "${contestants[@]}"
     sk "$b" network rm "$net" >/dev/null
     pm "$b" network rm -f "$net" >/dev/null
 
-    veth=$(median "$work/tp-veth-$b"); sktp=$(median "$work/tp-skiff-$b")
+    veth=$(median "$work/tp-veth-$b"); brtp=$(median "$work/tp-bridge-$b"); sktp=$(median "$work/tp-skiff-$b")
     skn=$(median "$work/lat-skiff-none-$b"); skb=$(median "$work/lat-skiff-bridge-$b")
     pmn=$(median "$work/lat-podman-none-$b"); pmb=$(median "$work/lat-podman-bridge-$b")
     sk_added=$(minus "$skb" "$skn"); pm_added=$(minus "$pmb" "$pmn")
@@ -277,8 +286,9 @@ for b in $backends; do
         echo "== backend $b"
         printf '%-34s %10s %8s %8s\n' "iperf3 host -> server (Gbit/s)" median p10 p90
         printf '%-34s %10s %8s %8s\n' "bare veth pair (ceiling)" "$veth" "$(pct "$work/tp-veth-$b" 0.1)" "$(pct "$work/tp-veth-$b" 0.9)"
+        printf '%-34s %10s %8s %8s\n' "veth pair behind a bare bridge" "$brtp" "$(pct "$work/tp-bridge-$b" 0.1)" "$(pct "$work/tp-bridge-$b" 0.9)"
         printf '%-34s %10s %8s %8s\n' "skiff container on a bridge" "$sktp" "$(pct "$work/tp-skiff-$b" 0.1)" "$(pct "$work/tp-skiff-$b" 0.9)"
-        echo "skiff / bare veth: $(ratio "$sktp" "$veth")   (target >= 0.90)"
+        echo "skiff / bare veth: $(ratio "$sktp" "$veth")   (target >= 0.90); bare bridge / bare veth: $(ratio "$brtp" "$veth"); skiff / bare bridge: $(ratio "$sktp" "$brtp")"
         echo
         printf '%-34s %10s %8s %8s\n' "run --rm busybox true (ms)" median p10 p90
         for c in "${contestants[@]}"; do

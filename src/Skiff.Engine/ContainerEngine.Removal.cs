@@ -41,8 +41,9 @@ public sealed partial class ContainerEngine
     }
 
     /// <summary>
-    /// rm's teardown: the runtime's delete, a process of its own, runs while the rootfs is unmounted,
-    /// the writable layer removed and the network unwired, when the container's process is known to be gone.
+    /// rm's teardown: the runtime's delete and the network's backend teardown, processes of their
+    /// own, run while the rootfs is unmounted and the writable layer removed, when the container's
+    /// process is known to be gone.
     /// </summary>
     private void TearDownForRemoval(ContainerRecord record, OciRuntimeClient runtime)
     {
@@ -54,17 +55,24 @@ public sealed partial class ContainerEngine
             return;
         }
         Task deleting = Task.Run(() => runtime.Delete(record.Id));
+        Network.NetworkUnwiring unwiring = Networking.BeginStop(record);
         try
         {
             string rootfs = Layout.Rootfs(record.Id);
             if (Directory.Exists(rootfs)) OverlayMount.Unmount(rootfs);
             Volumes.Release(record.Id);
             Images.RemoveContainer(record.Id);
-            Networking.Stop(record);
         }
         finally
         {
-            deleting.GetAwaiter().GetResult();
+            try
+            {
+                deleting.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                unwiring.Finish();
+            }
         }
         record.State.Mounted = false;
     }

@@ -142,6 +142,7 @@ public sealed partial class ContainerEngine : IDisposable
     private ContainerRecord StartLocked(ContainerRecord record, Action<ContainerRecord>? beforeStart)
     {
         OciRuntimeClient runtime = Runtime(record);
+        Network.NetworkWiring? network = null;
         try
         {
             // A container that never ran has nothing to tear down; skipping the runtime's delete
@@ -158,7 +159,8 @@ public sealed partial class ContainerEngine : IDisposable
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
             Dictionary<string, string> joined = JoinedNamespaces(record);
-            if (Networking.Start(record, files, image.Config.Config?.ExposedPorts?.Keys) is { } netns) joined["network"] = netns;
+            network = Networking.Start(record, files, image.Config.Config?.ExposedPorts?.Keys);
+            if (network.Netns is { } netns) joined["network"] = netns;
             Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = joined }.Generate(record, image.Config.Config, rootfs, files);
             WriteConfig(record, spec);
             File.Delete(Layout.ExitFile(record.Id));
@@ -167,6 +169,7 @@ public sealed partial class ContainerEngine : IDisposable
             Conmon conmon = new(Config, Layout, ExitCommand(record), SelfCommand());
             record.State.Pid = conmon.Create(record, runtime);
             record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
+            network.Complete();
             beforeStart?.Invoke(record);
             runtime.Start(record.Id);
             record.State.Status = ContainerStatus.Running;
@@ -185,6 +188,7 @@ public sealed partial class ContainerEngine : IDisposable
         }
         catch (EngineException e)
         {
+            network?.Settle();
             TearDown(record, runtime);
             record.State.Status = ContainerStatus.Exited;
             record.State.ExitCode = e.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? e.ExitCode : 128;

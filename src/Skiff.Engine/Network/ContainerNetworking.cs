@@ -61,84 +61,108 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     }
 
     /// <summary>
-    /// At start, after the container's files are written: wires its network and returns the netns
-    /// the runtime joins (null: host networking, or none, where the runtime makes an empty one).
+    /// At start, after the container's files are written: records the run (leases and the setup
+    /// the backend gets, in one transaction), makes its netns and starts the backend's setup, which
+    /// runs while the runtime creates the container. The returned wiring names the netns the
+    /// runtime joins (null: host networking, or none, where the runtime makes an empty one);
+    /// <see cref="NetworkWiring.Complete"/> must be called before the container's process starts.
     /// </summary>
-    public string? Start(ContainerRecord record, ContainerFiles files, IEnumerable<string>? imageExposed)
+    public NetworkWiring Start(ContainerRecord record, ContainerFiles files, IEnumerable<string>? imageExposed)
     {
         NetworkRequest request = record.Request.Network ?? new NetworkRequest { Mode = "none" };
         if (request.IsNone)
         {
             ApplyDns(request, files, []);
-            return null;
+            return NetworkWiring.Done(null);
         }
         if (request.IsHost)
         {
             HostsFiles.WriteInPlace(files.Hosts, HostFile("/etc/hosts") + string.Concat(request.ExtraHosts.Select(e => HostsFiles.ExtraHostLine(e.Replace("host-gateway", "127.0.0.1"), null) + "\n")));
             HostsFiles.WriteInPlace(files.ResolvConf, HostFile("/etc/resolv.conf"));
             ApplyDns(request, files, []);
-            return null;
+            return NetworkWiring.Done(null);
         }
-        if (request.SharedWith is { } otherId) return JoinOther(otherId, files);
+        if (request.SharedWith is { } otherId) return NetworkWiring.Done(JoinOther(otherId, files));
 
         string netns = layout.Netns(record.Id);
-        database.SaveNetworkRun(record.Id, netns, null, null);
-        NetworkNamespace.Create(netns);
-        AddressAllocator allocator = new(database);
-        List<NetworkAttachment> attachments = [];
-        foreach (ContainerNetwork row in database.ContainerNetworks(record.Id))
+        // Recorded before the netns exists, so that a skiff killed from here on leaves what teardown needs.
+        NetworkSetup setup = database.InNetworkTransaction(() =>
         {
-            NetworkDefinition network = Store.Find(row.NetworkId) ?? throw new EngineException($"container {record.Name}: one of its networks ({row.NetworkId[..12]}) was removed; disconnect it first");
-            attachments.Add(new NetworkAttachment(network, $"eth{attachments.Count}", allocator.Allocate(network, record.Id, row.Ipv4, row.Ipv6), row.Mac, Aliases(record, row)));
-        }
-        NetworkSetup setup = new(record.Id, record.Name, netns, attachments, Ports(record, request, imageExposed));
-        database.SaveNetworkRun(record.Id, netns, setup, null);
-        NetworkStatus status = Store.Backend.Setup(setup);
-        foreach (NetworkAttachment attachment in attachments) Bridges.Harden(attachment.Network);
-        database.SaveNetworkRun(record.Id, netns, setup, status);
-        Hosts.Refresh([record.Id], attachments.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
-        ApplyDns(request, files, attachments.Any(a => a.Network.DnsEnabled) ? status.DnsServers : []);
-        return netns;
+            AddressAllocator allocator = new(database);
+            List<NetworkAttachment> attachments = [];
+            foreach (ContainerNetwork row in database.ContainerNetworks(record.Id))
+            {
+                NetworkDefinition network = Store.Find(row.NetworkId) ?? throw new EngineException($"container {record.Name}: one of its networks ({row.NetworkId[..12]}) was removed; disconnect it first");
+                attachments.Add(new NetworkAttachment(network, $"eth{attachments.Count}", allocator.Allocate(network, record.Id, row.Ipv4, row.Ipv6), row.Mac, Aliases(record, row)));
+            }
+            NetworkSetup planned = new(record.Id, record.Name, netns, attachments, Ports(record, request, imageExposed));
+            database.SaveNetworkRun(record.Id, netns, planned, null);
+            return planned;
+        });
+        NetworkNamespace.Create(netns);
+        INetworkBackend backend = Store.Backend;
+        // The backend runs no query of ours: the database connection stays with this thread.
+        Task<NetworkStatus> wiring = Task.Run(() =>
+        {
+            NetworkStatus status = backend.Setup(setup);
+            foreach (NetworkAttachment attachment in setup.Networks) Bridges.Harden(attachment.Network);
+            return status;
+        });
+        return new NetworkWiring(netns, wiring, status =>
+        {
+            database.SaveNetworkRun(record.Id, netns, setup, status);
+            Hosts.Refresh([record.Id], setup.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
+            ApplyDns(request, files, setup.Networks.Any(a => a.Network.DnsEnabled) ? status.DnsServers : []);
+        });
     }
 
     /// <summary>
     /// Undoes <see cref="Start"/>, whatever of it happened: the backend's wiring, the netns, the
     /// leases, the peers' hosts entries. Safe to run twice and on a container that never started.
     /// </summary>
-    public void Stop(ContainerRecord record)
+    public void Stop(ContainerRecord record) => BeginStop(record).Finish();
+
+    /// <summary>
+    /// <see cref="Stop"/> in two halves, so that the caller's own teardown runs meanwhile: the
+    /// backend's teardown and the netns's removal start now, on another thread (they run no query
+    /// of ours); <see cref="NetworkUnwiring.Finish"/> waits for them and releases the leases, the run
+    /// row and the peers' hosts entries.
+    /// </summary>
+    public NetworkUnwiring BeginStop(ContainerRecord record)
     {
         NetworkRun? run = database.FindNetworkRun(record.Id);
-        if (run is null)
+        if (run is null) return new NetworkUnwiring(null, () => database.ReleaseLeases(record.Id));
+        INetworkBackend? backend = run.Setup is null ? null : Store.Backend;
+        Task<List<string>> unwiring = Task.Run(() =>
         {
-            database.ReleaseLeases(record.Id);
-            return;
-        }
-        List<string> problems = [];
-        if (run.Setup is { } setup)
-        {
+            List<string> problems = [];
+            if (run.Setup is { } setup)
+            {
+                try
+                {
+                    backend!.Teardown(setup);
+                }
+                catch (EngineException e)
+                {
+                    problems.Add(e.Message);
+                }
+            }
             try
             {
-                Store.Backend.Teardown(setup);
+                NetworkNamespace.Remove(run.Netns);
             }
             catch (EngineException e)
             {
                 problems.Add(e.Message);
             }
-        }
-        try
+            return problems;
+        });
+        return new NetworkUnwiring(unwiring, () =>
         {
-            NetworkNamespace.Remove(run.Netns);
-        }
-        catch (EngineException e)
-        {
-            problems.Add(e.Message);
-        }
-        database.ReleaseLeases(record.Id);
-        database.DeleteNetworkRun(record.Id);
-        if (run.Setup is { } done) Hosts.Refresh([], done.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
-        // Teardown runs on paths that must go on (rm, cleanup after a death); what failed is
-        // said, and what could be undone was.
-        foreach (string problem in problems) Console.Error.WriteLine($"skiff: network teardown of {record.Name}: {problem}");
+            database.ReleaseLeases(record.Id);
+            database.DeleteNetworkRun(record.Id);
+            if (run.Setup is { } done) Hosts.Refresh([], done.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
+        }, record.Name);
     }
 
     /// <summary>At rm: the container no longer asks for any network.</summary>

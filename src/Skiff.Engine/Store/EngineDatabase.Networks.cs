@@ -139,7 +139,8 @@ public sealed partial class EngineDatabase
     /// </summary>
     public string Lease(string networkId, string containerId, Func<HashSet<string>, string?> choose, string what)
     {
-        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+        using SqliteTransaction? own = _networkTransaction is null ? _connection.BeginTransaction(deferred: false) : null;
+        SqliteTransaction transaction = own ?? _networkTransaction!;
         using SqliteCommand taken = Command("SELECT address FROM network_leases WHERE network_id = $n");
         taken.Transaction = transaction;
         taken.Parameters.AddWithValue("$n", networkId);
@@ -158,8 +159,30 @@ public sealed partial class EngineDatabase
         {
             throw new EngineException($"{what}: address {address} is already in use");
         }
-        transaction.Commit();
+        own?.Commit();
         return address;
+    }
+
+    private SqliteTransaction? _networkTransaction;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction, which every lease it takes joins: a
+    /// run's leases and its <c>network_runs</c> row are written together, or not at all.
+    /// </summary>
+    public T InNetworkTransaction<T>(Func<T> work)
+    {
+        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+        _networkTransaction = transaction;
+        try
+        {
+            T result = work();
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _networkTransaction = null;
+        }
     }
 
     /// <summary>Every address leased on a network, with its holder.</summary>

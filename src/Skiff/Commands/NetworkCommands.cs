@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Skiff.Cli;
 using Skiff.Engine;
 using Skiff.Engine.Network;
@@ -40,7 +39,7 @@ public static class NetworkCommands
         Option<string[]> opts = new("--opt", "-o") { Description = "Set driver specific options (mtu=, parent=, mode=, isolate=)" };
         Option<string[]> labels = new("--label", "-l") { Description = "Set metadata on a network" };
         Command command = new("create", "Create a network") { name, driver, subnet, gateway, ipRange, isInternal, ipv6, disableDns, opts, labels };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             NetworkCreateRequest request = new()
             {
@@ -69,7 +68,7 @@ public static class NetworkCommands
         Option<string[]> filters = new("--filter", "-f") { Description = "Provide filter values (name=, id=, driver=, label=, type=custom|builtin, dangling=)" };
         Option<string?> format = new("--format") { Description = "Format output: table, json, or a Go template" };
         Command command = new("ls", "List networks") { quiet, noTrunc, filters, format };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             IEnumerable<NetworkDefinition> networks = session.Engine.Networks.List();
@@ -85,26 +84,8 @@ public static class NetworkCommands
                 Labels = string.Join(',', n.Labels.Select(l => $"{l.Key}={l.Value}")),
                 CreatedAt = n.Created.ToString("yyyy-MM-dd HH:mm:ss.fffffff zzz", System.Globalization.CultureInfo.InvariantCulture),
             })];
-            if (parse.GetValue(quiet))
-            {
-                foreach (NetworkListRow row in rows) cli.Out.WriteLine(row.ID);
-                return 0;
-            }
-            string? template = parse.GetValue(format);
-            if (template == "json")
-            {
-                foreach (NetworkListRow row in rows) cli.Out.WriteLine(JsonSerializer.SerializeToElement(row, NetworkInspectJsonContext.Default.NetworkListRow).GetRawText().ReplaceLineEndings("").Replace("  ", ""));
-                return 0;
-            }
-            GoTemplate go = new(template is null or "table" ? "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}" : template);
-            TableWriter table = new([.. go.Header().Split('\t').Select(h => h == "ID" ? "NETWORK ID" : h)]);
-            foreach (NetworkListRow row in rows)
-            {
-                string line = go.Render(JsonSerializer.SerializeToElement(row, NetworkInspectJsonContext.Default.NetworkListRow));
-                if (go.IsTable) table.Add(line.Split('\t'));
-                else cli.Out.WriteLine(line);
-            }
-            if (go.IsTable) table.Write(cli.Out);
+            ObjectVerbs.List(cli, rows, NetworkInspectJsonContext.Default.NetworkListRow, parse.GetValue(quiet), r => r.ID, parse.GetValue(format),
+                "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", h => h == "ID" ? "NETWORK ID" : h);
             return 0;
         }));
         return command;
@@ -115,23 +96,11 @@ public static class NetworkCommands
         Argument<string[]> names = new("NETWORK") { Arity = ArgumentArity.OneOrMore };
         Option<string?> format = new("--format", "-f") { Description = "Format output with a Go template, or json" };
         Command command = new("inspect", "Display detailed information on one or more networks") { names, format };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             List<NetworkInspect> found = [];
-            int exit = 0;
-            foreach (string name in parse.GetValue(names)!)
-            {
-                try
-                {
-                    found.Add(session.Engine.InspectNetwork(name));
-                }
-                catch (EngineException e)
-                {
-                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    exit = 1;
-                }
-            }
+            int exit = ObjectVerbs.EachName(cli, parse.GetValue(names)!, name => found.Add(session.Engine.InspectNetwork(name)));
             InspectOutput.Write(cli.Out, found, parse.GetValue(format), NetworkInspectJsonContext.Default.ListNetworkInspect, NetworkInspectJsonContext.Default.NetworkInspect);
             return exit;
         }));
@@ -146,21 +115,11 @@ public static class NetworkCommands
         command.SetAction(parse =>
         {
             using EngineSession session = cli.Engine(parse);
-            int exit = 0;
-            foreach (string name in parse.GetValue(names)!)
+            return ObjectVerbs.EachName(cli, parse.GetValue(names)!, name =>
             {
-                try
-                {
-                    session.Engine.RemoveNetwork(name, parse.GetValue(force));
-                    cli.Out.WriteLine(name);
-                }
-                catch (EngineException e)
-                {
-                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    exit = 1;
-                }
-            }
-            return exit;
+                session.Engine.RemoveNetwork(name, parse.GetValue(force));
+                cli.Out.WriteLine(name);
+            });
         });
         return command;
     }
@@ -170,23 +129,14 @@ public static class NetworkCommands
         Option<bool> force = new("--force", "-f") { Description = "Do not prompt for confirmation" };
         Option<string[]> filters = new("--filter") { Description = "Provide filter values (label=, label!=)" };
         Command command = new("prune", "Remove all unused networks") { force, filters };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             string[] given = parse.GetValue(filters) ?? [];
             using EngineSession session = cli.Engine(parse);
             foreach (string filter in given) Filter([], filter, session.Engine.Networks, prune: true).ToList();
-            if (!parse.GetValue(force))
-            {
-                cli.Out.Write("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                cli.Out.Flush();
-                if (cli.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
-            }
+            if (!ObjectVerbs.Confirm(cli, parse.GetValue(force), "This will remove all custom networks not used by at least one container.")) return 0;
             List<string> removed = session.Engine.PruneNetworks(n => given.Aggregate((IEnumerable<NetworkDefinition>)[n], (set, f) => Filter(set, f, session.Engine.Networks, prune: true)).Any());
-            if (removed.Count > 0)
-            {
-                cli.Out.WriteLine("Deleted Networks:");
-                foreach (string name in removed) cli.Out.WriteLine(name);
-            }
+            ObjectVerbs.Deleted(cli, "Deleted Networks:", removed);
             return 0;
         }));
         return command;
@@ -200,7 +150,7 @@ public static class NetworkCommands
         Option<string?> ip = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)" };
         Option<string?> ip6 = new("--ip6") { Description = "IPv6 address (e.g., 2001:db8::33)" };
         Command command = new("connect", "Connect a container to a network") { network, container, alias, ip, ip6 };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             session.Engine.ConnectNetwork(parse.GetValue(network)!, parse.GetValue(container)!,
@@ -216,32 +166,13 @@ public static class NetworkCommands
         Argument<string> container = new("CONTAINER");
         Option<bool> force = new("--force", "-f") { Description = "Force the container to disconnect from a network" };
         Command command = new("disconnect", "Disconnect a container from a network") { network, container, force };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             session.Engine.DisconnectNetwork(parse.GetValue(network)!, parse.GetValue(container)!);
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>What the engine refuses is worded as docker words a daemon's answer, and exits 1; so is a --format skiff cannot render.</summary>
-    private static int Daemon(CliContext cli, Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (EngineException e)
-        {
-            cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-            return 1;
-        }
-        catch (FormatException e)
-        {
-            cli.Error.WriteLine($"Error: --format: {e.Message}");
-            return 1;
-        }
     }
 
     private static Dictionary<string, string> Pairs(string[] items, string flag)
@@ -259,16 +190,12 @@ public static class NetworkCommands
     /// <summary>Docker's network filters: name= (a regular expression), id= (a prefix), driver=, label=K[=V], label!=, type=custom|builtin, dangling=.</summary>
     private static IEnumerable<NetworkDefinition> Filter(IEnumerable<NetworkDefinition> networks, string filter, NetworkStore store, bool prune)
     {
-        bool negated = filter.Contains("!=", StringComparison.Ordinal) && filter.IndexOf("!=", StringComparison.Ordinal) < filter.IndexOf('=');
-        int equals = filter.IndexOf('=');
-        if (equals <= 0) throw new EngineException($"invalid filter '{filter}'");
-        string key = negated ? filter[..(equals - 1)] : filter[..equals], value = filter[(equals + 1)..];
-        if (negated && key != "label") throw new EngineException($"invalid filter '{filter}'");
+        (string key, string value, bool negated) = ObjectVerbs.Filter(filter);
         return key switch
         {
-            "label" => networks.Where(n => LabelMatches(n, value) != negated),
+            "label" => networks.Where(n => ObjectVerbs.LabelMatches(n.Labels, value) != negated),
             "until" when prune => networks.Where(n => n.Created < Until(value)),
-            "name" when !prune => networks.Where(n => NameMatches(value, n.Name)),
+            "name" when !prune => networks.Where(n => ObjectVerbs.NameMatches(value, n.Name)),
             "id" when !prune => networks.Where(n => n.Id.StartsWith(value, StringComparison.Ordinal)),
             "driver" when !prune => networks.Where(n => n.Driver == value),
             "type" when !prune => value switch
@@ -291,24 +218,4 @@ public static class NetworkCommands
         long.TryParse(value, out long seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds)
         : DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out DateTimeOffset at) ? at
         : throw new EngineException($"invalid filter 'until={value}'");
-
-    private static bool LabelMatches(NetworkDefinition network, string value)
-    {
-        int equals = value.IndexOf('=');
-        return equals > 0
-            ? network.Labels.TryGetValue(value[..equals], out string? found) && found == value[(equals + 1)..]
-            : network.Labels.ContainsKey(value);
-    }
-
-    private static bool NameMatches(string pattern, string name)
-    {
-        try
-        {
-            return Regex.IsMatch(name, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException)
-        {
-            return name.Contains(pattern, StringComparison.Ordinal);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Skiff.Cli;
 using Skiff.Engine;
 using Skiff.Engine.Volumes;
@@ -33,7 +32,7 @@ public static class VolumeCommands
         Option<string[]> opts = new("--opt", "-o") { Description = "Set driver specific options (type=, device=, o=)" };
         Option<string[]> labels = new("--label", "-l") { Description = "Set metadata for a volume" };
         Command command = new("create", "Create a volume") { positional, name, driver, opts, labels };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             string? given = parse.GetValue(positional), flag = parse.GetValue(name);
             if (given is not null && flag is not null && given != flag)
@@ -59,7 +58,7 @@ public static class VolumeCommands
         Option<string[]> filters = new("--filter", "-f") { Description = "Provide filter values (dangling=true, name=, label=, driver=)" };
         Option<string?> format = new("--format") { Description = "Format output: table, json, or a Go template" };
         Command command = new("ls", "List volumes") { quiet, filters, format };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             VolumeStore store = session.Engine.Volumes;
@@ -73,26 +72,8 @@ public static class VolumeCommands
                 Mountpoint = store.DataPath(v.Name),
                 Name = v.Name,
             })];
-            if (parse.GetValue(quiet))
-            {
-                foreach (VolumeListRow row in rows) cli.Out.WriteLine(row.Name);
-                return 0;
-            }
-            string? template = parse.GetValue(format);
-            if (template == "json")
-            {
-                foreach (VolumeListRow row in rows) cli.Out.WriteLine(Compact(JsonSerializer.SerializeToElement(row, VolumeJsonContext.Default.VolumeListRow)));
-                return 0;
-            }
-            GoTemplate go = new(template is null or "table" ? "table {{.Driver}}\t{{.Name}}" : template);
-            TableWriter table = new([.. go.Header().Split('\t').Select(h => h == "NAME" ? "VOLUME NAME" : h)]);
-            foreach (VolumeListRow row in rows)
-            {
-                string line = go.Render(JsonSerializer.SerializeToElement(row, VolumeJsonContext.Default.VolumeListRow));
-                if (go.IsTable) table.Add(line.Split('\t'));
-                else cli.Out.WriteLine(line);
-            }
-            if (go.IsTable) table.Write(cli.Out);
+            ObjectVerbs.List(cli, rows, VolumeJsonContext.Default.VolumeListRow, parse.GetValue(quiet), r => r.Name, parse.GetValue(format),
+                "table {{.Driver}}\t{{.Name}}", h => h == "NAME" ? "VOLUME NAME" : h);
             return 0;
         }));
         return command;
@@ -103,26 +84,14 @@ public static class VolumeCommands
         Argument<string[]> names = new("VOLUME") { Arity = ArgumentArity.OneOrMore };
         Option<string?> format = new("--format", "-f") { Description = "Format output with a Go template, or json" };
         Command command = new("inspect", "Display detailed information on one or more volumes") { names, format };
-        command.SetAction(parse =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             using EngineSession session = cli.Engine(parse);
             List<VolumeInspect> found = [];
-            int exit = 0;
-            foreach (string name in parse.GetValue(names)!)
-            {
-                try
-                {
-                    found.Add(session.Engine.Volumes.Inspect(name));
-                }
-                catch (EngineException e)
-                {
-                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    exit = 1;
-                }
-            }
+            int exit = ObjectVerbs.EachName(cli, parse.GetValue(names)!, name => found.Add(session.Engine.Volumes.Inspect(name)));
             InspectOutput.Write(cli.Out, found, parse.GetValue(format), VolumeJsonContext.Default.ListVolumeInspect, VolumeJsonContext.Default.VolumeInspect);
             return exit;
-        });
+        }));
         return command;
     }
 
@@ -134,21 +103,11 @@ public static class VolumeCommands
         command.SetAction(parse =>
         {
             using EngineSession session = cli.Engine(parse);
-            int exit = 0;
-            foreach (string name in parse.GetValue(names)!)
+            return ObjectVerbs.EachName(cli, parse.GetValue(names)!, name =>
             {
-                try
-                {
-                    session.Engine.Volumes.Remove(name, parse.GetValue(force));
-                    cli.Out.WriteLine(name);
-                }
-                catch (EngineException e)
-                {
-                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    exit = 1;
-                }
-            }
-            return exit;
+                session.Engine.Volumes.Remove(name, parse.GetValue(force));
+                cli.Out.WriteLine(name);
+            });
         });
         return command;
     }
@@ -159,62 +118,35 @@ public static class VolumeCommands
         Option<bool> force = new("--force", "-f") { Description = "Do not prompt for confirmation" };
         Option<string[]> filters = new("--filter") { Description = "Provide filter values (label=, label!=, all=true)" };
         Command command = new("prune", "Remove unused local volumes") { all, force, filters };
-        command.SetAction(parse => Daemon(cli, () =>
+        command.SetAction(parse => ObjectVerbs.Daemon(cli, () =>
         {
             string[] given = parse.GetValue(filters) ?? [];
             bool everything = parse.GetValue(all) || given.Any(f => f is "all=true" or "all=1");
             // Checked before the prompt: a bad filter is an error, not a question.
             foreach (string filter in given) Filter([], filter, [], allowAll: true).ToList();
-            if (!parse.GetValue(force))
-            {
-                cli.Out.Write(everything
-                    ? "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] "
-                    : "WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                cli.Out.Flush();
-                if (cli.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
-            }
+            if (!ObjectVerbs.Confirm(cli, parse.GetValue(force), everything
+                    ? "This will remove all local volumes not used by at least one container."
+                    : "This will remove anonymous local volumes not used by at least one container.")) return 0;
             using EngineSession session = cli.Engine(parse);
             (List<string> removed, long reclaimed) = session.Engine.Volumes.Prune(everything,
                 v => given.Aggregate((IEnumerable<VolumeRecord>)[v], (set, filter) => Filter(set, filter, [], allowAll: true)).Any());
-            if (removed.Count > 0)
-            {
-                cli.Out.WriteLine("Deleted Volumes:");
-                foreach (string name in removed) cli.Out.WriteLine(name);
-                cli.Out.WriteLine();
-            }
+            ObjectVerbs.Deleted(cli, "Deleted Volumes:", removed);
+            if (removed.Count > 0) cli.Out.WriteLine();
             cli.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(reclaimed)}");
             return 0;
         }));
         return command;
     }
 
-    /// <summary>What the engine refuses is worded as docker words a daemon's answer, and exits 1.</summary>
-    private static int Daemon(CliContext cli, Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (EngineException e)
-        {
-            cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-            return 1;
-        }
-    }
-
     /// <summary>Docker's volume filters: name= (a regular expression), label=K[=V], label!=K[=V], driver=, dangling=true|false.</summary>
     private static IEnumerable<VolumeRecord> Filter(IEnumerable<VolumeRecord> volumes, string filter, HashSet<string> used, bool allowAll)
     {
-        bool negated = filter.Contains("!=", StringComparison.Ordinal) && filter.IndexOf("!=", StringComparison.Ordinal) < filter.IndexOf('=');
-        int equals = filter.IndexOf('=');
-        if (equals <= 0) throw new EngineException($"invalid filter '{filter}'");
-        string key = negated ? filter[..(equals - 1)] : filter[..equals], value = filter[(equals + 1)..];
-        if (negated && key != "label") throw new EngineException($"invalid filter '{filter}'");
+        (string key, string value, bool negated) = ObjectVerbs.Filter(filter);
         return key switch
         {
-            "name" when !allowAll => volumes.Where(v => NameMatches(value, v.Name)),
+            "name" when !allowAll => volumes.Where(v => ObjectVerbs.NameMatches(value, v.Name)),
             "driver" => volumes.Where(v => v.Driver == value),
-            "label" => volumes.Where(v => LabelMatches(v, value) != negated),
+            "label" => volumes.Where(v => ObjectVerbs.LabelMatches(v.Labels, value) != negated),
             "dangling" when !allowAll => value.ToLowerInvariant() switch
             {
                 "true" or "1" => volumes.Where(v => !used.Contains(v.Name)),
@@ -224,33 +156,5 @@ public static class VolumeCommands
             "all" when allowAll => value is "true" or "1" or "false" or "0" ? volumes : throw new EngineException($"invalid filter 'all={value}'"),
             _ => throw new EngineException($"invalid filter '{key}'"),
         };
-    }
-
-    private static bool LabelMatches(VolumeRecord volume, string value)
-    {
-        int equals = value.IndexOf('=');
-        return equals > 0
-            ? volume.Labels.TryGetValue(value[..equals], out string? found) && found == value[(equals + 1)..]
-            : volume.Labels.ContainsKey(value);
-    }
-
-    private static bool NameMatches(string pattern, string name)
-    {
-        try
-        {
-            return Regex.IsMatch(name, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
-        }
-        catch (ArgumentException)
-        {
-            return name.Contains(pattern, StringComparison.Ordinal);
-        }
-    }
-
-    private static string Compact(JsonElement element)
-    {
-        using MemoryStream buffer = new();
-        using (Utf8JsonWriter writer = new(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            element.WriteTo(writer);
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 }

@@ -13,10 +13,10 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
 {
     protected NetworkSuite Suite { get; } = suite;
 
-    /// <summary>wget retried while the server comes up: a detached run returns before httpd listens.</summary>
     /// <summary>One wget that gives up after 3 seconds. The trailing exit keeps sh from exec-ing the last command: wget must not be the namespace's init, which ignores timeout's signal.</summary>
     private const string Once = "timeout 3 wget -q -O- \"$1\"; exit $?";
 
+    /// <summary>wget retried while the server comes up: a detached run returns before httpd listens.</summary>
     private const string Fetch = "for i in $(seq 1 50); do timeout 3 wget -q -O- \"$1\" && exit 0; sleep 0.2; done; exit 1";
 
     [Fact]
@@ -68,12 +68,15 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         {
             string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{first}.IPAddress}}}}", id).Trim();
             Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", $"http://{address}/hostname"));
+            // The positive control: the very command that must fail from the other network answers from this one.
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Once, "sh", $"http://{address}/hostname"));
             // --dns on the container's own loopback: a name the network does not know must not be asked of the host's resolvers.
             SkiffResult byName = Suite.Run("run", "--rm", "--network", second, "--dns", "127.0.0.1", "busybox", "sh", "-c", Once, "sh", $"http://{server}/hostname");
             Assert.NotEqual(0, byName.Exit);
             Assert.Contains("bad address", byName.Error);
             SkiffResult byAddress = Suite.Run("run", "--rm", "--network", second, "busybox", "sh", "-c", Once, "sh", $"http://{address}/hostname");
-            Assert.NotEqual(0, byAddress.Exit);
+            // Dropped, not refused or unroutable: nothing answers, and timeout ends wget with SIGTERM (128 + 15).
+            Assert.Equal(143, byAddress.Exit);
             Assert.Equal("", byAddress.Out);
         }
         finally
@@ -183,27 +186,46 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     public void Fifty_containers_started_and_removed_in_parallel_leave_no_lease_rule_or_veth()
     {
         (string network, string subnet) = Suite.CreateNetwork();
-        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        (string bridge, string keeper) = Suite.LinksOf(network);
         string[] ids = new string[50];
+        string[] addresses = [];
         Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
             ids[i] = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim());
         try
         {
-            string[] addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
+            addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
             Assert.Equal(ids.Length, addresses.Distinct().Count());
             Assert.All(addresses, a => Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], a));
             Assert.Equal(ids.Length, Suite.Leases());
-            Assert.Equal(ids.Length, Directory.EnumerateFileSystemEntries($"/sys/class/net/{bridge}/brif").Count());
+            Assert.Equal(ids.Length, NetworkSuite.ContainerPorts(bridge).Count);
         }
         finally
         {
             Parallel.ForEach(ids.Where(id => id is not null), new ParallelOptions { MaxDegreeOfParallelism = 8 }, id => Suite.Ok("rm", "-f", id));
         }
         Assert.Equal(0, Suite.Leases());
-        Assert.False(Directory.Exists($"/sys/class/net/{bridge}/brif") && Directory.EnumerateFileSystemEntries($"/sys/class/net/{bridge}/brif").Any());
-        Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet));
+        Assert.Empty(NetworkSuite.ContainerPorts(bridge));
+        Assert.Empty(Suite.ContainerRules(bridge, addresses, ids));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Suite.Engine.Root, "netns")));
         Suite.Ok("network", "rm", network);
+        Suite.AssertNetworkGone((bridge, keeper), subnet);
+    }
+
+    [Fact]
+    public void A_user_networks_bridge_stays_between_containers_until_network_rm()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        (string bridge, string keeper) = Suite.LinksOf(network);
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        // The bridge and the network's rules are there for the next container, which is wired as the first was.
+        Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"));
+        if (Suite.Backend == "netavark") Assert.True(Directory.Exists($"/sys/class/net/{bridge}/brif/{keeper}"));
+        Assert.Empty(NetworkSuite.ContainerPorts(bridge));
+        Assert.Contains(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet) || r.Contains(bridge));
+        string prefix = subnet[..subnet.LastIndexOf('.')];
+        Assert.Contains($"inet {prefix}.2/24", Suite.Ok("run", "--rm", "--network", network, "busybox", "ip", "-o", "addr", "show", "eth0"));
+        Suite.Ok("network", "rm", network);
+        Suite.AssertNetworkGone((bridge, keeper), subnet);
     }
 
     [Fact]
@@ -212,19 +234,22 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         (string network, string subnet) = Suite.CreateNetwork();
         int port = FreePort();
         string id = Suite.Ok("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
-        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        (string bridge, string keeper) = Suite.LinksOf(network);
         string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
+        string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
         try
         {
             Assert.True(File.Exists(netns));
-            Assert.NotEmpty(Suite.RulesOfThisRun([bridge]));
+            Assert.Contains(Suite.RulesOfThisRun([bridge]), r => r.Contains($"--dport {port}"));
             int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
             NetworkSuite.Host("kill", "-9", pid.ToString());
             // conmon's exit command (skiff container cleanup) runs the teardown by itself.
             for (int i = 0; i < 200 && (File.Exists(netns) || Suite.Leases() > 0); i++) Thread.Sleep(50);
             Assert.False(File.Exists(netns));
             Assert.Equal(0, Suite.Leases());
-            Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet) || r.Contains($"--dport {port}"));
+            Assert.Empty(Suite.ContainerRules(bridge, [address], [id]));
+            Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains($"--dport {port}"));
+            Assert.Empty(NetworkSuite.ContainerPorts(bridge));
             Assert.Equal("exited", Suite.Ok("inspect", "-f", "{{.State.Status}}", id).Trim());
         }
         finally
@@ -232,6 +257,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
             Suite.Ok("rm", "-f", id);
             Suite.Ok("network", "rm", network);
         }
+        Suite.AssertNetworkGone((bridge, keeper), subnet);
     }
 
     [Fact]
@@ -239,8 +265,9 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     {
         (string network, string subnet) = Suite.CreateNetwork();
         string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
-        string bridge = Suite.Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim();
+        (string bridge, string keeper) = Suite.LinksOf(network);
         string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
+        string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
         int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
         int conmon = int.Parse(File.ReadAllText(Path.Combine(Suite.Engine.Root, "containers", id, "conmon.pid")).Trim());
         // The monitor first, so that no exit command runs: nothing but the next verb is left to clean up.
@@ -252,8 +279,10 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Suite.Ok("rm", id);
         Assert.False(File.Exists(netns));
         Assert.Equal(0, Suite.Leases());
-        Assert.DoesNotContain(Suite.RulesOfThisRun([bridge]), r => r.Contains(subnet));
+        Assert.Empty(Suite.ContainerRules(bridge, [address], [id]));
+        Assert.Empty(NetworkSuite.ContainerPorts(bridge));
         Suite.Ok("network", "rm", network);
+        Suite.AssertNetworkGone((bridge, keeper), subnet);
     }
 
     [Fact]

@@ -9,8 +9,8 @@ namespace Skiff.Engine.Tests.Network;
 /// <summary>
 /// An engine suite whose private config names one network backend, with the host's network state
 /// taken before the run: its Dispose removes every container and network of the run and fails it
-/// if a lease, a netns file, a bridge of this root, or an iptables rule naming one of the run's
-/// subnets or bridges is left behind. netavark's shared base chains are removed at the end when
+/// if a lease, a netns file, a bridge of this root or its keeper link, or an iptables rule naming
+/// one of the run's subnets or bridges is left behind. netavark's shared base chains are removed at the end when
 /// they were not there before and nothing else uses them.
 /// </summary>
 public abstract class NetworkSuite : IDisposable
@@ -18,6 +18,7 @@ public abstract class NetworkSuite : IDisposable
     private readonly string _firewallBefore;
     private readonly HashSet<string> _subnets = [];
     private readonly HashSet<string> _networksMade = [];
+    private readonly HashSet<string> _keepers = [];
 
     protected NetworkSuite(string backend)
     {
@@ -57,8 +58,11 @@ public abstract class NetworkSuite : IDisposable
         lock (_networksMade) _networksMade.Add(name);
         // An IPv6 subnet the engine chose is watched in the firewall too.
         using (System.Text.Json.JsonDocument inspect = System.Text.Json.JsonDocument.Parse(Ok("network", "inspect", name)))
+        {
+            lock (_keepers) _keepers.Add("skk" + inspect.RootElement[0].GetProperty("Id").GetString()![..12]);
             foreach (System.Text.Json.JsonElement config in inspect.RootElement[0].GetProperty("IPAM").GetProperty("Config").EnumerateArray())
                 lock (_subnets) _subnets.Add(config.GetProperty("Subnet").GetString()!);
+        }
         return (name, subnet);
     }
 
@@ -91,6 +95,32 @@ public abstract class NetworkSuite : IDisposable
     {
         string[] marks = [.. _subnets, .. bridges];
         return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
+    }
+
+    /// <summary>The bridge's ports that are containers' veths: the keeper link the netavark backend adds to a user network's bridge is not one.</summary>
+    public static List<string> ContainerPorts(string bridge)
+    {
+        string brif = $"/sys/class/net/{bridge}/brif";
+        return Directory.Exists(brif) ? [.. Directory.EnumerateFileSystemEntries(brif).Select(Path.GetFileName).OfType<string>().Where(p => !p.StartsWith("skk", StringComparison.Ordinal))] : [];
+    }
+
+    /// <summary>Rules of this run that name one of these containers: its address as a host, or its id (CNI's chains and comments).</summary>
+    public List<string> ContainerRules(string bridge, IEnumerable<string> addresses, IEnumerable<string> ids)
+    {
+        string[] marks = [.. addresses.SelectMany(a => (string[])[$"{a}/32", $"{a}:"]), .. ids.Select(i => i[..12])];
+        return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
+    }
+
+    /// <summary>A network's bridge and the link that keeps it (netavark backend: <c>skk</c> + the network's short id).</summary>
+    public (string Bridge, string Keeper) LinksOf(string network) =>
+        (Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim(), "skk" + Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12]);
+
+    /// <summary>After <c>network rm</c>: the network's bridge, its keeper and every rule naming its subnet or bridge are gone.</summary>
+    public void AssertNetworkGone((string Bridge, string Keeper) links, string subnet)
+    {
+        Assert.False(Directory.Exists($"/sys/class/net/{links.Bridge}"), $"bridge {links.Bridge} left after network rm");
+        Assert.False(Directory.Exists($"/sys/class/net/{links.Keeper}"), $"link {links.Keeper} left after network rm");
+        Assert.DoesNotContain(RulesOfThisRun([links.Bridge]), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(links.Bridge, StringComparison.Ordinal));
     }
 
     public static string Host(string program, params string[] args)
@@ -140,6 +170,8 @@ public abstract class NetworkSuite : IDisposable
                 foreach (string file in Directory.EnumerateFileSystemEntries(netns)) leaks.Add($"netns file left behind: {file}");
             foreach (string bridge in bridges)
                 if (Directory.Exists($"/sys/class/net/{bridge}")) leaks.Add($"bridge left behind: {bridge}");
+            foreach (string keeper in _keepers)
+                if (Directory.Exists($"/sys/class/net/{keeper}")) leaks.Add($"bridge keeper left behind: {keeper}");
             foreach (string rule in RulesOfThisRun(bridges)) leaks.Add($"firewall rule left behind: {rule}");
             RemoveBaseChainsMadeByThisRun();
         }

@@ -9,8 +9,9 @@ namespace Skiff.Engine.Network.Cni;
 /// and stored under the engine root (<c>cni/networks/NAME.conflist</c>), each attachment an ADD of
 /// that list with the engine's addresses, each ADD's result cached (<c>cni/results/</c>) for its
 /// DEL; the container's lo is brought up by the loopback plugin. Plugin runs are serialized per
-/// engine root: plugins share the bridge, its address and the firewall chains. A bridge is deleted
-/// with its last container, as under netavark. Name resolution is the engine's /etc/hosts: this
+/// engine root: plugins share the bridge, its address and the firewall chains. A user network's
+/// bridge stays from its first container to network rm, as under the netavark backend; the default
+/// network's is deleted with its last container. Name resolution is the engine's /etc/hosts: this
 /// backend runs no DNS server.
 /// </summary>
 public sealed class CniBackend : INetworkBackend
@@ -134,8 +135,10 @@ public sealed class CniBackend : INetworkBackend
         if (!attachment.Network.Internal)
             MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId,
                 ipv4: attachment.Addresses.Any(a => !a.Contains(':')), ipv6: attachment.Addresses.Any(a => a.Contains(':')));
-        // As netavark does: a bridge goes with its last container, so the host keeps no idle links.
-        BridgeLink.DeleteIfUnused(attachment.Network);
+        // A user network's bridge stays until network rm, as Docker's do (and as the netavark
+        // backend keeps them): the next container does not make it again. The default network is
+        // never removed, so its bridge goes with its last container.
+        if (attachment.Network.Name == NetworkStore.DefaultName) BridgeLink.DeleteIfUnused(attachment.Network);
     }
 
     /// <summary>The network's stored list, written from its definition the first time it is used.</summary>

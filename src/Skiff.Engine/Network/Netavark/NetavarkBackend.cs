@@ -9,7 +9,8 @@ namespace Skiff.Engine.Network.Netavark;
 /// Podman's network stack: <c>netavark setup|teardown NETNS</c> with the container's networks as
 /// JSON on a file, and aardvark-dns, which netavark starts and feeds, for name resolution. Every
 /// invocation runs under one lock per engine root, because netavark rewrites aardvark-dns's
-/// per-network files and the firewall chains it shares between containers.
+/// per-network files and the firewall chains it shares between containers. A user network's
+/// bridge stays from its first container to <c>network rm</c> (<see cref="BridgeKeeper"/>).
 /// </summary>
 public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : INetworkBackend
 {
@@ -33,7 +34,10 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
     public NetworkStatus Setup(NetworkSetup setup)
     {
         byte[] input = NetavarkJson.Options(setup);
+        using FileLock guard = Lock();
         string output = Run("setup", setup.NetnsPath, input);
+        foreach (NetworkAttachment attachment in setup.Networks)
+            if (BridgeKeeper.Applies(attachment.Network)) Keeper.Keep(attachment.Network);
         return NetavarkJson.Status(output, setup);
     }
 
@@ -52,6 +56,7 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
         }
         try
         {
+            using FileLock guard = Lock();
             Run("teardown", netns, NetavarkJson.Options(setup));
         }
         finally
@@ -60,22 +65,34 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
         }
     }
 
-    /// <summary>netavark keeps nothing per network beyond what teardown of its last container removes.</summary>
+    /// <summary>The network's bridge and rules, kept since its first container, go; then aardvark-dns's file of it.</summary>
     public void Remove(NetworkDefinition network)
     {
+        if (BridgeKeeper.Applies(network))
+        {
+            using FileLock guard = Lock();
+            Keeper.Retire(network, standIn => Run("teardown", standIn.NetnsPath, NetavarkJson.Options(standIn)));
+        }
         string dns = Path.Combine(layout.NetavarkConfig, "aardvark-dns", network.Name);
         if (File.Exists(dns)) File.Delete(dns);
     }
 
-    private string Run(string verb, string netns, byte[] input)
+    private BridgeKeeper Keeper => new(layout.NetavarkConfig);
+
+    private FileLock Lock()
     {
         Directory.CreateDirectory(layout.NetavarkConfig);
+        return FileLock.Exclusive(Path.Combine(layout.NetavarkConfig, "netavark.lock"));
+    }
+
+    /// <summary>One netavark call; the caller holds <see cref="Lock"/>.</summary>
+    private string Run(string verb, string netns, byte[] input)
+    {
         string scratch = Path.Combine(layout.NetavarkConfig, $".{verb}-{System.Environment.ProcessId}-{Guid.NewGuid():N}");
         string inputFile = scratch + ".json", outputFile = scratch + ".out";
         try
         {
             File.WriteAllBytes(inputFile, input);
-            using FileLock guard = FileLock.Exclusive(Path.Combine(layout.NetavarkConfig, "netavark.lock"));
             // Output goes to a file, not a pipe: the aardvark-dns daemon that setup may start
             // inherits netavark's stdout and would hold a pipe open for as long as it lives.
             string[] args = [config.NetavarkPath, "--config", layout.NetavarkConfig, "--aardvark-binary", config.AardvarkDnsPath, "--file", inputFile, verb, netns];
