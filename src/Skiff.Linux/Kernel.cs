@@ -58,7 +58,7 @@ public static class Kernel
     public const long ST_RDONLY = 1, ST_RELATIME = 4096;
     public const long FS_IOC_GETFLAGS = 0x80086601;
     public const int FS_IMMUTABLE_FL = 0x10;
-    public const long PROC_SUPER_MAGIC = 0x9fa0;
+    public const long PROC_SUPER_MAGIC = 0x9fa0, NSFS_MAGIC = 0x6e736673;
     public const ulong TIOCGPTPEER = 0x5441;
     public const int SECCOMP_SET_MODE_FILTER = 1;
     public const int X_OK = 1;

@@ -42,8 +42,8 @@ public static partial class NetworkNamespace
         File.Delete(path);
     }
 
-    public static bool IsMounted(string path) =>
-        File.Exists(path) && File.ReadLines("/proc/self/mountinfo").Any(l => l.Split(' ') is { Length: > 4 } f && f[4] == path);
+    /// <summary>Whether the namespace is still bound at path: the file it was bound over outlives it, and is no namespace.</summary>
+    public static bool IsMounted(string path) => FileSystemType.IsNamespaceFile(path);
 
     [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
     private static partial int Unshare(int flags);

@@ -100,14 +100,7 @@ public static class HostProbe
     }
 
     /// <summary>Whether path lies on a procfs (statfs(2)'s f_type); false when it cannot be asked.</summary>
-    private static unsafe bool IsProcfs(string path)
-    {
-        if (path.Contains('\0')) return false;
-        byte[] name = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        Interop.StatFsBuffer statfs;
-        fixed (byte* p = name)
-            return Interop.Libc.Syscall(Syscall.Statfs, (long)p, (long)&statfs, 0, 0, 0, 0) == 0 && statfs.Type == Kernel.PROC_SUPER_MAGIC;
-    }
+    private static bool IsProcfs(string path) => FileSystemType.Of(path) == Kernel.PROC_SUPER_MAGIC;
 
     /// <summary>
     /// Whether the way to destination in the rootfs passes only directories, no symlink (runc's rule
