@@ -129,26 +129,6 @@ cleanup_engine() {
     cleanup_work
 }
 
-# pids_of_work: processes whose command line names $work (conmons, exit commands, containers' inits
-# do not: they are found through their conmon).
-pids_of_work() {
-    # One grep over every command line; the pattern's first character is bracketed so that grep's
-    # own command line (which holds the pattern, not the path) does not match.
-    grep -al -e "[${work:0:1}]${work:1}" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3 | grep -vx "$$" || true
-}
-
-# quiesce: waits until no process of this bench is left from the last command (the exit command
-# conmon starts after the container exits runs on after `run --rm` has returned, in both engines):
-# one contestant's tail must not run in the next one's timing. Prints how long that took, in ms.
-quiesce() {
-    local t0=$EPOCHREALTIME i
-    for i in $(seq 400); do
-        [ -n "$(pids_of_work)" ] || break
-        sleep 0.01
-    done
-    elapsed_ms "$t0" "$EPOCHREALTIME"
-}
-
 echo "engine: setting up ($work)" >&2
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 sk image import-busybox >/dev/null
