@@ -43,4 +43,48 @@ public sealed class NetavarkNetworkTests(NetavarkSuite suite) : NetworkBehaviour
             Suite.Ok("network", "rm", network);
         }
     }
+
+    [Fact]
+    public void Two_engines_networks_of_one_name_keep_their_own_nat_chains()
+    {
+        // A second engine root with a network of the same name, as a second skiff root or Podman
+        // beside skiff would have: each network's masquerade must jump to a chain of its own, and
+        // removing one network must leave the other's rules in place.
+        using EngineSuite other = new("\"network_backend\": \"netavark\"");
+        string name = "same" + Guid.NewGuid().ToString("N")[..8];
+        string mine = Suite.FreeSubnet(), theirs = Suite.FreeSubnet();
+        Suite.Ok("network", "create", "--subnet", mine, name);
+        other.Ok("network", "create", "--subnet", theirs, name);
+        string? a = null, b = null;
+        bool mineRemoved = false;
+        try
+        {
+            a = Suite.Ok("run", "-d", "--network", name, "busybox", "sleep", "1000").Trim();
+            b = other.Ok("run", "-d", "--network", name, "busybox", "sleep", "1000").Trim();
+            string myChain = NatChainOf(mine), theirChain = NatChainOf(theirs);
+            Assert.NotEqual(myChain, theirChain);
+
+            Suite.Ok("rm", "-f", a);
+            a = null;
+            Suite.Ok("network", "rm", name);
+            mineRemoved = true;
+            Assert.Equal(theirChain, NatChainOf(theirs));
+            Assert.Contains($"-A {theirChain} -d {theirs} -j ACCEPT", NetworkSuite.Host("iptables", "-t", "nat", "-S", theirChain));
+        }
+        finally
+        {
+            if (a is not null) Suite.Run("rm", "-f", a);
+            if (!mineRemoved) Suite.Run("network", "rm", name);
+            if (b is not null) other.Run("rm", "-f", b);
+            other.Run("network", "rm", name);
+        }
+    }
+
+    /// <summary>The chain POSTROUTING sends a subnet's traffic to (netavark's masquerade chain of its network).</summary>
+    private static string NatChainOf(string subnet)
+    {
+        string rule = NetworkSuite.Host("iptables", "-t", "nat", "-S", "POSTROUTING").Split('\n')
+            .Single(l => l.StartsWith($"-A POSTROUTING -s {subnet} -j ", StringComparison.Ordinal));
+        return rule.Split(' ')[^1];
+    }
 }

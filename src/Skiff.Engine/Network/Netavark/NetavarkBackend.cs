@@ -73,7 +73,7 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
             using FileLock guard = Lock();
             Keeper.Retire(network, standIn => Run("teardown", standIn.NetnsPath, NetavarkJson.Options(standIn)));
         }
-        string dns = Path.Combine(layout.NetavarkConfig, "aardvark-dns", network.Name);
+        string dns = Path.Combine(layout.NetavarkConfig, "aardvark-dns", NetavarkJson.WireName(network));
         if (File.Exists(dns)) File.Delete(dns);
     }
 

@@ -8,6 +8,14 @@ namespace Skiff.Engine.Network.Netavark;
 /// </summary>
 internal static class NetavarkJson
 {
+    /// <summary>
+    /// The name netavark knows a network by. netavark names its per-network NAT chain after a hash
+    /// of this name and aardvark-dns its file, so two engines on one host (two skiff roots, or
+    /// skiff and Podman) with a network of the same user-facing name would share one chain and
+    /// undo each other's rules. The network's id is unique; the user's name stays skiff's.
+    /// </summary>
+    public static string WireName(NetworkDefinition network) => "skiff-" + network.Id[..12];
+
     public static byte[] Options(NetworkSetup setup)
     {
         using MemoryStream buffer = new();
@@ -19,7 +27,7 @@ internal static class NetavarkJson
             json.WriteStartObject("networks");
             foreach (NetworkAttachment attachment in setup.Networks)
             {
-                json.WriteStartObject(attachment.Network.Name);
+                json.WriteStartObject(WireName(attachment.Network));
                 json.WriteString("interface_name", attachment.InterfaceName);
                 json.WriteStartArray("static_ips");
                 foreach (string address in attachment.Addresses) json.WriteStringValue(address[..address.IndexOf('/')]);
@@ -54,13 +62,13 @@ internal static class NetavarkJson
 
     private static void WriteNetwork(Utf8JsonWriter json, NetworkDefinition network)
     {
-        json.WriteStartObject(network.Name);
+        json.WriteStartObject(WireName(network));
         json.WriteBoolean("dns_enabled", network.DnsEnabled);
         json.WriteString("driver", network.Driver);
         json.WriteString("id", network.Id);
         json.WriteBoolean("internal", network.Internal);
         json.WriteBoolean("ipv6_enabled", network.Ipv6);
-        json.WriteString("name", network.Name);
+        json.WriteString("name", WireName(network));
         json.WriteString("network_interface", network.InterfaceName);
         json.WriteStartObject("options");
         foreach ((string key, string value) in network.Options) json.WriteString(key, value);
@@ -90,7 +98,7 @@ internal static class NetavarkJson
         List<string> dns = [];
         foreach (NetworkAttachment attachment in setup.Networks)
         {
-            if (!document.RootElement.TryGetProperty(attachment.Network.Name, out JsonElement block)) continue;
+            if (!document.RootElement.TryGetProperty(WireName(attachment.Network), out JsonElement block)) continue;
             if (block.TryGetProperty("dns_server_ips", out JsonElement servers) && servers.ValueKind == JsonValueKind.Array)
                 foreach (JsonElement server in servers.EnumerateArray())
                     if (server.GetString() is { } s && !dns.Contains(s)) dns.Add(s);
