@@ -1,7 +1,7 @@
 namespace Skiff.Linux;
 
 /// <summary>One line of /proc/self/mountinfo, its paths unescaped.</summary>
-public sealed record MountEntry(string Root, string MountPoint, string FsType, string Source, string SuperOptions);
+public sealed record MountEntry(string Root, string MountPoint, string FsType, string SuperOptions);
 
 /// <summary>
 /// A snapshot of this mount namespace's mount table (proc_pid_mountinfo(5)). One reader for every
@@ -33,7 +33,6 @@ public sealed class MountTable
                 Unescape(fields[3]),
                 Unescape(fields[4]),
                 fields[separator + 1],
-                separator + 2 < fields.Length ? Unescape(fields[separator + 2]) : "",
                 separator + 3 < fields.Length ? fields[separator + 3] : ""));
         }
         return new MountTable(entries);
@@ -41,9 +40,6 @@ public sealed class MountTable
 
     /// <summary>Whether something is mounted exactly on <paramref name="path"/>.</summary>
     public bool IsMountPoint(string path) => Entries.Any(e => e.MountPoint == path);
-
-    /// <summary>The last mount on <paramref name="path"/> (the one visible there), or null.</summary>
-    public MountEntry? At(string path) => Entries.LastOrDefault(e => e.MountPoint == path);
 
     /// <summary>The mount point holding <paramref name="path"/>: the longest mount point that is a prefix of it.</summary>
     public string? MountPointOf(string path)

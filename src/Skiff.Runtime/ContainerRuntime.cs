@@ -273,7 +273,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
                 NoPivot = o.NoPivot, NoNewKeyring = o.NoNewKeyring, PreserveFds = o.PreserveFds, ContainerId = o.Id,
                 CgroupMounts = cgroup.MountSources().Select(m => new CgroupMount(m.Name, m.HostDirectory, m.IsUnified)).ToArray(),
                 RootfsParentMount = HostMountTable.MountPointOf(bundle.RootfsPath),
-                Host = HostProbe.HostFor(spec.Process, spec.Linux?.MountLabel), Paths = HostProbe.PathsFor(spec, bundle.Directory, bundle.RootfsPath),
+                Host = HostProbe.HostFor(spec.Process, spec.Linux?.MountLabel, intelRdt: spec.Linux?.IntelRdt is not null), Paths = HostProbe.PathsFor(spec, bundle.Directory, bundle.RootfsPath),
             };
             LaunchPlan plan = LaunchPlanner.Plan(inputs);
             foreach (string warning in plan.Warnings) Warn?.Invoke(warning);

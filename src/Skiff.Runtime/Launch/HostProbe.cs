@@ -12,18 +12,24 @@ namespace Skiff.Runtime.Launch;
 /// </summary>
 public static class HostProbe
 {
-    private static readonly Lazy<HostFacts> Plain = new(() =>
-        new HostFacts(Resctrl: Directory.Exists("/sys/fs/resctrl/info")) { LastCapability = Capability.LastSupported });
-    private static readonly Lazy<HostFacts> WithLsm = new(() => Plain.Value with { Lsm = ProbeLsm() });
+    private static readonly Lazy<HostFacts> Plain = new(() => new HostFacts(Resctrl: false) { LastCapability = Capability.LastSupported });
+    private static readonly Lazy<HostSecurityModules> Lsm = new(ProbeLsm);
 
     /// <summary>The largest /etc/passwd read for HOME.</summary>
     private const int MaxPasswd = 4 << 20;
 
-    /// <summary>This host's facts; its LSMs are probed only when the process or the mounts ask for a label.</summary>
-    public static HostFacts HostFor(Process? process, string? mountLabel = null) =>
-        !string.IsNullOrEmpty(process?.ApparmorProfile) || !string.IsNullOrEmpty(process?.SelinuxLabel) || !string.IsNullOrEmpty(mountLabel)
-            ? WithLsm.Value
-            : Plain.Value;
+    /// <summary>
+    /// This host's facts, each probed only when the config asks for what it decides: the LSMs for a
+    /// process or mount label, resctrl for linux.intelRdt (an exec asks for neither).
+    /// </summary>
+    public static HostFacts HostFor(Process? process, string? mountLabel = null, bool intelRdt = false)
+    {
+        HostFacts facts = Plain.Value;
+        if (!string.IsNullOrEmpty(process?.ApparmorProfile) || !string.IsNullOrEmpty(process?.SelinuxLabel) || !string.IsNullOrEmpty(mountLabel))
+            facts = facts with { Lsm = Lsm.Value };
+        if (intelRdt) facts = facts with { Resctrl = Directory.Exists("/sys/fs/resctrl/info") };
+        return facts;
+    }
 
     /// <summary>AppArmor when securityfs shows it and the module says "Y", SELinux when selinuxfs is mounted: runc's probes.</summary>
     private static HostSecurityModules ProbeLsm()
@@ -84,7 +90,8 @@ public static class HostProbe
             if (target != RootfsPath.Clean(path)) resolved[path] = target;
         }
         catch (RuntimeException) { unresolvable.Add(path); }
-        catch (ArgumentException) { }
+        // A name the kernel refuses (too long, say) is left unrecorded: the planner names it.
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException) { }
     }
 
     private static bool NeedsHome(Process process) => process.Env?.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)) != true;

@@ -32,7 +32,7 @@ internal static class BindSourceTrees
             try { options = MountOptions.Parse(mount.Options, mount.Destination); }
             catch (RuntimeException) { continue; } // the planner names the bad option
             if (!options.Bind && mount.Type != "bind") continue;
-            string source = Path.IsPathRooted(mount.Source) ? mount.Source : Path.Combine(bundleDir, mount.Source);
+            string source = Launch.PathFacts.BindSourcePath(mount.Source, bundleDir);
             byte[] path = System.Text.Encoding.UTF8.GetBytes(source + "\0");
             long flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (options.Recursive ? AT_RECURSIVE : 0);
             long tree;
