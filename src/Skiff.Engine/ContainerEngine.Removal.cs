@@ -28,16 +28,24 @@ public sealed partial class ContainerEngine
             return null;
         }
         CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
-        using FileLock guard = LockOf(record.Id);
-        if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && Alive(running.State.Pid))
+        try
         {
-            running.State.StoppedByUser = true;
-            Database.UpdateState(running);
-            // The init's death ends the container (its pid namespace); Remove still has the
-            // runtime kill whatever a shared pid namespace leaves, through its delete --force.
-            Interop.Libc.Kill(running.State.Pid, SIGKILL);
+            using FileLock guard = LockOf(record.Id);
+            if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && Alive(running.State.Pid))
+            {
+                running.State.StoppedByUser = true;
+                Database.UpdateState(running);
+                // The init's death ends the container (its pid namespace); Remove still has the
+                // runtime kill whatever a shared pid namespace leaves, through its delete --force.
+                Interop.Libc.Kill(running.State.Pid, SIGKILL);
+            }
+            return owner;
         }
-        return owner;
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -54,8 +62,9 @@ public sealed partial class ContainerEngine
             TearDown(record, runtime);
             return;
         }
-        Task deleting = Task.Run(() => runtime.Delete(record.Id));
+        // Begun first: if it fails, no runtime delete is left running unawaited.
         Network.NetworkUnwiring unwiring = Networking.BeginStop(record);
+        Task deleting = Task.Run(() => runtime.Delete(record.Id));
         try
         {
             string rootfs = Layout.Rootfs(record.Id);

@@ -59,6 +59,8 @@ public sealed class CrashTests(EngineSuite suite)
         Native.Kill(cli.Id, SIGSTOP);
         cli.Kill();
         cli.WaitForExit();
+        // Killed before create, the run may still have got as far as a bundle: check what it left.
+        bundle ??= Directory.EnumerateDirectories(containers).FirstOrDefault(d => !before.Contains(d));
 
         SkiffResult ps = suite.Run("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}} {{.Status}}");
         Assert.Equal(0, ps.Exit);

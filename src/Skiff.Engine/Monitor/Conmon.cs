@@ -88,10 +88,11 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
             Interop.Libc.Close(write);
             Interop.Libc.Close(startRead);
         }
+        string? cgroup = ConmonCgroup.PathUnder(record.Request.CgroupParent ?? config.CgroupParent);
         try
         {
             // conmon waits on its start pipe before it forks: moved now, all it starts is born in its cgroup.
-            if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? config.CgroupParent) is { } cgroup) ConmonCgroup.Enter(cgroup, pid);
+            if (cgroup is not null) ConmonCgroup.Enter(cgroup, pid);
             byte go = 0;
             unsafe
             {
@@ -103,6 +104,8 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
             Interop.Libc.Kill(pid, 9);
             ProcessSpawner.Wait(pid);
             Interop.Libc.Close(read);
+            // Enter may have made the monitors' cgroup and failed to move conmon into it.
+            if (cgroup is not null) ConmonCgroup.RemoveIfUnused(cgroup);
             throw;
         }
         finally

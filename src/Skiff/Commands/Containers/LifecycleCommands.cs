@@ -135,11 +135,25 @@ public static class LifecycleCommands
             using EngineSession session = cli.Engine(parse);
             string[] references = parse.GetValue(containers)!;
             bool forced = parse.GetValue(force), anonymous = parse.GetValue(volumes);
-            if (references.Length == 1) return ForEach(cli, references, r => RemoveOne(session, r, forced, anonymous));
-            // rm -f of several: every one is killed before the first is waited for.
-            Dictionary<string, CleanupOwner?> killed = forced
-                ? references.Distinct().ToDictionary(r => r, r => (CleanupOwner?)session.Engine.KillForRemoval(r))
-                : [];
+            // A reference given twice is removed once, then reported missing, as one after another
+            // does; side by side, two workers would race on one container.
+            if (references.Length == 1 || references.Distinct().Count() != references.Length)
+                return ForEach(cli, references, r => RemoveOne(session, r, forced, anonymous));
+            // rm -f of several: every one is killed before the first is waited for. A reference that
+            // cannot be killed here (ambiguous, say) gets its error from its own removal below.
+            Dictionary<string, CleanupOwner?> killed = [];
+            if (forced)
+                foreach (string reference in references)
+                {
+                    try
+                    {
+                        killed[reference] = session.Engine.KillForRemoval(reference);
+                    }
+                    catch (EngineException)
+                    {
+                        killed[reference] = null;
+                    }
+                }
             try
             {
                 return RemoveConcurrently(cli, parse, session, references, (engine, r) =>
@@ -212,20 +226,16 @@ public static class LifecycleCommands
         int exit = 0;
         for (int i = 0; i < references.Length; i++)
         {
-            switch (failures[i])
+            if (failures[i] is null) cli.Out.WriteLine(references[i]);
+            else if (failures[i] is EngineException e)
             {
-                case null:
-                    cli.Out.WriteLine(references[i]);
-                    break;
-                case EngineException e:
-                    cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                    exit = 1;
-                    break;
-                case { } other:
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
-                    break;
+                cli.Error.WriteLine($"Error response from daemon: {e.Message}");
+                exit = 1;
             }
         }
+        // An unexpected failure is thrown after every other container's outcome is reported.
+        if (failures.FirstOrDefault(f => f is not null and not EngineException) is { } other)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(other);
         return exit;
     }
 
