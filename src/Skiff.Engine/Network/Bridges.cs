@@ -1,6 +1,6 @@
 namespace Skiff.Engine.Network;
 
-/// <summary>What the engine makes sure of on the bridges the backend creates.</summary>
+/// <summary>What every backend makes sure of on the bridges it creates, after each setup.</summary>
 public static class Bridges
 {
     /// <summary>

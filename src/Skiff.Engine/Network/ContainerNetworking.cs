@@ -102,12 +102,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         NetworkNamespace.Create(netns);
         INetworkBackend backend = Store.Backend;
         // The backend runs no query of ours: the database connection stays with this thread.
-        Task<NetworkStatus> wiring = Task.Run(() =>
-        {
-            NetworkStatus status = backend.Setup(setup);
-            foreach (NetworkAttachment attachment in setup.Networks) Bridges.Harden(attachment.Network);
-            return status;
-        });
+        Task<NetworkStatus> wiring = Task.Run(() => backend.Setup(setup));
         return new NetworkWiring(netns, wiring, status =>
         {
             database.SaveNetworkRun(record.Id, netns, setup, status);
@@ -138,11 +133,13 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             List<string> problems = [];
             if (run.Setup is { } setup)
             {
+                // Whatever the backend's failure (a plugin's bad output too), the netns and the
+                // database's hold on the run are still released.
                 try
                 {
                     backend!.Teardown(setup);
                 }
-                catch (EngineException e)
+                catch (Exception e)
                 {
                     problems.Add(e.Message);
                 }
@@ -151,7 +148,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             {
                 NetworkNamespace.Remove(run.Netns);
             }
-            catch (EngineException e)
+            catch (Exception e)
             {
                 problems.Add(e.Message);
             }
@@ -184,7 +181,6 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             NetworkSetup added = setup with { Networks = [.. setup.Networks, attachment] };
             database.SaveNetworkRun(record.Id, run.Netns, added, run.Status);
             NetworkStatus status = Store.Backend.Setup(setup with { Networks = [attachment], Ports = [] });
-            Bridges.Harden(network);
             database.SaveNetworkRun(record.Id, run.Netns, added, Merge(run.Status, status));
             Hosts.Refresh([record.Id], [network.Id]);
         }

@@ -29,7 +29,17 @@ public sealed class NetworkWiring
     public void Complete()
     {
         if (_setup is null) return;
-        NetworkStatus status = _setup.GetAwaiter().GetResult();
+        NetworkStatus status;
+        try
+        {
+            status = _setup.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not EngineException)
+        {
+            // A plugin's unreadable output or a file the backend could not read: still the start's
+            // failure, which the caller tears down (it undoes only EngineExceptions).
+            throw new EngineException($"network setup: {e.Message}");
+        }
         _record!(status);
     }
 

@@ -64,9 +64,15 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         (string second, _) = Suite.CreateNetwork();
         string server = Name("srv");
         string id = Suite.Ok("run", "-d", "--name", server, "--network", first, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string? neighbour = null;
         try
         {
             string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{first}.IPAddress}}}}", id).Trim();
+            // The second network's own control: its containers reach each other with the same
+            // command, so the refusal below is the isolation's and not a broken network's.
+            neighbour = Suite.Ok("run", "-d", "--network", second, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+            string neighbourAddress = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{second}.IPAddress}}}}", neighbour).Trim();
+            Assert.Equal(neighbour[..12] + "\n", Suite.Ok("run", "--rm", "--network", second, "busybox", "sh", "-c", Fetch, "sh", $"http://{neighbourAddress}/hostname"));
             Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", $"http://{address}/hostname"));
             // The positive control: the very command that must fail from the other network answers from this one.
             Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Once, "sh", $"http://{address}/hostname"));
@@ -82,6 +88,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         finally
         {
             Suite.Ok("rm", "-f", id);
+            if (neighbour is not null) Suite.Ok("rm", "-f", neighbour);
             Suite.Ok("network", "rm", first, second);
         }
     }

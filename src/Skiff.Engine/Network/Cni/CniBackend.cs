@@ -58,7 +58,6 @@ public sealed class CniBackend : INetworkBackend
                 CniRuntime runtime = new(setup.ContainerId, setup.NetnsPath, attachment.InterfaceName, CniNetworkConfig.Args(attachment));
                 CniResult result = _client.Add(list, runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary: i == 0));
                 done.Add(attachment);
-                // The engine hardens the bridge too; doing it here keeps the backend safe on its own.
                 Bridges.Harden(attachment.Network);
                 interfaces.Add(Describe(attachment, result, setup.NetnsPath));
             }

@@ -80,10 +80,26 @@ internal sealed class CniClient(CniPluginRunner runner, CniResultCache cache)
         Cache.Delete(list.Name, runtime.ContainerId, runtime.IfName);
     }
 
+    /// <summary>
+    /// DEL in reverse order, every plugin's even after one fails (unlike libcni, which stops): a
+    /// later plugin that never ran may refuse, and the earlier ones must still undo what they did.
+    /// The first failure is thrown at the end.
+    /// </summary>
     private void RunDel(CniNetworkList list, CniRuntime runtime, JsonObject capabilityArgs, JsonObject? result)
     {
+        Exception? first = null;
         for (int i = list.Plugins.Count - 1; i >= 0; i--)
-            runner.Run(CniCommand.Del, runtime, Derive(list, list.Plugins[i], capabilityArgs, result), list.Name);
+        {
+            try
+            {
+                runner.Run(CniCommand.Del, runtime, Derive(list, list.Plugins[i], capabilityArgs, result), list.Name);
+            }
+            catch (EngineException e)
+            {
+                first ??= e;
+            }
+        }
+        if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
     }
 
     /// <summary>

@@ -20,13 +20,22 @@ internal sealed class BridgeKeeper(string scratchDirectory)
     public static string LinkName(NetworkDefinition network) => "skk" + network.Id[..12];
 
     /// <summary>After a setup, under netavark's lock: the bridge exists now; its keeper is added once. Scratch files go in <c>scratchDirectory</c>.</summary>
+    /// <remarks>Only a saving of time: when it cannot be made the container's setup stands, the bridge
+    /// lives by netavark's rule, and the next setup tries again.</remarks>
     public void Keep(NetworkDefinition network)
     {
         string keeper = LinkName(network);
-        if (Directory.Exists($"/sys/class/net/{keeper}") || !Directory.Exists($"/sys/class/net/{network.InterfaceName}/bridge")) return;
-        string mtu = File.ReadAllText($"/sys/class/net/{network.InterfaceName}/mtu").Trim();
-        Ip(["tuntap", "add", "dev", keeper, "mode", "tap"]);
-        Ip(["link", "set", keeper, "mtu", mtu, "master", network.InterfaceName]);
+        if (Directory.Exists($"/sys/class/net/{keeper}/master") || !Directory.Exists($"/sys/class/net/{network.InterfaceName}/bridge")) return;
+        try
+        {
+            string mtu = File.ReadAllText($"/sys/class/net/{network.InterfaceName}/mtu").Trim();
+            if (!Directory.Exists($"/sys/class/net/{keeper}")) Ip(["tuntap", "add", "dev", keeper, "mode", "tap"]);
+            Ip(["link", "set", keeper, "mtu", mtu, "master", network.InterfaceName]);
+        }
+        catch (Exception e) when (e is EngineException or IOException)
+        {
+            Console.Error.WriteLine($"skiff: network {network.Name}: its bridge is not kept between containers: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -37,8 +46,9 @@ internal sealed class BridgeKeeper(string scratchDirectory)
     public void Retire(NetworkDefinition network, Action<NetworkSetup> teardown)
     {
         string keeper = LinkName(network);
-        if (!Directory.Exists($"/sys/class/net/{keeper}")) return;
-        Ip(["link", "delete", keeper]);
+        // Whether the bridge is left is told by the bridge, not the keeper: a retire that failed
+        // after deleting the keeper is finished by the next one.
+        if (Directory.Exists($"/sys/class/net/{keeper}")) Ip(["link", "delete", keeper]);
         string brif = $"/sys/class/net/{network.InterfaceName}/brif";
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
         string netns = Path.Combine(scratchDirectory, "retire-" + network.Id[..12]);

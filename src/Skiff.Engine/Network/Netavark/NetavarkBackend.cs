@@ -37,7 +37,10 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
         using FileLock guard = Lock();
         string output = Run("setup", setup.NetnsPath, input);
         foreach (NetworkAttachment attachment in setup.Networks)
+        {
+            Bridges.Harden(attachment.Network);
             if (BridgeKeeper.Applies(attachment.Network)) Keeper.Keep(attachment.Network);
+        }
         return NetavarkJson.Status(output, setup);
     }
 
