@@ -147,7 +147,8 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     /// <summary>Kills what this launch started, for the error path.</summary>
     public void Abort()
     {
-        foreach (int pid in new[] { Pid, _directChild }.Distinct())
+        // The init the child forked (a new pid namespace's) and the child itself, each once.
+        foreach (int pid in (ReadOnlySpan<int>)[Pid, _directChild == Pid ? 0 : _directChild])
         {
             if (pid <= 0) continue;
             Interop.Libc.Kill(pid, Signal.SIGKILL);
