@@ -12,7 +12,7 @@ internal static class CgroupProcs
     {
         var pids = new SortedSet<int>();
         Collect(dir, pids);
-        return pids.ToList();
+        return [.. pids];
     }
 
     private static void Collect(string dir, SortedSet<int> pids)

@@ -19,7 +19,9 @@ internal static class CgroupTree
             if (errno != Errno.EBUSY || attempt == 8)
             {
                 var pids = CgroupProcs.Recursive(dir);
-                string still = pids.Count > 0 ? $" (processes still in it: {string.Join(", ", pids.Take(10))})" : "";
+                int[] shown = new int[Math.Min(10, pids.Count)];
+                for (int i = 0; i < shown.Length; i++) shown[i] = pids[i];
+                string still = pids.Count > 0 ? $" (processes still in it: {string.Join(", ", shown)})" : "";
                 throw new CgroupException($"cgroup: removing {dir}: {Errno.Describe(errno)}{still}", errno);
             }
             Thread.Sleep(delay);

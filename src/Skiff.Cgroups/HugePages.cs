@@ -10,13 +10,15 @@ internal static class HugePages
     {
         const string root = "/sys/kernel/mm/hugepages";
         if (!Directory.Exists(root)) return [];
-        return Directory.GetDirectories(root)
-            .Select(d => Path.GetFileName(d)!)
-            .Where(n => n.StartsWith("hugepages-", StringComparison.Ordinal) && n.EndsWith("kB", StringComparison.Ordinal))
-            .Select(n => ulong.Parse(n["hugepages-".Length..^2], CultureInfo.InvariantCulture))
-            .Order()
-            .Select(Name)
-            .ToList();
+        var kilobytes = new List<ulong>();
+        foreach (string dir in Directory.GetDirectories(root))
+        {
+            string name = Path.GetFileName(dir);
+            if (name.StartsWith("hugepages-", StringComparison.Ordinal) && name.EndsWith("kB", StringComparison.Ordinal))
+                kilobytes.Add(ulong.Parse(name["hugepages-".Length..^2], CultureInfo.InvariantCulture));
+        }
+        kilobytes.Sort();
+        return kilobytes.ConvertAll(Name);
     }
 
     /// <summary>The controller's name for a size in kB: 2048 -> "2MB", 1048576 -> "1GB" (the kernel's mem_fmt).</summary>

@@ -33,8 +33,19 @@ public static class CpuList
     }
 
     /// <summary>Every number the list names, range by range: "0-2,5" is 0, 1, 2, 5.</summary>
-    public static IEnumerable<int> Numbers(IEnumerable<CpuRange> ranges) =>
-        ranges.SelectMany(r => Enumerable.Range(r.First, r.Last - r.First + 1));
+    public static IEnumerable<int> Numbers(IEnumerable<CpuRange> ranges)
+    {
+        foreach (CpuRange range in ranges)
+            for (int n = range.First; n <= range.Last; n++) yield return n;
+    }
+
+    /// <summary>The highest number a non-empty list names.</summary>
+    public static int Highest(IReadOnlyList<CpuRange> ranges)
+    {
+        int highest = int.MinValue;
+        foreach (CpuRange range in ranges) highest = Math.Max(highest, range.Last);
+        return highest;
+    }
 
     private static int Number(string text, string list) =>
         int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int number)

@@ -232,7 +232,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         public void Dispose()
         {
             Session?.Dispose();
-            foreach (int fd in Fds.Append(ParentSocket).Append(ChildSocket))
+            foreach (int fd in (ReadOnlySpan<int>)[.. Fds, ParentSocket, ChildSocket])
                 if (fd >= 0) Interop.Libc.Close(fd);
         }
     }

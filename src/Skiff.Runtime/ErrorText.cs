@@ -55,7 +55,19 @@ public static class ErrorText
         string key = comma > 0 ? message[..comma] : message;
         if (key.Contains(' ') || !key.Contains('_')) return message;
         string[] parts = key.Split('_');
-        string words = System.Text.RegularExpressions.Regex.Replace(parts.Length > 1 ? parts[1] : parts[0], "(?<=[a-z0-9])([A-Z])", " $1").ToLowerInvariant();
+        string words = Words(parts.Length > 1 ? parts[1] : parts[0]);
         return comma > 0 ? $"{Bounded(message[(comma + 2)..])}: {words}" : words;
+    }
+
+    /// <summary>"PathNotFound" as "path not found": a space before each capital that follows a lower-case letter or a digit.</summary>
+    private static string Words(string camel)
+    {
+        var words = new System.Text.StringBuilder(camel.Length + 8);
+        for (int i = 0; i < camel.Length; i++)
+        {
+            if (i > 0 && char.IsAsciiLetterUpper(camel[i]) && (char.IsAsciiLetterLower(camel[i - 1]) || char.IsAsciiDigit(camel[i - 1]))) words.Append(' ');
+            words.Append(char.ToLowerInvariant(camel[i]));
+        }
+        return words.ToString();
     }
 }

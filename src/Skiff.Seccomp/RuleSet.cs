@@ -98,8 +98,18 @@ internal sealed class RuleSet
         var checks = new ArgCheck[args.Count];
         for (int a = 0; a < args.Count; a++)
             checks[a] = ArgCheck.Parse(args[a], $"{field}.args[{a}]");
-        bool repeated = checks.Select(c => c.Index).Distinct().Count() != checks.Length;
-        return repeated ? checks.Select(c => (IReadOnlyList<ArgCheck>)[c]).ToArray() : [checks];
+        if (!ArgumentRepeated(checks)) return [checks];
+        var alternatives = new IReadOnlyList<ArgCheck>[checks.Length];
+        for (int a = 0; a < checks.Length; a++) alternatives[a] = [checks[a]];
+        return alternatives;
+    }
+
+    private static bool ArgumentRepeated(ArgCheck[] checks)
+    {
+        for (int a = 0; a < checks.Length; a++)
+            for (int b = a + 1; b < checks.Length; b++)
+                if (checks[a].Index == checks[b].Index) return true;
+        return false;
     }
 
     /// <summary>

@@ -37,8 +37,11 @@ internal sealed class CpuacctV1 : IV1Controller
         }
     }
 
-    private static List<ulong> Numbers(string text, string dir, string file) =>
-        text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(n => ulong.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : throw CgroupFile.Malformed(dir, file, text.Trim()))
-            .ToList();
+    private static List<ulong> Numbers(string text, string dir, string file)
+    {
+        var numbers = new List<ulong>();
+        foreach (string n in text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
+            numbers.Add(ulong.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v) ? v : throw CgroupFile.Malformed(dir, file, text.Trim()));
+        return numbers;
+    }
 }

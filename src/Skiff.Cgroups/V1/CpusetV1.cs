@@ -63,7 +63,9 @@ internal sealed class CpusetV1 : IV1Controller
         IReadOnlyList<CpuRange> ranges;
         try { ranges = CpuList.Parse(text); }
         catch (FormatException) { throw CgroupFile.Malformed(dir, file, text); }
-        if (ranges.Count > 0 && ranges.Max(r => r.Last) > ushort.MaxValue) throw CgroupFile.Malformed(dir, file, text);
-        return CpuList.Numbers(ranges).Select(n => (ushort)n).ToList();
+        if (ranges.Count > 0 && CpuList.Highest(ranges) > ushort.MaxValue) throw CgroupFile.Malformed(dir, file, text);
+        var numbers = new List<ushort>();
+        foreach (int n in CpuList.Numbers(ranges)) numbers.Add((ushort)n);
+        return numbers;
     }
 }

@@ -80,6 +80,9 @@ public static unsafe partial class Interop
         [LibraryImport("libc", EntryPoint = "posix_spawn", SetLastError = true)]
         public static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);
 
+        [LibraryImport("libc", EntryPoint = "posix_spawnp", SetLastError = true)]
+        public static partial int PosixSpawnp(int* pid, byte* file, void* fileActions, void* attributes, byte** argv, byte** envp);
+
         [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init")]
         public static partial int PosixSpawnFileActionsInit(void* fileActions);
 

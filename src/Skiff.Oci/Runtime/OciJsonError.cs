@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Skiff.Oci.Runtime;
 
@@ -8,7 +7,7 @@ namespace Skiff.Oci.Runtime;
 /// syntax broke. NativeAOT strips the framework's messages (a JsonException reads
 /// "DeserializeUnableToConvertValue, System.UInt64"), so the reason is rebuilt from the document.
 /// </summary>
-public static partial class OciJsonError
+public static class OciJsonError
 {
     private const int MaxEcho = 40;
 
@@ -69,9 +68,7 @@ public static partial class OciJsonError
     /// <summary>The .NET type named in the message (full or resource key), as the spec's type name.</summary>
     private static string? ExpectedType(string message)
     {
-        Match m = TypeName().Match(message);
-        if (!m.Success) return null;
-        string type = m.Value.TrimEnd('.');
+        if (TypeNameIn(message) is not { } type) return null;
         if (type.Contains("List`1", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal)) return "array";
         if (type.Contains("Dictionary`2", StringComparison.Ordinal)) return "object";
         if (type.StartsWith("Skiff.", StringComparison.Ordinal)) return "object";
@@ -84,8 +81,31 @@ public static partial class OciJsonError
         };
     }
 
-    [GeneratedRegex(@"(System|Skiff)\.[A-Za-z0-9_.`]+(\[[^\]]*\])?")]
-    private static partial Regex TypeName();
+    /// <summary>
+    /// The first "System.X" or "Skiff.X" type name in a message, with a generic argument list or
+    /// array brackets if one follows. Scanned by hand: a regex would bring the whole regex engine
+    /// into the runtime's binary for an error path.
+    /// </summary>
+    private static string? TypeNameIn(string message)
+    {
+        for (int start = FirstTypePrefix(message, 0); start >= 0; start = FirstTypePrefix(message, start + 1))
+        {
+            int end = message.IndexOf('.', start) + 1;
+            int nameStart = end;
+            while (end < message.Length && (char.IsAsciiLetterOrDigit(message[end]) || message[end] is '_' or '.' or '`')) end++;
+            if (end == nameStart) continue;
+            if (end < message.Length && message[end] == '[' && message.IndexOf(']', end) is int close and > 0) end = close + 1;
+            return message[start..end].TrimEnd('.');
+        }
+        return null;
+    }
+
+    private static int FirstTypePrefix(string message, int from)
+    {
+        int system = message.IndexOf("System.", from, StringComparison.Ordinal);
+        int skiff = message.IndexOf("Skiff.", from, StringComparison.Ordinal);
+        return system < 0 ? skiff : skiff < 0 ? system : Math.Min(system, skiff);
+    }
 
     private static string KindOf(JsonValueKind kind) => kind switch
     {

@@ -11,6 +11,12 @@ public sealed class State
     [JsonPropertyName("pid")] public int Pid { get; set; }
     [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+
+    /// <summary>The document as the `state` verb prints it and hooks read it on stdin, written without System.Text.Json (see <see cref="JsonText"/>).</summary>
+    public string ToJson(bool indented) => new JsonText(indented).StartObject()
+        .String("ociVersion", OciVersion).String("id", Id).String("status", Status).Number("pid", Pid).String("bundle", Bundle)
+        .Map("annotations", Annotations)
+        .EndObject().ToString();
 }
 
 public static class SpecVersion

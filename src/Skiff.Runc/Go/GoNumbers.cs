@@ -92,11 +92,13 @@ internal static class GoNumbers
         return value;
     }
 
-    private static readonly (string Unit, double Ticks)[] DurationUnits =
-    [
-        ("ns", 0.01), ("us", 10), ("µs", 10), ("μs", 10), ("ms", TimeSpan.TicksPerMillisecond),
-        ("s", TimeSpan.TicksPerSecond), ("m", TimeSpan.TicksPerMinute), ("h", TimeSpan.TicksPerHour),
-    ];
+    /// <summary>Ticks per unit of a Go duration, 0 for a unit Go does not know.</summary>
+    private static double TicksPer(string unit) => unit switch
+    {
+        "ns" => 0.01, "us" or "µs" or "μs" => 10, "ms" => TimeSpan.TicksPerMillisecond,
+        "s" => TimeSpan.TicksPerSecond, "m" => TimeSpan.TicksPerMinute, "h" => TimeSpan.TicksPerHour,
+        _ => 0,
+    };
 
     /// <summary>time.ParseDuration: a signed sequence of decimal numbers each with a unit, "5s", "1m30s", "1.5h", "300ms"; "0" alone.</summary>
     public static TimeSpan? Duration(string text)
@@ -121,7 +123,7 @@ internal static class GoNumbers
             int unitStart = i;
             while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.') i++;
             string unit = s[unitStart..i];
-            double perUnit = DurationUnits.FirstOrDefault(u => u.Unit == unit).Ticks;
+            double perUnit = TicksPer(unit);
             if (perUnit == 0) return null;
             ticks += number * perUnit;
         }

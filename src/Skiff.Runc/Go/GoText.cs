@@ -51,28 +51,6 @@ internal static class GoText
         };
     }
 
-    /// <summary>A JSON string as encoding/json writes it, HTML-safe escapes included.</summary>
-    public static void AppendJsonString(StringBuilder builder, string text)
-    {
-        builder.Append('"');
-        foreach (Rune rune in text.EnumerateRunes())
-        {
-            switch (rune.Value)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case < 0x20 or '<' or '>' or '&' or 0x2028 or 0x2029:
-                    builder.Append("\\u").Append(rune.Value.ToString("x4", CultureInfo.InvariantCulture));
-                    break;
-                default: builder.Append(rune.ToString()); break;
-            }
-        }
-        builder.Append('"');
-    }
-
     /// <summary>time.RFC3339: seconds, and "Z" for UTC as Go writes it.</summary>
     public static string Rfc3339(DateTimeOffset time) =>
         time.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + Zone(time);

@@ -1,5 +1,6 @@
 using System.Text;
 using Skiff.Runc.CommandLine;
+using Skiff.Oci.Runtime;
 using Skiff.Runc.Go;
 
 namespace Skiff.Runc.Logging;
@@ -30,9 +31,9 @@ internal static class LogrusLine
     {
         var line = new StringBuilder(64 + message.Length);
         line.Append("{\"level\":\"").Append(Name(level)).Append("\",\"msg\":");
-        GoText.AppendJsonString(line, message);
+        JsonText.AppendString(line, message);
         line.Append(",\"time\":");
-        GoText.AppendJsonString(line, GoText.Rfc3339(time));
+        JsonText.AppendString(line, GoText.Rfc3339(time));
         return line.Append("}\n").ToString();
     }
 

@@ -61,7 +61,7 @@ internal sealed class ExecVerb : Verb
             Cwd = result.GetValue(_cwd),
             Env = Words(result.GetResult(_env)),
             User = result.GetValue(_user),
-            AdditionalGids = Words(result.GetResult(_additionalGids)).Select(ParseGid).ToArray(),
+            AdditionalGids = Array.ConvertAll(Words(result.GetResult(_additionalGids)), ParseGid),
             Caps = Words(result.GetResult(_cap)),
             // As runc: only a flag given on the command line overrides the container's value, either way.
             NoNewPrivileges = result.GetResult(_noNewPrivs) is { Implicit: false } ? result.GetValue(_noNewPrivs) : null,

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Skiff.Runc.CommandLine;
@@ -67,7 +66,7 @@ internal sealed record PsCommand(string Id, bool Json, string PsArguments = "") 
             session.Out.Write(JsonSerializer.Serialize(pids, EventJsonContext.Default.IReadOnlyListInt32) + "\n");
             return 0;
         }
-        session.Out.Write(Filter(RunHostPs(PsArgumentList), pids));
+        session.Out.Write(Filter(HostPs.Run(PsArgumentList), pids));
         return 0;
     }
 
@@ -80,7 +79,7 @@ internal sealed record PsCommand(string Id, bool Json, string PsArguments = "") 
         if (pidColumn < 0) throw new CliException("couldn't find PID field in ps output");
         var wanted = new HashSet<int>(pids);
         var output = new System.Text.StringBuilder(lines[0]).Append('\n');
-        foreach (string line in lines.Skip(1))
+        foreach (string line in lines.AsSpan(1))
         {
             if (line.Length == 0) continue;
             string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -89,21 +88,5 @@ internal sealed record PsCommand(string Id, bool Json, string PsArguments = "") 
             if (wanted.Contains(pid)) output.Append(line).Append('\n');
         }
         return output.ToString();
-    }
-
-    private static string RunHostPs(IReadOnlyList<string> arguments)
-    {
-        var start = new ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        Process ps;
-        try { ps = Process.Start(start) ?? throw new CliException("could not start ps"); }
-        catch (System.ComponentModel.Win32Exception e) { throw new CliException($"exec: \"ps\": {e.Message}"); }
-        using Process _ = ps;
-        Task<string> errors = ps.StandardError.ReadToEndAsync();
-        string output = ps.StandardOutput.ReadToEnd();
-        ps.WaitForExit();
-        if (ps.ExitCode != 0)
-            throw new CliException($"ps {string.Join(' ', arguments)}: exit status {ps.ExitCode}: {(output + errors.Result).Trim().ReplaceLineEndings(" ")}");
-        return output;
     }
 }

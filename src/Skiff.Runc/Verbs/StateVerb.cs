@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Skiff.Oci.Runtime;
 using Skiff.Runc.CommandLine;
 
@@ -16,7 +15,7 @@ internal sealed record StateCommand(string Id) : RuncCommand
     public override int Execute(RuncSession session)
     {
         State state = session.Runtime.State(Id);
-        session.Out.Write(JsonSerializer.Serialize(state, OciJsonContext.Default.State) + "\n");
+        session.Out.Write(state.ToJson(indented: true) + "\n");
         return 0;
     }
 }

@@ -39,8 +39,7 @@ public static partial class LaunchPlanner
         var steps = new List<Step>();
         var warnings = new List<string>();
         var debug = new List<string>();
-        int[] keep = new[] { input.Sync, input.ConsoleSocket }.Concat(input.Namespaces.Values).Where(fd => fd >= 0).ToArray();
-        steps.Add(CloseInheritedExcept(keep, input.PreserveFds));
+        steps.Add(CloseInheritedExcept([input.Sync, input.ConsoleSocket, .. input.Namespaces.Values], input.PreserveFds));
         // execCPUAffinity: the process file's, else the container's (runc's rule); "initial" covers the runtime's own work inside.
         CpuAffinity? affinity = process.ExecCpuAffinity ?? input.Container.Process?.ExecCpuAffinity;
         if (InitialAffinityStep(affinity) is { } initial) steps.Add(initial);

@@ -119,8 +119,9 @@ public static partial class LaunchPlanner
             steps.Add(Step.Unshare("create time namespace", NamespaceKind.Time.CloneFlag));
             if (linux.TimeOffsets is { Count: > 0 } offsets)
             {
-                string text = string.Concat(offsets.Select(o => $"{o.Key} {o.Value.Secs} {o.Value.Nanosecs}\n"));
-                steps.Add(Step.WriteFile("write time namespace offsets", "/proc/self/timens_offsets", text));
+                var text = new System.Text.StringBuilder();
+                foreach ((string clock, TimeOffset offset) in offsets) text.Append($"{clock} {offset.Secs} {offset.Nanosecs}\n");
+                steps.Add(Step.WriteFile("write time namespace offsets", "/proc/self/timens_offsets", text.ToString()));
             }
         }
         if (forks) steps.Add(Step.Fork("fork into the new namespaces", sync));
@@ -408,8 +409,16 @@ public static partial class LaunchPlanner
         return CloseInheritedExcept([fds.Sync, fds.StartFd, fds.ConsoleSocket, fds.State, .. fds.Namespaces.Values, .. fds.BindSources.Values], input.PreserveFds);
     }
 
-    private static Step CloseInheritedExcept(IEnumerable<int> fds, int preserveFds) =>
-        Step.CloseInherited("close the runtime's file descriptors", 3 + preserveFds, fds.Where(fd => fd >= 0).Distinct().Order().ToArray());
+    /// <summary>The open descriptors to keep, sorted and without repeats (a SortedSet, not LINQ: each LINQ operator over a value type is its own code in the binary).</summary>
+    private static Step CloseInheritedExcept(List<int> fds, int preserveFds)
+    {
+        var keep = new SortedSet<int>();
+        foreach (int fd in fds)
+            if (fd >= 0) keep.Add(fd);
+        int[] sorted = new int[keep.Count];
+        keep.CopyTo(sorted);
+        return Step.CloseInherited("close the runtime's file descriptors", 3 + preserveFds, sorted);
+    }
 
     private static Step HookStep(Hook hook, string kind, int stateFd) =>
         Step.RunHook($"run {kind} hook {hook.Path}", hook.Path, hook.Args is { Count: > 0 } a ? a : [hook.Path], hook.Env ?? [], hook.Timeout ?? 0, stateFd);

@@ -147,7 +147,8 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     /// <summary>Kills what this launch started, for the error path.</summary>
     public void Abort()
     {
-        foreach (int pid in new[] { Pid, _directChild }.Distinct())
+        // The init the child forked (a new pid namespace's) and the child itself, each once.
+        foreach (int pid in (ReadOnlySpan<int>)[Pid, _directChild == Pid ? 0 : _directChild])
         {
             if (pid <= 0) continue;
             Interop.Libc.Kill(pid, Signal.SIGKILL);
@@ -214,7 +215,7 @@ internal sealed unsafe partial class LaunchSession : IDisposable
     /// <summary>The state the in-container hooks read on stdin, in the memfd they share.</summary>
     private void WriteState()
     {
-        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(_stateFor(), OciJsonContext.Default.State);
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(_stateFor().ToJson(indented: true));
         Interop.Libc.Syscall(Syscall.Lseek, _stateFd, 0, 0, 0, 0, 0);
         fixed (byte* p = json)
             if (Interop.Libc.Write(_stateFd, p, json.Length) != json.Length) throw SystemCallException.Last("writing hook state");

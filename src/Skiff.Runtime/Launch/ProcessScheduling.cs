@@ -81,7 +81,7 @@ public static class ProcessScheduling
         try { ranges = CpuList.Parse(list); }
         catch (FormatException e) { throw new RuntimeException($"{field}: {e.Message}"); }
         if (ranges.Count == 0) throw new RuntimeException($"{field} \"{list}\": names no CPU");
-        int highest = ranges.Max(r => r.Last);
+        int highest = CpuList.Highest(ranges);
         if (highest >= FullMaskBytes * 8)
             throw new RuntimeException($"{field} \"{list}\": CPU {highest} is not below {FullMaskBytes * 8}");
         byte[] mask = new byte[(highest / 64 + 1) * 8];

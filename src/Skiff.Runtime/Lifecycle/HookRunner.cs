@@ -17,7 +17,7 @@ public static unsafe class HookRunner
     public static void RunAll(IEnumerable<Hook>? hooks, string kind, Oci.Runtime.State state)
     {
         if (hooks is null) return;
-        byte[] stdin = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, OciJsonContext.Default.State);
+        byte[] stdin = Encoding.UTF8.GetBytes(state.ToJson(indented: true));
         foreach (Hook hook in hooks) Run(hook, kind, stdin);
     }
 
@@ -25,7 +25,7 @@ public static unsafe class HookRunner
     public static void RunAllWarning(IEnumerable<Hook>? hooks, string kind, Oci.Runtime.State state, Action<string>? warn)
     {
         if (hooks is null) return;
-        byte[] stdin = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(state, OciJsonContext.Default.State);
+        byte[] stdin = Encoding.UTF8.GetBytes(state.ToJson(indented: true));
         foreach (Hook hook in hooks)
         {
             try { Run(hook, kind, stdin); }

@@ -38,8 +38,8 @@ public sealed class ContainerRecord
 internal sealed partial class StateJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// state.json as written: generated code that writes the record field by field, without the
-/// metadata of its types that reading needs (create writes it three times and never reads it).
+/// state.json of a record with hooks, which <see cref="StateFile"/> leaves to generated code: it
+/// writes the record field by field, without the metadata of its types that reading needs.
 /// </summary>
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     GenerationMode = JsonSourceGenerationMode.Serialization)]

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
 using static Skiff.Linux.Kernel;
@@ -72,10 +71,10 @@ public sealed class ContainerStore(string root)
     }
 
     public ContainerRecord Load(string id) =>
-        Read(id, "state.json", StateJsonContext.Default.ContainerRecord, $"container \"{id}\" does not exist");
+        Read(id, "state.json", StateFile.Read, $"container \"{id}\" does not exist");
 
     public void Save(ContainerRecord record) =>
-        Write(record.Id, "state.json", record, StateJsonWriterContext.Default.ContainerRecord);
+        Write(record.Id, "state.json", StateFile.Write(record));
 
     /// <summary>
     /// The config the container was created with (and `update` changed since): exec and update read
@@ -88,9 +87,6 @@ public sealed class ContainerStore(string root)
 
     public Spec LoadConfig(string id) =>
         Read(id, "config.json", SpecReader.Read, $"container \"{id}\" has no stored config.json (created by an older skiff-runc?)");
-
-    private T Read<T>(string id, string name, JsonTypeInfo<T> type, string whenMissing) =>
-        Read(id, name, bytes => JsonSerializer.Deserialize(bytes, type), whenMissing);
 
     private T Read<T>(string id, string name, Func<byte[], T?> deserialize, string whenMissing)
     {
@@ -108,8 +104,6 @@ public sealed class ContainerStore(string root)
     }
 
     /// <summary>Written beside and renamed over, so a reader sees the old file or the new one, never half.</summary>
-    private void Write<T>(string id, string name, T value, JsonTypeInfo<T> type) => Write(id, name, JsonSerializer.SerializeToUtf8Bytes(value, type));
-
     private void Write(string id, string name, byte[] content)
     {
         string dir = DirectoryOf(id);

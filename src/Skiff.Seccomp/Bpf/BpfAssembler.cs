@@ -62,7 +62,8 @@ internal sealed class BpfAssembler
     (int[] Position, int[] Target) Layout(bool[] farTrue, bool[] farFalse)
     {
         var position = new int[items.Count];
-        var target = Enumerable.Repeat(-1, labels).ToArray();
+        var target = new int[labels];
+        Array.Fill(target, -1);
         int at = 0;
         for (int i = 0; i < items.Count; i++)
         {
