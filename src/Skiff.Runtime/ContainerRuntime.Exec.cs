@@ -102,7 +102,7 @@ public sealed partial class ContainerRuntime
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new RuntimeException($"--process: {ErrorText.Describe(e)}"); }
             try
             {
-                process = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.Process)
+                process = SpecReader.ReadProcessDocument(bytes)
                     ?? throw new RuntimeException($"--process {path}: the file holds null, not a process");
             }
             catch (JsonException e) { throw new RuntimeException($"--process {path}: {OciJsonError.Describe(e, bytes)}"); }

@@ -24,13 +24,30 @@ public static class SpecReader
         TryRead(json, out Spec? spec) ? spec : JsonSerializer.Deserialize(json, OciJsonContext.Default.Spec);
 
     /// <summary>False when the document is one this reader leaves to the generated deserializer.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> json, out Spec? spec)
+    public static bool TryRead(ReadOnlySpan<byte> json, out Spec? spec) => TryReadDocument(json, ReadSpec, out spec);
+
+    /// <summary>
+    /// `exec --process`'s document (containerd and Podman pass every exec this way), read as
+    /// <see cref="Read"/> reads a config: what this reader does not take goes to the generated deserializer.
+    /// </summary>
+    public static Process? ReadProcessDocument(byte[] json) =>
+        TryReadProcessDocument(json, out Process? process) ? process : JsonSerializer.Deserialize(json, OciJsonContext.Default.Process);
+
+    public static bool TryReadProcessDocument(ReadOnlySpan<byte> json, out Process? process) => TryReadDocument(json, ReadProcess, out process);
+
+    /// <summary>`update --resources`'s document, likewise.</summary>
+    public static LinuxResources? ReadResourcesDocument(byte[] json) =>
+        TryReadResourcesDocument(json, out LinuxResources? resources) ? resources : JsonSerializer.Deserialize(json, OciJsonContext.Default.LinuxResources);
+
+    public static bool TryReadResourcesDocument(ReadOnlySpan<byte> json, out LinuxResources? resources) => TryReadDocument(json, ReadResources, out resources);
+
+    private static bool TryReadDocument<T>(ReadOnlySpan<byte> json, ValueReader<T> read, out T? value) where T : class
     {
-        spec = null;
+        value = null;
         var reader = new Utf8JsonReader(json, Options);
         try
         {
-            spec = ReadSpec(ref reader);
+            value = read(ref reader);
             // The document ends with its object (comments aside).
             return !reader.Read();
         }

@@ -160,7 +160,7 @@ internal sealed record UpdateCommand(string Id, string? ResourcesFile, UpdateFla
             byte[] bytes = buffer.ToArray();
             try
             {
-                return JsonSerializer.Deserialize(bytes, OciJsonContext.Default.LinuxResources)
+                return SpecReader.ReadResourcesDocument(bytes)
                     ?? throw new CliException($"reading resources from {where}: null is not a resources object");
             }
             catch (JsonException e)

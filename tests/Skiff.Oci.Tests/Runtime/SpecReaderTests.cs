@@ -171,4 +171,63 @@ public class SpecReaderTests
         }
         Assert.True(compared > 2000, $"only {compared} documents compared");
     }
+
+    /// <summary>A document of its own (`exec --process`, `update --resources`): the generated deserializer's outcome, and this reader's.</summary>
+    private static (Func<byte[], string> Generated, Func<byte[], string> Reader, Func<byte[], bool> FastPath) PartReaders(string which) => which switch
+    {
+        "process" => (
+            json => Outcome(json, j => JsonSerializer.Serialize(JsonSerializer.Deserialize(j, OciJsonContext.Default.Process), OciJsonContext.Default.Process)),
+            json => Outcome(json, j => JsonSerializer.Serialize(SpecReader.ReadProcessDocument(j), OciJsonContext.Default.Process)),
+            json => SpecReader.TryReadProcessDocument(json, out _)),
+        _ => (
+            json => Outcome(json, j => JsonSerializer.Serialize(JsonSerializer.Deserialize(j, OciJsonContext.Default.LinuxResources), OciJsonContext.Default.LinuxResources)),
+            json => Outcome(json, j => JsonSerializer.Serialize(SpecReader.ReadResourcesDocument(j), OciJsonContext.Default.LinuxResources)),
+            json => SpecReader.TryReadResourcesDocument(json, out _)),
+    };
+
+    private static string Outcome(byte[] json, Func<byte[], string> read)
+    {
+        try { return read(json); }
+        catch (JsonException e) { return "error: " + OciJsonError.Describe(e, json); }
+    }
+
+    /// <summary>The full document's process or resources object as a document of its own, then each of its values replaced as above.</summary>
+    [Theory]
+    [InlineData("process")]
+    [InlineData("resources")]
+    public void A_process_or_resources_document_reads_alike(string which)
+    {
+        JsonNode full = JsonNode.Parse(FullDocument())!;
+        JsonNode part = (which == "process" ? full["process"] : full["linux"]!["resources"])!.DeepClone();
+        var (generated, reader, fastPath) = PartReaders(which);
+        byte[] plain = Encoding.UTF8.GetBytes(part.ToJsonString());
+        Assert.True(fastPath(plain), $"the reader left a plain {which} document to the generated deserializer");
+        Assert.Equal(generated(plain), reader(plain));
+
+        string[] replacements = ["null", "\"x\"", "0", "-1", "18446744073709551616", "1.5", "true", "[]", "{}"];
+        var paths = new List<string[]>();
+        void Collect(JsonNode node, List<string> path)
+        {
+            if (path.Count > 0) paths.Add([.. path]);
+            if (node is JsonObject o) foreach (var (key, child) in o) Collect(child!, [.. path, key]);
+            else if (node is JsonArray a) for (int i = 0; i < a.Count; i++) Collect(a[i]!, [.. path, i.ToString()]);
+        }
+        Collect(part, []);
+        foreach (string[] steps in paths)
+        foreach (string replacement in replacements)
+        {
+            JsonNode doc = part.DeepClone();
+            JsonNode parent = doc;
+            foreach (string step in steps[..^1]) parent = parent is JsonArray pa ? pa[int.Parse(step)]! : parent[step]!;
+            if (parent is JsonArray array) array[int.Parse(steps[^1])] = JsonNode.Parse(replacement);
+            else parent[steps[^1]] = JsonNode.Parse(replacement);
+            byte[] bytes = Encoding.UTF8.GetBytes(doc.ToJsonString());
+            Assert.Equal(generated(bytes), reader(bytes));
+        }
+        foreach (string whole in (string[])["null", "[]", "\"x\"", "{} {}", "{", "{\"args\":[\"a\"]} // comment"])
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(whole);
+            Assert.Equal(generated(bytes), reader(bytes));
+        }
+    }
 }
