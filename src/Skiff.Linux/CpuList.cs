@@ -35,8 +35,9 @@ public static class CpuList
     /// <summary>Every number the list names, range by range: "0-2,5" is 0, 1, 2, 5.</summary>
     public static IEnumerable<int> Numbers(IEnumerable<CpuRange> ranges)
     {
+        // Counted in long: a range that ends at int.MaxValue must end.
         foreach (CpuRange range in ranges)
-            for (int n = range.First; n <= range.Last; n++) yield return n;
+            for (long n = range.First; n <= range.Last; n++) yield return (int)n;
     }
 
     /// <summary>The highest number a non-empty list names.</summary>

@@ -71,9 +71,13 @@ internal sealed class DeviceState
     }
 
     /// <summary>Whether the kernel's list provably already says what this state says (never in allow mode, whose exceptions are hidden).</summary>
-    public bool Matches(DeviceState current) =>
-        !DefaultAllow && !current.DefaultAllow && Exceptions.Count == current.Exceptions.Count
-        && Exceptions.All(e => current.Exceptions.TryGetValue(e.Key, out var a) && a == e.Value);
+    public bool Matches(DeviceState current)
+    {
+        if (DefaultAllow || current.DefaultAllow || Exceptions.Count != current.Exceptions.Count) return false;
+        foreach (var (device, access) in Exceptions)
+            if (!current.Exceptions.TryGetValue(device, out var theirs) || theirs != access) return false;
+        return true;
+    }
 
     private static long Parse(string field) =>
         field == "*" ? DeviceRule.Wildcard : long.Parse(field, NumberStyles.None, CultureInfo.InvariantCulture);

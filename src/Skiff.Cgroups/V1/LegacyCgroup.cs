@@ -79,7 +79,7 @@ internal sealed class LegacyCgroup : ICgroup
 
     // Every process joins every hierarchy; runc reads the devices one, which must exist for security anyway.
     private string ProcessDir() =>
-        DirOf("devices") ?? DirOf("freezer") ?? _dirs.FirstOrDefault().Dir
+        DirOf("devices") ?? DirOf("freezer") ?? (_dirs.Count > 0 ? _dirs[0].Dir : null)
         ?? throw new CgroupException("cgroup: no v1 hierarchy is mounted");
 
     public void Freeze() => FreezerV1.Freeze(FreezerDir());
@@ -111,8 +111,12 @@ internal sealed class LegacyCgroup : ICgroup
         if (errors.Count > 0) throw new CgroupException(string.Join("; ", errors));
     }
 
-    public IReadOnlyList<CgroupMountSource> MountSources() =>
-        _dirs.Select(d => new CgroupMountSource(d.Hierarchy.Name, d.Dir, false, d.Hierarchy.Controllers)).ToList();
+    public IReadOnlyList<CgroupMountSource> MountSources()
+    {
+        var sources = new List<CgroupMountSource>(_dirs.Count);
+        foreach (var (hierarchy, dir) in _dirs) sources.Add(new CgroupMountSource(hierarchy.Name, dir, false, hierarchy.Controllers));
+        return sources;
+    }
 
     public CgroupStats Stats()
     {

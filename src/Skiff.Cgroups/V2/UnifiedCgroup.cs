@@ -77,7 +77,9 @@ internal sealed class UnifiedCgroup : ICgroup
 
     internal void Write(ResourceRequest request)
     {
-        var needed = request.Needs().Select(n => n.Controller).Where(Serves).ToHashSet();
+        var needed = new HashSet<string>();
+        foreach (var need in request.Needs())
+            if (Serves(need.Controller)) needed.Add(need.Controller);
         // The v2 half of a hybrid host usually has nothing to do (unified keys count as a need).
         if (needed.Count == 0) return;
         // Create handed down what it could; a controller still missing is enabled now or explained.

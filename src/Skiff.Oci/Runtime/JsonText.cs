@@ -9,7 +9,8 @@ namespace Skiff.Oci.Runtime;
 /// its default encoder's class constructor (1 % of an `exec`) and its serializer would build each
 /// type's metadata through reflection; neither is needed for a handful of fields. Strings are
 /// escaped as Go's encoding/json escapes them (HTML-safe), as runc's own output is. Indented output
-/// has System.Text.Json's layout (two spaces, "name": value), so documents read as before.
+/// has System.Text.Json's layout (two spaces, "name": value); the documents mean what the generated
+/// serializer's meant, only the escapes differ (Go's: \" and raw UTF-8 where it wrote \u0022 and \u00E9).
 /// </summary>
 public sealed class JsonText(bool indented)
 {
@@ -35,7 +36,7 @@ public sealed class JsonText(bool indented)
         return this;
     }
 
-    public JsonText Name(string name)
+    private JsonText Name(string name)
     {
         if (!_empty) _text.Append(',');
         NewLine();
@@ -45,7 +46,8 @@ public sealed class JsonText(bool indented)
         return this;
     }
 
-    public JsonText String(string name, string value) => Name(name).Raw(value, quoted: true);
+    /// <summary>A string member; a null one is left out, as System.Text.Json's WhenWritingNull leaves it out.</summary>
+    public JsonText String(string name, string? value) => value is null ? this : Name(name).Raw(value, quoted: true);
 
     public JsonText Number(string name, long value) => Name(name).Raw(value.ToString(CultureInfo.InvariantCulture), quoted: false);
 
@@ -53,12 +55,20 @@ public sealed class JsonText(bool indented)
 
     public JsonText Bool(string name, bool value) => Name(name).Raw(value ? "true" : "false", quoted: false);
 
-    /// <summary>An object of string values, or nothing at all for null (as System.Text.Json's WhenWritingNull).</summary>
+    /// <summary>
+    /// An object of string values, or nothing at all for null (as System.Text.Json's WhenWritingNull).
+    /// A null value inside is written as null, as the generated serializer wrote it: a config whose
+    /// annotations hold one is read by the generated deserializer, which keeps it.
+    /// </summary>
     public JsonText Map(string name, IReadOnlyDictionary<string, string>? map)
     {
         if (map is null) return this;
         Name(name).StartObject();
-        foreach ((string key, string value) in map) String(key, value);
+        foreach ((string key, string? value) in map)
+        {
+            if (value is null) Name(key).Raw("null", quoted: false);
+            else String(key, value);
+        }
         return EndObject();
     }
 

@@ -60,7 +60,7 @@ internal static class GoNumbers
 
     /// <summary>strconv.ParseUint(text, 10, 64).</summary>
     public static ulong? DecimalUInt(string text) =>
-        text.Length > 0 && text.All(char.IsAsciiDigit) && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)
+        text.Length > 0 && !text.AsSpan().ContainsAnyExceptInRange('0', '9') && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong v)
             ? v
             : null;
 

@@ -15,25 +15,50 @@ namespace Skiff.Runc.Verbs;
 /// </summary>
 internal static unsafe class HostPs
 {
+    /// <summary>glibc's sigset_t is 1024 bits, and posix_spawnattr_setsig* copy all of it.</summary>
+    private const int SigsetWords = 1024 / 64;
+
+    /// <summary>
+    /// ps's standard output; a ps that fails is reported with its wait status ("exit status 1",
+    /// "killed by signal 9") and what it printed. ps is looked up on PATH alone, as runc's Go exec
+    /// looks it up (.NET's Process also tried the executable's own directory and the current one).
+    /// </summary>
     public static string Run(IReadOnlyList<string> arguments)
     {
-        int output = MemoryFile("ps stdout"), errors = MemoryFile("ps stderr");
+        int output = -1, errors = -1;
         try
         {
+            output = MemoryFile("ps stdout");
+            errors = MemoryFile("ps stderr");
             var status = new WaitStatus(Wait(Spawn(["ps", .. arguments], output, errors)));
-            string text = File.ReadAllText($"/proc/self/fd/{output}");
+            string text = ReadAll(output);
             if (!status.Exited || status.ExitStatus != 0)
             {
-                string said = (text + File.ReadAllText($"/proc/self/fd/{errors}")).Trim().ReplaceLineEndings(" ");
+                string said = (text + ReadAll(errors)).Trim().ReplaceLineEndings(" ");
                 throw new CliException($"ps {string.Join(' ', arguments)}: {status}: {said}");
             }
             return text;
         }
         finally
         {
-            Interop.Libc.Close(output);
-            Interop.Libc.Close(errors);
+            if (output >= 0) Interop.Libc.Close(output);
+            if (errors >= 0) Interop.Libc.Close(errors);
         }
+    }
+
+    /// <summary>The whole memory file from its start (ps's writes moved the shared offset to its end).</summary>
+    private static string ReadAll(int fd)
+    {
+        using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+        byte[] bytes = new byte[RandomAccess.GetLength(handle)];
+        int read = 0;
+        while (read < bytes.Length)
+        {
+            int n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0) break;
+            read += n;
+        }
+        return Encoding.UTF8.GetString(bytes, 0, read);
     }
 
     private static int MemoryFile(string name)
@@ -66,10 +91,13 @@ internal static unsafe class HostPs
             {
                 Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stdout, 1);
                 Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stderr, 2);
-                // .NET blocks and handles signals on its own threads; ps starts with none blocked.
-                ulong none = 0, all = ~0UL;
-                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, &none);
-                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, &all);
+                // .NET blocks and handles signals on its own threads; ps starts with none blocked
+                // and every disposition at its default. The sets are glibc's whole sigset_t.
+                ulong* none = stackalloc ulong[SigsetWords];
+                ulong* all = stackalloc ulong[SigsetWords];
+                for (int i = 0; i < SigsetWords; i++) { none[i] = 0; all[i] = ~0UL; }
+                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, none);
+                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, all);
                 Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 int pid;
                 int rc = Interop.Libc.PosixSpawnp(&pid, argv[0], actions, attributes, argv, envp);

@@ -102,10 +102,13 @@ public static unsafe class HookRunner
             try
             {
                 Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stdinFd, 0);
-                // The runtime ignores SIGPIPE and may block signals; the hook starts clean.
-                ulong none = 0, all = ~0UL;
-                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, &none);
-                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, &all);
+                // The runtime ignores SIGPIPE and may block signals; the hook starts clean. The sets
+                // are glibc's whole sigset_t (1024 bits), which posix_spawnattr_setsig* copy.
+                ulong* none = stackalloc ulong[16];
+                ulong* all = stackalloc ulong[16];
+                for (int i = 0; i < 16; i++) { none[i] = 0; all[i] = ~0UL; }
+                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, none);
+                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, all);
                 Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 int pid;
                 int rc = Interop.Libc.PosixSpawn(&pid, path, actions, attributes, argv, envp);

@@ -22,9 +22,12 @@ public sealed class ContainerStore(string root)
         if (id.Length > 1024)
             throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 32)}\": {id.Length} characters, at most 1024");
         if (id.Length == 0 || id is "." or ".." ||
-            !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '+' or '-' or '.'))
+            id.AsSpan().ContainsAnyExcept(IdAlphabet))
             throw new RuntimeException($"invalid container id \"{ErrorText.Bounded(id, 64)}\": ids are letters, digits, _ + - and .");
     }
+
+    private static readonly System.Buffers.SearchValues<char> IdAlphabet =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+-.");
 
     /// <summary>Claims the id: fails when a container of that id exists (mkdir is the atomic test).</summary>
     public ContainerLock Claim(string id)

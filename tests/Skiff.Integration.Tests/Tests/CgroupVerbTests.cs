@@ -305,6 +305,34 @@ public sealed class CgroupVerbTests(Suite suite)
     }
 
     [Fact]
+    public void Ps_reports_a_host_ps_that_fails_or_is_missing_with_its_words()
+    {
+        using var c = new TestContainer(suite);
+        c.Shell("sleep 600");
+        c.Create().AssertSuccess();
+        string bin = Directory.CreateTempSubdirectory("skt-ps-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(bin, "ps"), "#!/bin/sh\necho \"ps: unknown option $1\" >&2\nexit 3\n");
+            File.SetUnixFileMode(Path.Combine(bin, "ps"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+            var failing = c.Cli.Invoke(new CliOptions { Environment = new Dictionary<string, string> { ["PATH"] = bin } }, "ps", c.Id, "-Z");
+            Assert.NotEqual(0, failing.ExitCode);
+            Assert.Contains("ps -Z: exit status 3: ps: unknown option -Z", failing.Stderr);
+
+            var missing = c.Cli.Invoke(new CliOptions { Environment = new Dictionary<string, string> { ["PATH"] = bin + "/none" } }, "ps", c.Id);
+            Assert.NotEqual(0, missing.ExitCode);
+            Assert.Contains("exec: \\\"ps\\\": executable file not found in $PATH", missing.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+        c.Delete(force: true).AssertSuccess();
+        c.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public void Kill_all_reaches_a_paused_container()
     {
         using var c = new TestContainer(suite);

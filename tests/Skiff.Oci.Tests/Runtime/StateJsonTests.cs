@@ -38,6 +38,15 @@ public sealed class StateJsonTests
     }
 
     [Fact]
+    public void A_null_annotation_value_is_written_as_null_as_before()
+    {
+        var state = new State { Id = "c", Annotations = new() { ["a"] = null!, ["b"] = "x" } };
+        State back = JsonSerializer.Deserialize(state.ToJson(indented: true), OciJsonContext.Default.State)!;
+        Assert.Null(back.Annotations!["a"]);
+        Assert.Equal("x", back.Annotations["b"]);
+    }
+
+    [Fact]
     public void Html_sensitive_characters_are_escaped_as_go_escapes_them() =>
         Assert.Equal("{\"ociVersion\":\"1.2.0\",\"id\":\"\\u003ca\\u0026b\\u003e\",\"status\":\"\",\"pid\":0,\"bundle\":\"\"}",
             new State { Id = "<a&b>" }.ToJson(indented: false));
