@@ -393,6 +393,27 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Suite.Ok("network", "rm", network);
     }
 
+    [Fact]
+    public void Outbound_traffic_reaches_another_host_from_the_hosts_address_on_every_network()
+    {
+        (string first, string firstSubnet) = Suite.CreateNetwork();
+        (string second, string secondSubnet) = Suite.CreateNetwork();
+        (string, string) firstLinks = Suite.LinksOf(first), secondLinks = Suite.LinksOf(second);
+        using OtherHost other = new();
+        int port = FreePort();
+        other.ServeRemoteAddress(port);
+        string url = $"http://{other.Address}:{port}/cgi-bin/from";
+        // The other host routes the containers' subnets back through this host, so without
+        // masquerade the request would still arrive, from the container's own address.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", url));
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", second, "busybox", "sh", "-c", Fetch, "sh", url));
+        // A second container on a network whose bridge stayed leaves the same way.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", url));
+        Suite.Ok("network", "rm", first, second);
+        Suite.AssertNetworkGone(firstLinks, firstSubnet);
+        Suite.AssertNetworkGone(secondLinks, secondSubnet);
+    }
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>

@@ -64,6 +64,23 @@ public sealed class OtherHost : IDisposable
         string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
         _directories.Add(root);
         File.WriteAllText(Path.Combine(root, "index.html"), "hello\n");
+        Start(port, root);
+    }
+
+    /// <summary>An HTTP server in the other host answering, at <c>/cgi-bin/from</c>, the address the request came from.</summary>
+    public void ServeRemoteAddress(int port)
+    {
+        string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
+        _directories.Add(root);
+        string script = Path.Combine(root, "cgi-bin", "from");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.WriteAllText(script, "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$REMOTE_ADDR\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Start(port, root);
+    }
+
+    private void Start(int port, string root)
+    {
         ProcessStartInfo start = new("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in (string[])["netns", "exec", _namespace, "/usr/bin/busybox", "httpd", "-f", "-p", $"{Address}:{port}", "-h", root]) start.ArgumentList.Add(arg);
         _servers.Add(Process.Start(start)!);
