@@ -414,6 +414,56 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Suite.AssertNetworkGone(secondLinks, secondSubnet);
     }
 
+    [Fact]
+    public void Containers_on_a_macvlan_network_reach_each_other_by_address_and_by_name()
+    {
+        using ParentLink parent = new();
+        ContainersOnAVlanNetworkReachEachOther(parent, "macvlan");
+    }
+
+    [Fact]
+    public void Containers_on_an_ipvlan_network_reach_each_other_or_the_network_is_refused_with_the_reason()
+    {
+        using ParentLink parent = new();
+        if (Suite.Backend == "cni" && KernelHas("ipvlan"))
+        {
+            ContainersOnAVlanNetworkReachEachOther(parent, "ipvlan");
+            return;
+        }
+        // netavark 1.4 has no ipvlan driver; a kernel without one cannot make the links.
+        SkiffResult refused = Suite.Run("network", "create", "--driver", "ipvlan", "-o", $"parent={parent.Name}", "--subnet", Suite.FreeSubnet(), Name("ipv"));
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains(Suite.Backend == "cni" ? "this kernel has no ipvlan driver" : "netavark 1.4 has no ipvlan driver", refused.Error);
+    }
+
+    private void ContainersOnAVlanNetworkReachEachOther(ParentLink parent, string driver)
+    {
+        (string network, string subnet) = Suite.CreateNetwork("--driver", driver, "-o", $"parent={parent.Name}");
+        string server = Name("srv");
+        string id = Suite.Ok("run", "-d", "--name", server, "--network", network, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+            Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], address);
+            // The container's eth0 hangs from the parent: its link is the parent's index.
+            Assert.Equal(File.ReadAllText($"/sys/class/net/{parent.Name}/ifindex"), Suite.Ok("exec", id, "cat", "/sys/class/net/eth0/iflink"));
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{address}/hostname"));
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+        Assert.Empty(parent.Children());
+        Suite.Ok("network", "rm", network);
+        Assert.Empty(parent.Children());
+        Assert.Equal(0, Suite.Leases());
+    }
+
+    /// <summary>Whether the kernel knows the link kind: without a parent it refuses the link either way, but for a different reason.</summary>
+    private static bool KernelHas(string kind) =>
+        !NetworkSuite.TryHost("ip", "link", "add", "name", "skprobe" + Environment.ProcessId % 100000, "type", kind).Out.Contains("Unknown device type", StringComparison.Ordinal);
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>

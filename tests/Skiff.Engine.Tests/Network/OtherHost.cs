@@ -118,3 +118,46 @@ public sealed class OtherHost : IDisposable
         NetworkSuite.TryHost("ip", "netns", "del", _namespace);
     }
 }
+
+/// <summary>
+/// A link for macvlan and ipvlan networks to hang from: one end of a veth pair, up on the host with
+/// no address; the other end is up in a network namespace of the test's own, so the parent has a
+/// carrier and no frame leaves the machine. Dispose deletes both.
+/// </summary>
+public sealed class ParentLink : IDisposable
+{
+    private readonly string _namespace;
+
+    public ParentLink()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        _namespace = "skiff-test-lan-" + token;
+        Name = "skl" + token;
+        string peer = "slp" + token;
+        try
+        {
+            NetworkSuite.Host("ip", "netns", "add", _namespace);
+            NetworkSuite.Host("ip", "link", "add", Name, "type", "veth", "peer", "name", peer);
+            NetworkSuite.Host("ip", "link", "set", peer, "netns", _namespace);
+            NetworkSuite.Host("ip", "netns", "exec", _namespace, "ip", "link", "set", peer, "up");
+            NetworkSuite.Host("ip", "link", "set", Name, "up");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>The links stacked on the parent (macvlan or ipvlan children) in the host's namespace.</summary>
+    public List<string> Children() =>
+        [.. Directory.EnumerateFileSystemEntries($"/sys/class/net/{Name}").Select(Path.GetFileName).OfType<string>().Where(f => f.StartsWith("upper_", StringComparison.Ordinal))];
+
+    public void Dispose()
+    {
+        NetworkSuite.TryHost("ip", "link", "del", Name);
+        NetworkSuite.TryHost("ip", "netns", "del", _namespace);
+    }
+}

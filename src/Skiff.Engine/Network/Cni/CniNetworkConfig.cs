@@ -54,6 +54,8 @@ internal static class CniNetworkConfig
         }
         if (network.Driver != "bridge" && !Directory.Exists(Path.Combine("/sys/class/net", network.InterfaceName)))
             throw new EngineException($"network {network.Name}: parent interface \"{network.InterfaceName}\" does not exist");
+        if (network.Driver != "bridge" && !LinkKind.Supported(network.Driver))
+            throw new EngineException($"network {network.Name}: this kernel has no {network.Driver} driver (CONFIG_{network.Driver.ToUpperInvariant()})");
         foreach (SubnetDefinition subnet in network.Subnets)
         {
             if (!IPNetwork.TryParse(subnet.Subnet, out _))
