@@ -464,6 +464,46 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     private static bool KernelHas(string kind) =>
         !NetworkSuite.TryHost("ip", "link", "add", "name", "skprobe" + Environment.ProcessId % 100000, "type", kind).Out.Contains("Unknown device type", StringComparison.Ordinal);
 
+    [Fact]
+    public void A_renamed_container_is_found_by_its_peers_under_its_new_name_only()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        string before = Name("before"), after = Name("after");
+        string id = Suite.Ok("run", "-d", "--name", before, "--network", network, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string peer = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        try
+        {
+            // The positive control: the old name reaches it before the rename.
+            Assert.Equal(id[..12] + "\n", Suite.Ok("exec", peer, "sh", "-c", Fetch, "sh", $"http://{before}/hostname"));
+            Suite.Ok("rename", before, after);
+            string hosts = Suite.Ok("exec", peer, "cat", "/etc/hosts");
+            Assert.Contains(after, hosts);
+            Assert.DoesNotContain(before, hosts);
+            Assert.Equal(id[..12] + "\n", Suite.Ok("exec", peer, "sh", "-c", Fetch, "sh", $"http://{after}/hostname"));
+            // busybox resolves through /etc/hosts alone: the old name is unknown now, and no query leaves.
+            SkiffResult old = Suite.Run("exec", peer, "sh", "-c", Once, "sh", $"http://{before}/hostname");
+            Assert.NotEqual(0, old.Exit);
+            Assert.Contains("bad address", old.Error);
+            if (Suite.Backend == "netavark")
+            {
+                string gateway = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.Gateway}}}}", id).Trim();
+                string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+                // aardvark-dns rereads its names on a signal: asked until it answers with the new one.
+                Assert.Contains(address, Suite.Ok("exec", peer, "sh", "-c",
+                    $"for i in $(seq 1 50); do nslookup {after} {gateway} && exit 0; sleep 0.2; done; exit 1"));
+                // Asking aardvark-dns for the old name would be forwarded to the host's resolvers: its records are read instead.
+                string records = string.Concat(Directory.GetFiles(Path.Combine(Suite.Engine.Root, "netavark", "aardvark-dns"), "skiff-*").Select(File.ReadAllText));
+                Assert.Contains(after, records);
+                Assert.DoesNotContain(before, records);
+            }
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id, peer);
+            Suite.Ok("network", "rm", network);
+        }
+    }
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>

@@ -112,6 +112,11 @@ public sealed class CniBackend : INetworkBackend
         NetworkMasquerade.Remove(network);
     }
 
+    /// <summary>Names under CNI are the engine's /etc/hosts alone, which the engine rewrites.</summary>
+    public void Rename(NetworkSetup renamed)
+    {
+    }
+
     /// <summary>The list older builds brought the container's lo up with: its own, not any network's.</summary>
     private static readonly CniNetworkList Loopback = new("loopback", CniNetworkList.SpecVersion, [new JsonObject { ["type"] = "loopback" }]);
 
