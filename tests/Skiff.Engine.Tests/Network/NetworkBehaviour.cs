@@ -196,12 +196,17 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         (string bridge, string keeper) = Suite.LinksOf(network);
         string[] ids = new string[50];
         string[] addresses = [];
+        // A published port each: both backends then make rules of the container's own (DNAT to its
+        // address), which must all be gone after; without one, netavark makes none to look for.
         Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-            ids[i] = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim());
+            ids[i] = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim());
         try
         {
             addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
             Assert.Equal(ids.Length, addresses.Distinct().Count());
+            // The positive control: every container has rules of its own while it runs, and a DNS record where the backend keeps them.
+            for (int i = 0; i < ids.Length; i++) Assert.NotEmpty(Suite.ContainerRules(bridge, [addresses[i]], [ids[i]]));
+            if (Suite.Backend == "netavark") Assert.All(ids, id => Assert.Contains(id, Suite.DnsRecords()));
             Assert.All(addresses, a => Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], a));
             Assert.Equal(ids.Length, Suite.Leases());
             Assert.Equal(ids.Length, NetworkSuite.ContainerPorts(bridge).Count);
@@ -213,6 +218,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Assert.Equal(0, Suite.Leases());
         Assert.Empty(NetworkSuite.ContainerPorts(bridge));
         Assert.Empty(Suite.ContainerRules(bridge, addresses, ids));
+        string records = Suite.DnsRecords();
+        Assert.DoesNotContain(ids, id => records.Contains(id, StringComparison.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Suite.Engine.Root, "netns")));
         Suite.Ok("network", "rm", network);
         Suite.AssertNetworkGone((bridge, keeper), subnet);
@@ -271,10 +278,13 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     public void A_container_whose_monitor_died_is_torn_down_by_the_next_verb()
     {
         (string network, string subnet) = Suite.CreateNetwork();
-        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        // A published port, so that both backends make rules of the container's own to look for.
+        string id = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim();
         (string bridge, string keeper) = Suite.LinksOf(network);
         string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
         string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+        Assert.NotEmpty(Suite.ContainerRules(bridge, [address], [id]));
+        if (Suite.Backend == "netavark") Assert.Contains(id, Suite.DnsRecords());
         int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
         int conmon = int.Parse(File.ReadAllText(Path.Combine(Suite.Engine.Root, "containers", id, "conmon.pid")).Trim());
         // The monitor first, so that no exit command runs: nothing but the next verb is left to clean up.
@@ -287,6 +297,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Assert.False(File.Exists(netns));
         Assert.Equal(0, Suite.Leases());
         Assert.Empty(Suite.ContainerRules(bridge, [address], [id]));
+        Assert.DoesNotContain(id, Suite.DnsRecords());
         Assert.Empty(NetworkSuite.ContainerPorts(bridge));
         Suite.Ok("network", "rm", network);
         Suite.AssertNetworkGone((bridge, keeper), subnet);
@@ -492,7 +503,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
                 Assert.Contains(address, Suite.Ok("exec", peer, "sh", "-c",
                     $"for i in $(seq 1 50); do nslookup {after} {gateway} && exit 0; sleep 0.2; done; exit 1"));
                 // Asking aardvark-dns for the old name would be forwarded to the host's resolvers: its records are read instead.
-                string records = string.Concat(Directory.GetFiles(Path.Combine(Suite.Engine.Root, "netavark", "aardvark-dns"), "skiff-*").Select(File.ReadAllText));
+                string records = Suite.DnsRecords();
                 Assert.Contains(after, records);
                 Assert.DoesNotContain(before, records);
             }
