@@ -420,6 +420,11 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", second, "busybox", "sh", "-c", Fetch, "sh", url));
         // A second container on a network whose bridge stayed leaves the same way.
         Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", url));
+        // So does one on the default network, whose bridge and rules go with its last container.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "busybox", "sh", "-c", Fetch, "sh", url));
+        using JsonDocument inspect = JsonDocument.Parse(Suite.Ok("network", "inspect", "bridge"));
+        string defaultSubnet = inspect.RootElement[0].GetProperty("IPAM").GetProperty("Config")[0].GetProperty("Subnet").GetString()!;
+        Assert.DoesNotContain(NetworkSuite.Firewall().Split('\n'), r => r.Contains(defaultSubnet + " ", StringComparison.Ordinal));
         Suite.Ok("network", "rm", first, second);
         Suite.AssertNetworkGone(firstLinks, firstSubnet);
         Suite.AssertNetworkGone(secondLinks, secondSubnet);

@@ -1,4 +1,5 @@
 using System.Net;
+using Skiff.Images.Fs;
 
 namespace Skiff.Engine.Network.Cni;
 
@@ -29,6 +30,10 @@ internal static class NetworkMasquerade
         if (!Applies(network)) return;
         string alias = $"/sys/class/net/{network.InterfaceName}/ifalias";
         if (File.Exists(alias) && File.ReadAllText(alias).Trim() == Mark(network)) return;
+        // The chain is the host's, not the engine root's: two roots must not both find its jump
+        // missing and add it twice.
+        Directory.CreateDirectory("/run/lock");
+        using FileLock host = FileLock.Exclusive("/run/lock/skiff-masquerade.lock");
         foreach ((string tool, string[] rule) in Rules(network))
         {
             EnsureChain(tool);
