@@ -15,7 +15,7 @@ internal static class BridgeLink
         string brif = Path.Combine("/sys/class/net", name, "brif");
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
         // Read before the bridge goes: only a bridge that got its network's rule has one to delete.
-        bool masqueraded = Masqueraded(network);
+        bool masqueraded = NetworkMasquerade.Marked(network);
         ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in (string[])["link", "delete", name, "type", "bridge"]) start.ArgumentList.Add(arg);
         start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -28,11 +28,5 @@ internal static class BridgeLink
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
         if (!network.Internal) IsolationLeftovers.Remove(name, network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':')));
         if (masqueraded) NetworkMasquerade.Remove(network);
-    }
-
-    private static bool Masqueraded(NetworkDefinition network)
-    {
-        string alias = Path.Combine("/sys/class/net", network.InterfaceName, "ifalias");
-        return File.Exists(alias) && File.ReadAllText(alias).Trim() == NetworkMasquerade.Mark(network);
     }
 }

@@ -24,12 +24,17 @@ internal static class NetworkMasquerade
 
     public static bool Applies(NetworkDefinition network) => network.Driver == "bridge" && !network.Internal;
 
+    /// <summary>Whether the network's bridge exists and says its rule was made.</summary>
+    public static bool Marked(NetworkDefinition network)
+    {
+        string alias = Alias(network);
+        return File.Exists(alias) && File.ReadAllText(alias).Trim() == Mark(network);
+    }
+
     /// <summary>After a setup on the network's bridge, under the backend's lock.</summary>
     public static void Ensure(NetworkDefinition network)
     {
-        if (!Applies(network)) return;
-        string alias = $"/sys/class/net/{network.InterfaceName}/ifalias";
-        if (File.Exists(alias) && File.ReadAllText(alias).Trim() == Mark(network)) return;
+        if (!Applies(network) || Marked(network)) return;
         // The chain is the host's, not the engine root's: two roots must not both find its jump
         // missing and add it twice.
         Directory.CreateDirectory("/run/lock");
@@ -43,8 +48,10 @@ internal static class NetworkMasquerade
             (int exit, string errors) = Iptables.RunWithErrors(tool, ["-t", "nat", "-A", Chain, .. rule]);
             if (exit != 0) throw new EngineException($"network {network.Name}: adding its masquerade rule ({tool} -t nat -A {Chain} {string.Join(' ', rule)}): {errors.Trim()}");
         }
-        if (File.Exists(alias)) File.WriteAllText(alias, Mark(network));
+        if (File.Exists(Alias(network))) File.WriteAllText(Alias(network), Mark(network));
     }
+
+    private static string Alias(NetworkDefinition network) => $"/sys/class/net/{network.InterfaceName}/ifalias";
 
     /// <summary>When the network's bridge is deleted, and at network rm; a rule already gone is fine.</summary>
     public static void Remove(NetworkDefinition network)
