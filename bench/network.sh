@@ -140,6 +140,17 @@ remove_new_chains() {
     done
 }
 
+# skiff's own masquerade chain (the cni backend's one rule per network) stays once made, as the
+# plugins' chains do: removed at exit when this run made it and no network's rule is left in it.
+skiff_masq_before=$(iptables -t nat -S SKIFF-MASQUERADE >/dev/null 2>&1 && echo yes || true)
+remove_skiff_masq_chain() {
+    [ -z "$skiff_masq_before" ] || return 0
+    iptables -t nat -S SKIFF-MASQUERADE >/dev/null 2>&1 || return 0
+    iptables -t nat -S SKIFF-MASQUERADE | grep -q '^-A ' && return 0
+    iptables -t nat -D POSTROUTING -j SKIFF-MASQUERADE
+    iptables -t nat -X SKIFF-MASQUERADE
+}
+
 cleanup_network() {
     set +e
     trap - EXIT
@@ -167,6 +178,7 @@ cleanup_network() {
     grep -o " $work[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
     rm -rf "/var/lib/cni/networks/$net"
     remove_new_chains
+    remove_skiff_masq_chain
     for d in "${made_dirs[@]}"; do rmdir "$d" 2>/dev/null; done
     cleanup_work
 }

@@ -18,6 +18,7 @@ public sealed partial class ContainerEngine
         Database.Rename(record.Id, name);
         string old = record.Name;
         record.Name = name;
+        Networking.Renamed(record);
         Emit(record, "rename", ("oldName", "/" + old));
     }
 

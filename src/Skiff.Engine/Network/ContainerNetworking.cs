@@ -162,6 +162,24 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         }, record.Name);
     }
 
+    /// <summary>
+    /// After <c>rename</c> (the record has the new name): a wired container's run takes the new name
+    /// and aliases, and its peers' /etc/hosts and the backend's DNS records follow.
+    /// </summary>
+    public void Renamed(ContainerRecord record)
+    {
+        if (database.FindNetworkRun(record.Id) is not { Setup: { } setup } run) return;
+        List<ContainerNetwork> rows = database.ContainerNetworks(record.Id);
+        NetworkSetup renamed = setup with
+        {
+            ContainerName = record.Name,
+            Networks = [.. setup.Networks.Select(a => rows.FirstOrDefault(r => r.NetworkId == a.Network.Id) is { } row ? a with { Aliases = Aliases(record, row) } : a)],
+        };
+        database.SaveNetworkRun(record.Id, run.Netns, renamed, run.Status);
+        Hosts.Refresh([record.Id], renamed.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
+        Store.Backend.Rename(renamed);
+    }
+
     /// <summary>At rm: the container no longer asks for any network.</summary>
     public void Forget(string containerId) => database.DeleteContainerNetworks(containerId);
 

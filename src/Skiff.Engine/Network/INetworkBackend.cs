@@ -21,6 +21,9 @@ public interface INetworkBackend
 
     /// <summary><c>network rm</c>: drops whatever the backend keeps for the network.</summary>
     void Remove(NetworkDefinition network);
+
+    /// <summary><c>rename</c> of a wired container: the backend's name records (DNS) take the setup's new name and aliases.</summary>
+    void Rename(NetworkSetup renamed);
 }
 
 /// <param name="Driver">bridge | macvlan | ipvlan.</param>

@@ -128,7 +128,7 @@ public sealed class NetworkStore
         if (request.Driver != "bridge" && !Directory.Exists($"/sys/class/net/{link}"))
             throw new EngineException($"network create: parent interface {link} does not exist");
         return new NetworkDefinition(id, request.Name, request.Driver, link, subnets, request.Internal, ipv6,
-            !request.DisableDns && request.Driver == "bridge", new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow);
+            !request.DisableDns, new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow);
     }
 
     private static string Gateway(IPNetwork subnet, string text)

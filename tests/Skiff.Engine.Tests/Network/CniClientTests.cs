@@ -34,7 +34,13 @@ public sealed class CniClientTests
         Assert.Contains($"default via {gateway}", host.InNetns(netns, "ip", "-4", "route"));
         Assert.Contains($"{gateway}/24", CniTestHost.Sh("ip", "-4", "-o", "addr", "show", "dev", network.InterfaceName));
         Assert.Equal("0", File.ReadAllText($"/proc/sys/net/ipv6/conf/{network.InterfaceName}/accept_ra").Trim());
-        Assert.Contains(CniTestHost.Sh("iptables", "-t", "nat", "-S", "POSTROUTING").Split('\n'), l => l.Contains($"-s {ip}/32"));
+        // Outbound NAT is the network's one rule, not a chain of the container's own.
+        Assert.Contains(CniTestHost.Sh("iptables", "-t", "nat", "-S", NetworkMasquerade.Chain).Split('\n'),
+            l => l.StartsWith($"-A {NetworkMasquerade.Chain} -s {network.Subnets[0].Subnet} ! -o {network.InterfaceName} ", StringComparison.Ordinal));
+        Assert.DoesNotContain(CniTestHost.Sh("iptables", "-t", "nat", "-S", "POSTROUTING").Split('\n'), l => l.Contains($"-s {ip}/32"));
+        // lo is up with its address, as the loopback plugin would leave it.
+        Assert.Contains("inet 127.0.0.1/8", host.InNetns(netns, "ip", "-4", "-o", "addr", "show", "dev", "lo"));
+        Assert.Contains(",UP", host.InNetns(netns, "ip", "-o", "link", "show", "dev", "lo"));
         Assert.True(File.Exists(host.Backend.ListPath(network.Name)));
         Assert.Equal(0, CniTestHost.Exec("busybox", "ping", "-c", "1", "-W", "5", ip).Exit);
 
@@ -68,6 +74,49 @@ public sealed class CniClientTests
     }
 
     [Fact]
+    public void Containers_an_older_build_set_up_with_a_masquerade_chain_each_are_torn_down_completely()
+    {
+        using CniTestHost host = new();
+        NetworkDefinition network = host.Network("older");
+        // What an older build stored and ran: the bridge plugin's ipMasq (a nat chain per
+        // container) and the loopback plugin, both cached for their DEL.
+        CniNetworkList generated = CniNetworkConfig.Generate(network);
+        JsonObject oldBridge = (JsonObject)generated.Plugins[0].DeepClone();
+        oldBridge["ipMasq"] = true;
+        CniNetworkList older = new(network.Name, generated.CniVersion, [oldBridge, .. generated.Plugins.Skip(1)]);
+        older.Save(host.Backend.ListPath(network.Name));
+        CniClient client = new(host.Backend.Runner, new CniResultCache(Path.Combine(host.Layout.CniDirectory, "results")));
+        CniNetworkList loopback = new("loopback", CniNetworkList.SpecVersion, [new JsonObject { ["type"] = "loopback" }]);
+        string alive = host.NewNetns(), gone = host.NewNetns(), fresh = host.NewNetns();
+        NetworkSetup aliveSetup = new(host.ContainerId("m"), "alive", alive, [host.Attach(network, "eth0", CniTestHost.AddressIn(network, 41))], []);
+        NetworkSetup goneSetup = new(host.ContainerId("n"), "gone", gone, [host.Attach(network, "eth0", CniTestHost.AddressIn(network, 42))], []);
+        foreach (NetworkSetup old in (NetworkSetup[])[aliveSetup, goneSetup])
+        {
+            client.Add(loopback, new CniRuntime(old.ContainerId, old.NetnsPath, "lo", []), []);
+            client.Add(older, new CniRuntime(old.ContainerId, old.NetnsPath, "eth0", CniNetworkConfig.Args(old.Networks[0])), []);
+            Assert.Equal(0, CniTestHost.Exec("iptables", "-t", "nat", "-S", MasqueradeLeftovers.ChainName(network.Name, old.ContainerId)).Exit);
+        }
+
+        // A container this build sets up on the same bridge gets the network's rule, and the
+        // network's stored list this build's configuration.
+        NetworkSetup freshSetup = new(host.ContainerId("o"), "fresh", fresh, [host.Attach(network, "eth0", CniTestHost.AddressIn(network, 43))], []);
+        host.Backend.Setup(freshSetup);
+        Assert.Contains(CniTestHost.Sh("iptables", "-t", "nat", "-S", NetworkMasquerade.Chain).Split('\n'), l => l.Contains($"-s {network.Subnets[0].Subnet} ! -o {network.InterfaceName} "));
+        Assert.False(CniNetworkList.Load(host.Backend.ListPath(network.Name)).Plugins[0]["ipMasq"]!.GetValue<bool>());
+
+        host.DeleteNetns(gone);
+        host.Backend.Teardown(aliveSetup);
+        host.Backend.Teardown(goneSetup);
+        host.Backend.Teardown(freshSetup);
+        foreach (NetworkSetup old in (NetworkSetup[])[aliveSetup, goneSetup])
+            Assert.NotEqual(0, CniTestHost.Exec("iptables", "-t", "nat", "-S", MasqueradeLeftovers.ChainName(network.Name, old.ContainerId)).Exit);
+        host.Backend.Remove(network);
+        host.DeleteNetns(alive);
+        host.DeleteNetns(fresh);
+        Assert.Empty(host.Leftovers());
+    }
+
+    [Fact]
     public void An_internal_network_has_no_address_on_the_host_no_route_out_and_no_masquerade()
     {
         using CniTestHost host = new();
@@ -85,6 +134,7 @@ public sealed class CniClientTests
         Assert.DoesNotContain("default", host.InNetns(netns, "ip", "-4", "route"));
         Assert.NotEqual(0, CniTestHost.Exec("ip", "netns", "exec", Path.GetFileName(netns), "ip", "route", "get", "192.0.2.2").Exit);
         Assert.Empty(CniTestHost.RulesFor(address));
+        Assert.DoesNotContain(CniTestHost.Sh("iptables-save").Split('\n'), l => l.Contains($"-s {network.Subnets[0].Subnet} ", StringComparison.Ordinal));
         Assert.Equal("0", File.ReadAllText($"/proc/sys/net/ipv6/conf/{network.InterfaceName}/accept_ra").Trim());
         // Containers on it still reach each other.
         Assert.Equal(0, CniTestHost.Exec("ip", "netns", "exec", Path.GetFileName(netns), "busybox", "ping", "-c", "1", "-W", "5", peer.Split('/')[0]).Exit);

@@ -32,6 +32,41 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
     }
 
     [Fact]
+    public void Each_routed_network_masquerades_with_one_rule_of_its_own_kept_with_its_bridge()
+    {
+        (string first, string firstSubnet) = Suite.CreateNetwork();
+        (string second, string secondSubnet) = Suite.CreateNetwork();
+        (string inside, string insideSubnet) = Suite.CreateNetwork("--internal");
+        string firstBridge = Suite.LinksOf(first).Bridge, secondBridge = Suite.LinksOf(second).Bridge;
+        string id = Suite.Ok("run", "-d", "--network", first, "busybox", "sleep", "1000").Trim();
+        try
+        {
+            Suite.Ok("run", "--rm", "--network", second, "busybox", "true");
+            Suite.Ok("run", "--rm", "--network", inside, "busybox", "true");
+            Assert.Equal([$"-A SKIFF-MASQUERADE -s {firstSubnet} ! -o {firstBridge}"], MasqueradeRules(firstSubnet));
+            // The rule outlives the network's last container, as its bridge does.
+            Assert.Equal([$"-A SKIFF-MASQUERADE -s {secondSubnet} ! -o {secondBridge}"], MasqueradeRules(secondSubnet));
+            Assert.Empty(MasqueradeRules(insideSubnet));
+            Assert.Contains("-A POSTROUTING -j SKIFF-MASQUERADE", NetworkSuite.Host("iptables", "-t", "nat", "-S", "POSTROUTING").Split('\n'));
+            // The bridge plugin masquerades per container no more: no nat chain of the container's own.
+            Assert.NotEqual(0, NetworkSuite.TryHost("iptables", "-t", "nat", "-S", Skiff.Engine.Network.Cni.MasqueradeLeftovers.ChainName(first, id)).Exit);
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+        Assert.Single(MasqueradeRules(firstSubnet));
+        Suite.Ok("network", "rm", first, second, inside);
+        Assert.Empty(MasqueradeRules(firstSubnet));
+        Assert.Empty(MasqueradeRules(secondSubnet));
+    }
+
+    /// <summary>The nat rules that name the subnet as a source, cut after the output link.</summary>
+    private static List<string> MasqueradeRules(string subnet) =>
+        [.. NetworkSuite.Firewall().Split('\n').Where(l => l.Contains($"-s {subnet} ", StringComparison.Ordinal))
+            .Select(l => string.Join(' ', l.Split(' ').TakeWhile(w => w != "-m" && w != "-j")))];
+
+    [Fact]
     public void A_plugins_error_reaches_the_user_with_the_plugins_name_and_nothing_is_left()
     {
         // A bridge name already taken by a link that is not a bridge: the bridge plugin refuses it.
@@ -58,8 +93,8 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
 
 /// <summary>
 /// The cni backend's suite. The plugins' shared chains (firewall's CNI-FORWARD, CNI-ADMIN and
-/// CNI-ISOLATION-STAGE-*, portmap's CNI-HOSTPORT-*) stay on the host after their last container, as under Podman; the run
-/// removes them at the end when it made them and they hold nothing of anyone's.
+/// CNI-ISOLATION-STAGE-*, portmap's CNI-HOSTPORT-*) and skiff's SKIFF-MASQUERADE stay on the host after their last
+/// container, as under Podman; the run removes them at the end when it made them and they hold nothing of anyone's.
 /// </summary>
 public sealed class CniSuite : NetworkSuite, IDisposable
 {
@@ -67,6 +102,7 @@ public sealed class CniSuite : NetworkSuite, IDisposable
         [("filter", "CNI-FORWARD"), ("filter", "CNI-ADMIN"), ("filter", "CNI-ISOLATION-STAGE-1"), ("filter", "CNI-ISOLATION-STAGE-2"),
          ("nat", "CNI-HOSTPORT-DNAT"), ("nat", "CNI-HOSTPORT-SETMARK"), ("nat", "CNI-HOSTPORT-MASQ")];
     private readonly List<(string Table, string Chain)> _before;
+    private readonly HashSet<string> _masqueradeChainBefore = MasqueradeChain.Tools();
 
     public CniSuite() : base("cni") => _before = [.. SharedChains.Where(c => Exists(c.Table, c.Chain))];
 
@@ -79,6 +115,7 @@ public sealed class CniSuite : NetworkSuite, IDisposable
         finally
         {
             RemoveSharedChainsMadeByThisRun();
+            MasqueradeChain.RemoveWhenMadeSinceAndEmpty(_masqueradeChainBefore);
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class CniTestHost : IDisposable
     private readonly List<string> _bridges = [];
     private readonly List<string> _addresses = [];
     private readonly HashSet<string> _chainsBefore;
+    private readonly HashSet<string> _masqueradeChainBefore = MasqueradeChain.Tools();
 
     public string Token { get; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..8];
     public string RunDir { get; }
@@ -141,6 +142,7 @@ internal sealed class CniTestHost : IDisposable
         // The plugins' shared chains (firewall's CNI-FORWARD/CNI-ADMIN, portmap's CNI-HOSTPORT-*)
         // outlive every container, as under Podman: the test removes the ones it caused.
         RemoveSharedChainsCreatedSince(_chainsBefore);
+        MasqueradeChain.RemoveWhenMadeSinceAndEmpty(_masqueradeChainBefore);
         foreach (string tool in (string[])["iptables", "ip6tables"])
         {
             foreach (string line in Sh(tool, "-t", "nat", "-S").Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains(Token)))
@@ -209,5 +211,27 @@ internal sealed class CniTestHost : IDisposable
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output, errors.Result);
+    }
+}
+
+/// <summary>
+/// skiff's own nat chain for the cni backend's masquerade rules (one per network), which stays once
+/// made, as the plugins' shared chains do: a test run removes it, with its POSTROUTING jump, when
+/// the run made it and no network's rule is left in it.
+/// </summary>
+internal static class MasqueradeChain
+{
+    /// <summary>The tools (iptables, ip6tables) whose nat table has the chain now.</summary>
+    public static HashSet<string> Tools() =>
+        [.. ((string[])["iptables", "ip6tables"]).Where(t => CniTestHost.Exec(t, "-t", "nat", "-S", NetworkMasquerade.Chain).Exit == 0)];
+
+    public static void RemoveWhenMadeSinceAndEmpty(HashSet<string> before)
+    {
+        foreach (string tool in Tools().Except(before))
+        {
+            if (CniTestHost.Sh(tool, "-t", "nat", "-S", NetworkMasquerade.Chain).Split('\n').Any(l => l.StartsWith("-A ", StringComparison.Ordinal))) continue;
+            CniTestHost.Exec(tool, "-t", "nat", "-D", "POSTROUTING", "-j", NetworkMasquerade.Chain);
+            CniTestHost.Exec(tool, "-t", "nat", "-X", NetworkMasquerade.Chain);
+        }
     }
 }

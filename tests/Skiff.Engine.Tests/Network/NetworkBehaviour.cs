@@ -196,12 +196,17 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         (string bridge, string keeper) = Suite.LinksOf(network);
         string[] ids = new string[50];
         string[] addresses = [];
+        // A published port each: both backends then make rules of the container's own (DNAT to its
+        // address), which must all be gone after; without one, netavark makes none to look for.
         Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-            ids[i] = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim());
+            ids[i] = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim());
         try
         {
             addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
             Assert.Equal(ids.Length, addresses.Distinct().Count());
+            // The positive control: every container has rules of its own while it runs, and a DNS record where the backend keeps them.
+            for (int i = 0; i < ids.Length; i++) Assert.NotEmpty(Suite.ContainerRules(bridge, [addresses[i]], [ids[i]]));
+            if (Suite.Backend == "netavark") Assert.All(ids, id => Assert.Contains(id, Suite.DnsRecords()));
             Assert.All(addresses, a => Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], a));
             Assert.Equal(ids.Length, Suite.Leases());
             Assert.Equal(ids.Length, NetworkSuite.ContainerPorts(bridge).Count);
@@ -213,6 +218,8 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Assert.Equal(0, Suite.Leases());
         Assert.Empty(NetworkSuite.ContainerPorts(bridge));
         Assert.Empty(Suite.ContainerRules(bridge, addresses, ids));
+        string records = Suite.DnsRecords();
+        Assert.DoesNotContain(ids, id => records.Contains(id, StringComparison.Ordinal));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Suite.Engine.Root, "netns")));
         Suite.Ok("network", "rm", network);
         Suite.AssertNetworkGone((bridge, keeper), subnet);
@@ -271,10 +278,13 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     public void A_container_whose_monitor_died_is_torn_down_by_the_next_verb()
     {
         (string network, string subnet) = Suite.CreateNetwork();
-        string id = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        // A published port, so that both backends make rules of the container's own to look for.
+        string id = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim();
         (string bridge, string keeper) = Suite.LinksOf(network);
         string netns = Suite.Ok("inspect", "-f", "{{.NetworkSettings.SandboxKey}}", id).Trim();
         string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+        Assert.NotEmpty(Suite.ContainerRules(bridge, [address], [id]));
+        if (Suite.Backend == "netavark") Assert.Contains(id, Suite.DnsRecords());
         int pid = int.Parse(Suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
         int conmon = int.Parse(File.ReadAllText(Path.Combine(Suite.Engine.Root, "containers", id, "conmon.pid")).Trim());
         // The monitor first, so that no exit command runs: nothing but the next verb is left to clean up.
@@ -287,6 +297,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         Assert.False(File.Exists(netns));
         Assert.Equal(0, Suite.Leases());
         Assert.Empty(Suite.ContainerRules(bridge, [address], [id]));
+        Assert.DoesNotContain(id, Suite.DnsRecords());
         Assert.Empty(NetworkSuite.ContainerPorts(bridge));
         Suite.Ok("network", "rm", network);
         Suite.AssertNetworkGone((bridge, keeper), subnet);
@@ -391,6 +402,122 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         SkiffResult cut = Suite.Run("run", "--rm", "--network", network, "busybox", "sh", "-c", Once, "sh", $"http://{other.Address}:{port}/");
         Assert.NotEqual(0, cut.Exit);
         Suite.Ok("network", "rm", network);
+    }
+
+    [Fact]
+    public void Outbound_traffic_reaches_another_host_from_the_hosts_address_on_every_network()
+    {
+        (string first, string firstSubnet) = Suite.CreateNetwork();
+        (string second, string secondSubnet) = Suite.CreateNetwork();
+        (string, string) firstLinks = Suite.LinksOf(first), secondLinks = Suite.LinksOf(second);
+        using OtherHost other = new();
+        int port = FreePort();
+        other.ServeRemoteAddress(port);
+        string url = $"http://{other.Address}:{port}/cgi-bin/from";
+        // The other host routes the containers' subnets back through this host, so without
+        // masquerade the request would still arrive, from the container's own address.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", url));
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", second, "busybox", "sh", "-c", Fetch, "sh", url));
+        // A second container on a network whose bridge stayed leaves the same way.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "--network", first, "busybox", "sh", "-c", Fetch, "sh", url));
+        // So does one on the default network, whose bridge and rules go with its last container.
+        Assert.Equal(other.HostAddress + "\n", Suite.Ok("run", "--rm", "busybox", "sh", "-c", Fetch, "sh", url));
+        using JsonDocument inspect = JsonDocument.Parse(Suite.Ok("network", "inspect", "bridge"));
+        string defaultSubnet = inspect.RootElement[0].GetProperty("IPAM").GetProperty("Config")[0].GetProperty("Subnet").GetString()!;
+        Assert.DoesNotContain(NetworkSuite.Firewall().Split('\n'), r => r.Contains(defaultSubnet + " ", StringComparison.Ordinal));
+        Suite.Ok("network", "rm", first, second);
+        Suite.AssertNetworkGone(firstLinks, firstSubnet);
+        Suite.AssertNetworkGone(secondLinks, secondSubnet);
+    }
+
+    [Fact]
+    public void Containers_on_a_macvlan_network_reach_each_other_by_address_and_by_name()
+    {
+        using ParentLink parent = new();
+        ContainersOnAVlanNetworkReachEachOther(parent, "macvlan");
+    }
+
+    [Fact]
+    public void Containers_on_an_ipvlan_network_reach_each_other_or_the_network_is_refused_with_the_reason()
+    {
+        using ParentLink parent = new();
+        if (Suite.Backend == "cni" && KernelHas("ipvlan"))
+        {
+            ContainersOnAVlanNetworkReachEachOther(parent, "ipvlan");
+            return;
+        }
+        // netavark 1.4 has no ipvlan driver; a kernel without one cannot make the links.
+        SkiffResult refused = Suite.Run("network", "create", "--driver", "ipvlan", "-o", $"parent={parent.Name}", "--subnet", Suite.FreeSubnet(), Name("ipv"));
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains(Suite.Backend == "cni" ? "this kernel has no ipvlan driver" : "netavark 1.4 has no ipvlan driver", refused.Error);
+    }
+
+    private void ContainersOnAVlanNetworkReachEachOther(ParentLink parent, string driver)
+    {
+        (string network, string subnet) = Suite.CreateNetwork("--driver", driver, "-o", $"parent={parent.Name}");
+        string server = Name("srv");
+        string id = Suite.Ok("run", "-d", "--name", server, "--network", network, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+            Assert.StartsWith(subnet[..subnet.LastIndexOf('.')], address);
+            // The container's eth0 hangs from the parent: its link is the parent's index.
+            Assert.Equal(File.ReadAllText($"/sys/class/net/{parent.Name}/ifindex"), Suite.Ok("exec", id, "cat", "/sys/class/net/eth0/iflink"));
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{address}/hostname"));
+            Assert.Equal(id[..12] + "\n", Suite.Ok("run", "--rm", "--network", network, "busybox", "sh", "-c", Fetch, "sh", $"http://{server}/hostname"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+        }
+        Assert.Empty(parent.Children());
+        Suite.Ok("network", "rm", network);
+        Assert.Empty(parent.Children());
+        Assert.Equal(0, Suite.Leases());
+    }
+
+    /// <summary>Whether the kernel knows the link kind: without a parent it refuses the link either way, but for a different reason.</summary>
+    private static bool KernelHas(string kind) =>
+        !NetworkSuite.TryHost("ip", "link", "add", "name", "skprobe" + Environment.ProcessId % 100000, "type", kind).Out.Contains("Unknown device type", StringComparison.Ordinal);
+
+    [Fact]
+    public void A_renamed_container_is_found_by_its_peers_under_its_new_name_only()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        string before = Name("before"), after = Name("after");
+        string id = Suite.Ok("run", "-d", "--name", before, "--network", network, "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        string peer = Suite.Ok("run", "-d", "--network", network, "busybox", "sleep", "1000").Trim();
+        try
+        {
+            // The positive control: the old name reaches it before the rename.
+            Assert.Equal(id[..12] + "\n", Suite.Ok("exec", peer, "sh", "-c", Fetch, "sh", $"http://{before}/hostname"));
+            Suite.Ok("rename", before, after);
+            string hosts = Suite.Ok("exec", peer, "cat", "/etc/hosts");
+            Assert.Contains(after, hosts);
+            Assert.DoesNotContain(before, hosts);
+            Assert.Equal(id[..12] + "\n", Suite.Ok("exec", peer, "sh", "-c", Fetch, "sh", $"http://{after}/hostname"));
+            // busybox resolves through /etc/hosts alone: the old name is unknown now, and no query leaves.
+            SkiffResult old = Suite.Run("exec", peer, "sh", "-c", Once, "sh", $"http://{before}/hostname");
+            Assert.NotEqual(0, old.Exit);
+            Assert.Contains("bad address", old.Error);
+            if (Suite.Backend == "netavark")
+            {
+                string gateway = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.Gateway}}}}", id).Trim();
+                string address = Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim();
+                // aardvark-dns rereads its names on a signal: asked until it answers with the new one.
+                Assert.Contains(address, Suite.Ok("exec", peer, "sh", "-c",
+                    $"for i in $(seq 1 50); do nslookup {after} {gateway} && exit 0; sleep 0.2; done; exit 1"));
+                // Asking aardvark-dns for the old name would be forwarded to the host's resolvers: its records are read instead.
+                string records = Suite.DnsRecords();
+                Assert.Contains(after, records);
+                Assert.DoesNotContain(before, records);
+            }
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id, peer);
+            Suite.Ok("network", "rm", network);
+        }
     }
 
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];

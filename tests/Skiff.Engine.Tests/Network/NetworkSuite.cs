@@ -111,6 +111,13 @@ public abstract class NetworkSuite : IDisposable
         return [.. Firewall().Split('\n').Where(l => marks.Any(m => l.Contains(m, StringComparison.Ordinal)))];
     }
 
+    /// <summary>aardvark-dns's records of this root (netavark backend: a line per container and network, naming its id); "" elsewhere.</summary>
+    public string DnsRecords()
+    {
+        string directory = Path.Combine(Engine.Root, "netavark", "aardvark-dns");
+        return Directory.Exists(directory) ? string.Concat(Directory.GetFiles(directory, "skiff-*").Select(File.ReadAllText)) : "";
+    }
+
     /// <summary>A network's bridge and the link that keeps it (netavark backend: <c>skk</c> + the network's short id).</summary>
     public (string Bridge, string Keeper) LinksOf(string network) =>
         (Ok("network", "inspect", "-f", "{{.NetworkInterface}}", network).Trim(), "skk" + Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12]);

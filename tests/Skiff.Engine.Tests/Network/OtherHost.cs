@@ -64,6 +64,23 @@ public sealed class OtherHost : IDisposable
         string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
         _directories.Add(root);
         File.WriteAllText(Path.Combine(root, "index.html"), "hello\n");
+        Start(port, root);
+    }
+
+    /// <summary>An HTTP server in the other host answering, at <c>/cgi-bin/from</c>, the address the request came from.</summary>
+    public void ServeRemoteAddress(int port)
+    {
+        string root = Directory.CreateTempSubdirectory("skiff-other-host").FullName;
+        _directories.Add(root);
+        string script = Path.Combine(root, "cgi-bin", "from");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.WriteAllText(script, "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' \"$REMOTE_ADDR\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        Start(port, root);
+    }
+
+    private void Start(int port, string root)
+    {
         ProcessStartInfo start = new("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in (string[])["netns", "exec", _namespace, "/usr/bin/busybox", "httpd", "-f", "-p", $"{Address}:{port}", "-h", root]) start.ArgumentList.Add(arg);
         _servers.Add(Process.Start(start)!);
@@ -98,6 +115,49 @@ public sealed class OtherHost : IDisposable
         foreach (string directory in _directories) Directory.Delete(directory, recursive: true);
         // Deleting one end of a veth deletes the pair; the namespace goes after it.
         NetworkSuite.TryHost("ip", "link", "del", _hostLink);
+        NetworkSuite.TryHost("ip", "netns", "del", _namespace);
+    }
+}
+
+/// <summary>
+/// A link for macvlan and ipvlan networks to hang from: one end of a veth pair, up on the host with
+/// no address; the other end is up in a network namespace of the test's own, so the parent has a
+/// carrier and no frame leaves the machine. Dispose deletes both.
+/// </summary>
+public sealed class ParentLink : IDisposable
+{
+    private readonly string _namespace;
+
+    public ParentLink()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        _namespace = "skiff-test-lan-" + token;
+        Name = "skl" + token;
+        string peer = "slp" + token;
+        try
+        {
+            NetworkSuite.Host("ip", "netns", "add", _namespace);
+            NetworkSuite.Host("ip", "link", "add", Name, "type", "veth", "peer", "name", peer);
+            NetworkSuite.Host("ip", "link", "set", peer, "netns", _namespace);
+            NetworkSuite.Host("ip", "netns", "exec", _namespace, "ip", "link", "set", peer, "up");
+            NetworkSuite.Host("ip", "link", "set", Name, "up");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>The links stacked on the parent (macvlan or ipvlan children) in the host's namespace.</summary>
+    public List<string> Children() =>
+        [.. Directory.EnumerateFileSystemEntries($"/sys/class/net/{Name}").Select(Path.GetFileName).OfType<string>().Where(f => f.StartsWith("upper_", StringComparison.Ordinal))];
+
+    public void Dispose()
+    {
+        NetworkSuite.TryHost("ip", "link", "del", Name);
         NetworkSuite.TryHost("ip", "netns", "del", _namespace);
     }
 }

@@ -7,13 +7,15 @@ internal static class BridgeLink
 {
     /// <summary>
     /// Deletes the network's bridge when it exists and no port is attached to it, with the
-    /// isolation rules the firewall plugin keeps for it.
+    /// isolation rules the firewall plugin keeps for it and the network's masquerade rule.
     /// </summary>
     public static void DeleteIfUnused(NetworkDefinition network)
     {
         string name = network.InterfaceName;
         string brif = Path.Combine("/sys/class/net", name, "brif");
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
+        // Read before the bridge goes: only a bridge that got its network's rule has one to delete.
+        bool masqueraded = NetworkMasquerade.Marked(network);
         ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in (string[])["link", "delete", name, "type", "bridge"]) start.ArgumentList.Add(arg);
         start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -25,5 +27,6 @@ internal static class BridgeLink
         if (process.ExitCode != 0 && Directory.Exists(brif))
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
         if (!network.Internal) IsolationLeftovers.Remove(name, network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':')));
+        if (masqueraded) NetworkMasquerade.Remove(network);
     }
 }

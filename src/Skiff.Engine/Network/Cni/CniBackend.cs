@@ -8,11 +8,12 @@ namespace Skiff.Engine.Network.Cni;
 /// The cni network backend: each network a CNI configuration list generated from its definition
 /// and stored under the engine root (<c>cni/networks/NAME.conflist</c>), each attachment an ADD of
 /// that list with the engine's addresses, each ADD's result cached (<c>cni/results/</c>) for its
-/// DEL; the container's lo is brought up by the loopback plugin. Plugin runs are serialized per
+/// DEL; the container's lo is brought up in-process (<see cref="LoopbackLink"/>). Plugin runs are serialized per
 /// engine root: plugins share the bridge, its address and the firewall chains. A user network's
 /// bridge stays from its first container to network rm, as under the netavark backend; the default
-/// network's is deleted with its last container. Name resolution is the engine's /etc/hosts: this
-/// backend runs no DNS server.
+/// network's is deleted with its last container. A routed bridge network's outbound NAT is one rule
+/// of its own (<see cref="NetworkMasquerade"/>), kept with its bridge. Name resolution is the
+/// engine's /etc/hosts: this backend runs no DNS server.
 /// </summary>
 public sealed class CniBackend : INetworkBackend
 {
@@ -35,7 +36,7 @@ public sealed class CniBackend : INetworkBackend
     public void Validate(NetworkDefinition network)
     {
         CniNetworkConfig.Validate(network);
-        foreach (JsonObject plugin in CniNetworkConfig.Generate(network).Plugins.Concat(Loopback.Plugins))
+        foreach (JsonObject plugin in CniNetworkConfig.Generate(network).Plugins)
         {
             Runner.Locate(plugin["type"]!.GetValue<string>(), network.Name);
             if (plugin["ipam"] is JsonObject ipam) Runner.Locate(ipam["type"]!.GetValue<string>(), network.Name);
@@ -49,8 +50,8 @@ public sealed class CniBackend : INetworkBackend
         List<NetworkAttachment> done = [];
         try
         {
-            // netavark brings the container's lo up itself; under CNI the loopback plugin does.
-            _client.Add(Loopback, LoopbackRuntime(setup, alive: true), []);
+            // netavark brings the container's lo up itself; under CNI this backend does.
+            LoopbackLink.Up(setup.NetnsPath);
             for (int i = 0; i < setup.Networks.Count; i++)
             {
                 NetworkAttachment attachment = setup.Networks[i];
@@ -59,6 +60,7 @@ public sealed class CniBackend : INetworkBackend
                 CniResult result = _client.Add(list, runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary: i == 0));
                 done.Add(attachment);
                 Bridges.Harden(attachment.Network);
+                NetworkMasquerade.Ensure(attachment.Network);
                 interfaces.Add(Describe(attachment, result, setup.NetnsPath));
             }
         }
@@ -76,14 +78,6 @@ public sealed class CniBackend : INetworkBackend
             // cannot give it one later ("could not set bridge's mac"), so it goes with the failure.
             foreach (NetworkAttachment attachment in setup.Networks.Take(done.Count + 1))
                 if (attachment.Network.Driver == "bridge") BridgeLink.DeleteIfUnused(attachment.Network);
-            try
-            {
-                if (!OtherNetworksRemain(setup.ContainerId)) _client.Delete(Loopback, LoopbackRuntime(setup, NetnsProbe.IsAlive(setup.NetnsPath)), []);
-            }
-            catch (EngineException)
-            {
-                // As above.
-            }
             throw;
         }
         return new NetworkStatus(interfaces, []);
@@ -98,8 +92,9 @@ public sealed class CniBackend : INetworkBackend
             try { Delete(setup, setup.Networks[i], primary: i == 0); }
             catch (EngineException e) { failures.Add(e.Message); }
         }
-        // A teardown of one network (network disconnect) leaves lo to the container's other networks.
-        if (!OtherNetworksRemain(setup.ContainerId))
+        // Only a container set up by an older build, which ran the loopback plugin, has its ADD
+        // cached; a teardown of one network (network disconnect) leaves lo to its other networks.
+        if (File.Exists(_client.Cache.PathOf(Loopback.Name, setup.ContainerId, "lo")) && !OtherNetworksRemain(setup.ContainerId))
         {
             try { _client.Delete(Loopback, LoopbackRuntime(setup, NetnsProbe.IsAlive(setup.NetnsPath)), []); }
             catch (EngineException e) { failures.Add(e.Message); }
@@ -111,10 +106,18 @@ public sealed class CniBackend : INetworkBackend
     {
         using FileLock guard = Lock();
         if (File.Exists(ListPath(network.Name))) File.Delete(ListPath(network.Name));
-        if (network.Driver == "bridge") BridgeLink.DeleteIfUnused(network);
+        if (network.Driver != "bridge") return;
+        BridgeLink.DeleteIfUnused(network);
+        // Also when the bridge stays (ports a forced rm left) or went before its rule did.
+        NetworkMasquerade.Remove(network);
     }
 
-    /// <summary>The list that brings the container's lo up: its own, not any network's.</summary>
+    /// <summary>Names under CNI are the engine's /etc/hosts alone, which the engine rewrites.</summary>
+    public void Rename(NetworkSetup renamed)
+    {
+    }
+
+    /// <summary>The list older builds brought the container's lo up with: its own, not any network's.</summary>
     private static readonly CniNetworkList Loopback = new("loopback", CniNetworkList.SpecVersion, [new JsonObject { ["type"] = "loopback" }]);
 
     private static CniRuntime LoopbackRuntime(NetworkSetup setup, bool alive) => new(setup.ContainerId, alive ? setup.NetnsPath : "", "lo", []);
@@ -129,9 +132,11 @@ public sealed class CniBackend : INetworkBackend
         // A namespace that is gone is passed as none: plugins then drop only the host's side.
         bool alive = NetnsProbe.IsAlive(setup.NetnsPath);
         CniRuntime runtime = new(setup.ContainerId, alive ? setup.NetnsPath : "", attachment.InterfaceName, CniNetworkConfig.Args(attachment));
-        _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
+        CniNetworkList? ran = _client.Delete(ListOf(attachment.Network), runtime, CniNetworkConfig.Capabilities(attachment, setup.Ports, primary));
         if (attachment.Network.Driver != "bridge") return;
-        if (!attachment.Network.Internal)
+        // A container whose ADD is not cached may come from an older build, which masqueraded
+        // per container; one whose cached list has ipMasq off has no chain of its own.
+        if (!attachment.Network.Internal && (ran is null || MasqueradesPerContainer(ran)))
             MasqueradeLeftovers.Remove(attachment.Network.Name, setup.ContainerId,
                 ipv4: attachment.Addresses.Any(a => !a.Contains(':')), ipv6: attachment.Addresses.Any(a => a.Contains(':')));
         // A user network's bridge stays until network rm, as Docker's do (and as the netavark
@@ -140,14 +145,20 @@ public sealed class CniBackend : INetworkBackend
         if (attachment.Network.Name == NetworkStore.DefaultName) BridgeLink.DeleteIfUnused(attachment.Network);
     }
 
-    /// <summary>The network's stored list, written from its definition the first time it is used.</summary>
+    private static bool MasqueradesPerContainer(CniNetworkList list) =>
+        list.Plugins.Any(p => p["type"]?.GetValue<string>() == "bridge" && p["ipMasq"] is JsonValue v && v.TryGetValue(out bool on) && on);
+
+    /// <summary>
+    /// The network's stored list, written from its definition the first time it is used, and again
+    /// when this build generates another (a network made by an older build): a DEL runs with the
+    /// list its ADD cached, so only new ADDs see the change.
+    /// </summary>
     private CniNetworkList ListOf(NetworkDefinition network)
     {
         string path = ListPath(network.Name);
-        if (File.Exists(path)) return CniNetworkList.Load(path);
-        CniNetworkList list = CniNetworkConfig.Generate(network);
-        list.Save(path);
-        return list;
+        CniNetworkList generated = CniNetworkConfig.Generate(network);
+        if (!File.Exists(path) || !JsonNode.DeepEquals(CniNetworkList.Load(path).ToJson(), generated.ToJson())) generated.Save(path);
+        return generated;
     }
 
     private static AttachedInterface Describe(NetworkAttachment attachment, CniResult result, string netns)

@@ -66,18 +66,20 @@ internal sealed class CniClient(CniPluginRunner runner, CniResultCache cache)
     /// <summary>
     /// Removes the container from the network. The cached ADD (configuration, arguments and result)
     /// drives it when there is one; a second DEL, or one after a lost cache, runs with what it is given.
+    /// Returns the list the ADD ran with, or null when no ADD was cached.
     /// </summary>
-    public void Delete(CniNetworkList list, CniRuntime runtime, JsonObject capabilityArgs)
+    public CniNetworkList? Delete(CniNetworkList list, CniRuntime runtime, JsonObject capabilityArgs)
     {
         CniCacheEntry? entry = Cache.Read(list.Name, runtime.ContainerId, runtime.IfName);
         if (entry is null)
         {
             RunDel(list, runtime, capabilityArgs, null);
-            return;
+            return null;
         }
         CniNetworkList used = CniNetworkList.FromJson(entry.Config, list.Name);
         RunDel(used, runtime with { Args = ArgsOf(entry) }, entry.RuntimeConfig, entry.Result);
         Cache.Delete(list.Name, runtime.ContainerId, runtime.IfName);
+        return used;
     }
 
     /// <summary>

@@ -6,8 +6,8 @@ namespace Skiff.Engine.Network.Cni;
 /// <summary>
 /// The configuration list a network gets on the cni backend, generated from its definition:
 /// <list type="bullet">
-/// <item>bridge: the bridge plugin (gateway address on the bridge, default route and masquerade
-/// unless internal, hairpin so a container reaches its own published ports, the MAC address), then
+/// <item>bridge: the bridge plugin (gateway address on the bridge and default route unless
+/// internal, hairpin so a container reaches its own published ports, the MAC address), then
 /// portmap and firewall; an internal network gets only the bridge, with no address on the host's
 /// side, no route out and no masquerade, so nothing leaves it.</item>
 /// <item>macvlan / ipvlan on the parent link, with a default route unless internal, then tuning
@@ -54,6 +54,8 @@ internal static class CniNetworkConfig
         }
         if (network.Driver != "bridge" && !Directory.Exists(Path.Combine("/sys/class/net", network.InterfaceName)))
             throw new EngineException($"network {network.Name}: parent interface \"{network.InterfaceName}\" does not exist");
+        if (network.Driver != "bridge" && !LinkKind.Supported(network.Driver))
+            throw new EngineException($"network {network.Name}: this kernel has no {network.Driver} driver (CONFIG_{network.Driver.ToUpperInvariant()})");
         foreach (SubnetDefinition subnet in network.Subnets)
         {
             if (!IPNetwork.TryParse(subnet.Subnet, out _))
@@ -84,7 +86,9 @@ internal static class CniNetworkConfig
             // network and the container no route off it.
             ["isGateway"] = routed,
             ["isDefaultGateway"] = routed,
-            ["ipMasq"] = routed,
+            // The network's one masquerade rule (NetworkMasquerade) instead of the plugin's chain
+            // per container.
+            ["ipMasq"] = false,
             ["hairpinMode"] = true,
             // The bridge plugin sets --mac-address itself: no tuning plugin (two more plugin runs
             // per container) in this chain.

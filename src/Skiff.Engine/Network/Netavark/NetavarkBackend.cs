@@ -44,6 +44,53 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
         return NetavarkJson.Status(output, setup);
     }
 
+    /// <summary>
+    /// netavark 1.4 has no verb to change a running container's names: its lines in aardvark-dns's
+    /// files (<c>ID IPV4 IPV6 NAME,ALIAS,...</c>, one file per network) get the new names, and
+    /// aardvark-dns rereads them on SIGHUP. netavark's teardown finds the lines by the id alone.
+    /// </summary>
+    public void Rename(NetworkSetup renamed)
+    {
+        using FileLock guard = Lock();
+        string directory = Path.Combine(layout.NetavarkConfig, "aardvark-dns");
+        bool changed = false;
+        foreach (NetworkAttachment attachment in renamed.Networks.Where(a => a.Network.DnsEnabled && a.Network.Driver == "bridge"))
+        {
+            string file = Path.Combine(directory, NetavarkJson.WireName(attachment.Network));
+            if (!File.Exists(file)) continue;
+            string[] lines = File.ReadAllLines(file);
+            for (int i = 1; i < lines.Length; i++)
+            {
+                string[] fields = lines[i].Split(' ');
+                if (fields.Length != 4 || fields[0] != renamed.ContainerId) continue;
+                fields[3] = string.Join(',', attachment.Aliases);
+                lines[i] = string.Join(' ', fields);
+                changed = true;
+            }
+            string temporary = file + ".tmp";
+            File.WriteAllLines(temporary, lines);
+            File.Move(temporary, file, overwrite: true);
+        }
+        string pidFile = Path.Combine(directory, "aardvark.pid");
+        // The file outlives a daemon that exited: its pid may be another process's by now.
+        if (changed && File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid) && pid > 0
+            && IsAardvark(pid)
+            && Skiff.Linux.Interop.Libc.Kill(pid, Skiff.Linux.Signal.SIGHUP) != 0)
+            throw new EngineException($"telling aardvark-dns (pid {pid}) to reread its names: {Skiff.Linux.Errno.Describe(Skiff.Linux.Errno.Last)}");
+    }
+
+    private static bool IsAardvark(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim() == "aardvark-dns";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public void Teardown(NetworkSetup setup)
     {
         if (setup.Networks.Count == 0) return;

@@ -63,7 +63,9 @@ internal static class NetavarkJson
     private static void WriteNetwork(Utf8JsonWriter json, NetworkDefinition network)
     {
         json.WriteStartObject(WireName(network));
-        json.WriteBoolean("dns_enabled", network.DnsEnabled);
+        // Name resolution on a macvlan network is the engine's /etc/hosts: aardvark-dns listens on
+        // the network's gateway on the host, which a macvlan network does not have.
+        json.WriteBoolean("dns_enabled", network.DnsEnabled && network.Driver == "bridge");
         json.WriteString("driver", network.Driver);
         json.WriteString("id", network.Id);
         json.WriteBoolean("internal", network.Internal);
