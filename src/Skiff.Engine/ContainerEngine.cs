@@ -133,7 +133,7 @@ public sealed partial class ContainerEngine : IDisposable
     public ContainerRecord Start(string reference, Action<ContainerRecord>? beforeStart = null)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused) return record;
         return StartLocked(record, beforeStart);
@@ -244,7 +244,7 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Changes the health record under the container's lock (checks and verbs write the same row).</summary>
     public void UpdateHealth(string id, Action<HealthState> change)
     {
-        using FileLock guard = LockOf(id);
+        using ContainerLock guard = LockOf(id);
         if (Database.Find(id) is not { } record) return;
         record.State.Health ??= new HealthState();
         string before = record.State.Health.Status;
@@ -271,7 +271,7 @@ public sealed partial class ContainerEngine : IDisposable
         ContainerRecord? record = Database.Find(id);
         if (record is null) return;
         bool remove;
-        using (FileLock guard = LockOf(id))
+        using (ContainerLock guard = LockOf(id))
         {
             record = Database.Find(id);
             if (record is null) return;
@@ -336,7 +336,7 @@ public sealed partial class ContainerEngine : IDisposable
     private ContainerRecord MarkStoppedByUser(string reference)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         record.State.StoppedByUser = true;
         Database.UpdateState(record);
@@ -348,7 +348,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         ContainerRecord record = Database.Resolve(reference);
         using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         if (Database.Find(record.Id) is not { } current) return;
         bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         record = Refresh(current);
@@ -370,8 +370,7 @@ public sealed partial class ContainerEngine : IDisposable
         Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
         Networking.Forget(record.Id);
-        File.Delete(Layout.Lock(record.Id));
-        File.Delete(CleanupOwner.PathOf(Layout, record.Id));
+        // The lock and claim files go as the lock and the claim are released: the bundle is gone.
         if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
     }
 
@@ -500,7 +499,7 @@ public sealed partial class ContainerEngine : IDisposable
         return command;
     }
 
-    private FileLock LockOf(string id) => FileLock.Exclusive(Layout.Lock(id));
+    private ContainerLock LockOf(string id) => ContainerLock.Acquire(Layout, id);
 
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 
