@@ -145,16 +145,18 @@ public sealed partial class ContainerEngine : IDisposable
         Network.NetworkWiring? network = null;
         try
         {
-            // A container that never ran has nothing to tear down; skipping the runtime's delete
-            // saves a runtime start on every first run.
-            if (record.State.StartedAt is not null || record.State.Mounted) TearDown(record, runtime);
+            // The record says whether anything of a run is left: Cleanup's teardown before a
+            // restart leaves nothing, so the restart tears down nothing again.
+            if (record.State.Mounted) TearDown(record, runtime);
             ImageRootfs image = Images.GetRootfs(record.ImageId);
             string rootfs = Layout.Rootfs(record.Id);
             Directory.CreateDirectory(rootfs);
             OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
-            overlay.Mount(rootfs);
+            // Recorded before the mount: a skiff killed right after it leaves a record that says
+            // to unmount.
             record.State.Mounted = true;
             Database.UpdateState(record);
+            overlay.Mount(rootfs);
 
             ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
