@@ -59,8 +59,9 @@ public sealed class ContainerLock : IDisposable
     public void Dispose()
     {
         if (_fd < 0) return;
-        // rm removes the bundle before the record; with neither left the file would only
-        // accumulate, and unlinking it under the flock is safe (see the class's summary).
+        // No bundle: the container is gone, or going (rm removes the bundle before the record,
+        // under this lock). The file would only accumulate, and unlinking it under the flock is
+        // safe (see the class's summary).
         if (!Directory.Exists(_bundle)) File.Delete(_path);
         Interop.Libc.Close(_fd);
         _fd = -1;
