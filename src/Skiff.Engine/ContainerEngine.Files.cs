@@ -23,7 +23,7 @@ public sealed partial class ContainerEngine
     private void WithRootfs(string reference, bool writable, Action<UnixFd> action)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         string rootfs = Layout.Rootfs(record.Id);
         bool running = record.State.Status is ContainerStatus.Running or ContainerStatus.Paused && record.State.Mounted;

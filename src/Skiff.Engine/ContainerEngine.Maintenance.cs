@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Skiff.Engine.Containers;
 using Skiff.Engine.Runtime;
-using Skiff.Images.Fs;
 
 namespace Skiff.Engine;
 
@@ -13,7 +12,7 @@ public sealed partial class ContainerEngine
         if (!NamePattern().IsMatch(name))
             throw new EngineException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         if (record.Name == name) throw new EngineException($"Renaming a container with the same name as its current name", 1);
         Database.Rename(record.Id, name);
         string old = record.Name;
@@ -29,7 +28,7 @@ public sealed partial class ContainerEngine
     public void Update(string reference, ResourceRequest resources, RestartPolicy? restart)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         List<string> args = ["update"];
         if (resources.Memory is { } memory) args.AddRange(["--memory", memory.ToString()]);

@@ -1,6 +1,5 @@
 using Skiff.Engine.Containers;
 using Skiff.Engine.Network;
-using Skiff.Images.Fs;
 
 namespace Skiff.Engine;
 
@@ -13,7 +12,7 @@ public sealed partial class ContainerEngine
     {
         NetworkDefinition network = Networks.Resolve(networkReference);
         ContainerRecord record = Database.Resolve(containerReference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(containerReference));
         bool running = record.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         Networking.Connect(record, network, choice, running);
@@ -27,7 +26,7 @@ public sealed partial class ContainerEngine
     {
         NetworkDefinition network = Networks.Resolve(networkReference);
         ContainerRecord record = Database.Resolve(containerReference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(containerReference));
         Networking.Disconnect(record, network);
         if (record.Request.Network is { } request)

@@ -11,7 +11,7 @@ public sealed partial class ContainerEngine
     private void SetFrozen(string reference, bool frozen)
     {
         ContainerRecord record = Resolve(reference);
-        using Skiff.Images.Fs.FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Resolve(record.Id);
         ContainerStatus want = frozen ? ContainerStatus.Running : ContainerStatus.Paused;
         if (record.State.Status != want)

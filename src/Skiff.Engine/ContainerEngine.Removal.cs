@@ -1,7 +1,6 @@
 using Skiff.Engine.Containers;
 using Skiff.Engine.Monitor;
 using Skiff.Engine.Runtime;
-using Skiff.Images.Fs;
 using Skiff.Images.Mounts;
 using Skiff.Linux;
 
@@ -30,7 +29,7 @@ public sealed partial class ContainerEngine
         CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
         try
         {
-            using FileLock guard = LockOf(record.Id);
+            using ContainerLock guard = LockOf(record.Id);
             if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && Alive(running.State.Pid))
             {
                 running.State.StoppedByUser = true;

@@ -133,7 +133,7 @@ public sealed partial class ContainerEngine : IDisposable
     public ContainerRecord Start(string reference, Action<ContainerRecord>? beforeStart = null)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused) return record;
         return StartLocked(record, beforeStart);
@@ -143,34 +143,52 @@ public sealed partial class ContainerEngine : IDisposable
     {
         OciRuntimeClient runtime = Runtime(record);
         Network.NetworkWiring? network = null;
+        // What the start was doing, for a failure that does not say it (.NET's I/O errors name no
+        // file in this build, only a resource key).
+        string doing = "tearing down its last run";
         try
         {
-            // A container that never ran has nothing to tear down; skipping the runtime's delete
-            // saves a runtime start on every first run.
-            if (record.State.StartedAt is not null || record.State.Mounted) TearDown(record, runtime);
+            // The record says whether anything of a run is left: Cleanup's teardown before a
+            // restart leaves nothing, so the restart tears down nothing again.
+            if (record.State.Mounted) TearDown(record, runtime);
+            doing = "reading its image";
             ImageRootfs image = Images.GetRootfs(record.ImageId);
             string rootfs = Layout.Rootfs(record.Id);
+            doing = $"mounting its root file system on {rootfs}";
             Directory.CreateDirectory(rootfs);
             OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
-            overlay.Mount(rootfs);
+            // Recorded before the mount: a skiff killed right after it leaves a record that says
+            // to unmount.
             record.State.Mounted = true;
             Database.UpdateState(record);
+            overlay.Mount(rootfs);
 
-            ContainerFiles files = ContainerFilesWriter.Write(Layout.Bundle(record.Id), SpecGenerator.Hostname(record));
+            string bundle = Layout.Bundle(record.Id);
+            doing = $"writing its hosts, hostname and resolv.conf in {bundle}";
+            ContainerFiles files = ContainerFilesWriter.Write(bundle, SpecGenerator.Hostname(record));
+            doing = "preparing its volumes";
             List<VolumeBind> volumes = Volumes.Prepare(record.Id, rootfs);
             Dictionary<string, string> joined = JoinedNamespaces(record);
+            doing = "setting up its network";
             network = Networking.Start(record, files, image.Config.Config?.ExposedPorts?.Keys);
             if (network.Netns is { } netns) joined["network"] = netns;
+            doing = "generating its config.json";
             Skiff.Oci.Runtime.Spec spec = new SpecGenerator(Config) { Volumes = volumes, JoinedNamespaces = joined }.Generate(record, image.Config.Config, rootfs, files);
+            doing = $"writing {Path.Combine(bundle, "config.json")}";
             WriteConfig(record, spec);
+            doing = $"removing its last exit's files from {bundle} and {Layout.Exits}";
             File.Delete(Layout.ExitFile(record.Id));
-            File.Delete(Path.Combine(Layout.Bundle(record.Id), "oom"));
+            File.Delete(Path.Combine(bundle, "oom"));
 
+            doing = "starting its monitor (conmon)";
             Conmon conmon = new(Config, Layout, ExitCommand(record), SelfCommand());
             record.State.Pid = conmon.Create(record, runtime);
             record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
+            doing = "setting up its network";
             network.Complete();
+            doing = "attaching to it";
             beforeStart?.Invoke(record);
+            doing = "starting it";
             runtime.Start(record.Id);
             record.State.Status = ContainerStatus.Running;
             record.State.StartedAt = DateTimeOffset.UtcNow;
@@ -181,24 +199,59 @@ public sealed partial class ContainerEngine : IDisposable
             record.State.Error = "";
             HealthCheckConfig? health = HealthChecker.ConfigOf(record.Request, image.Config.Config?.Healthcheck);
             record.State.Health = health is null ? null : new HealthState();
+            doing = "recording its start";
             Database.UpdateState(record);
+            doing = "starting its health check monitor";
             if (health is not null) StartHealthMonitor(record);
-            Emit(record, "start");
-            return record;
         }
-        catch (EngineException e)
+        catch (Exception e)
+        {
+            EngineException error = StartFailed(record, runtime, network, e, doing);
+            if (ReferenceEquals(error, e)) throw;
+            throw error;
+        }
+        Emit(record, "start");
+        return record;
+    }
+
+    /// <summary>
+    /// A start that failed, whatever the failure: undoes what the start made (the network setup,
+    /// if under way, is let finish first), records the error, and returns what to throw.
+    /// </summary>
+    private EngineException StartFailed(ContainerRecord record, OciRuntimeClient runtime, Network.NetworkWiring? network, Exception failure, string doing)
+    {
+        EngineException error = failure as EngineException
+            ?? new EngineException($"cannot start container {record.Name}: {(failure is ImageException ? failure.Message : $"{doing}: {Reason(failure)}")}", EngineException.EngineError, failure);
+        string message = error.Message;
+        try
         {
             network?.Settle();
             TearDown(record, runtime);
-            record.State.Status = ContainerStatus.Exited;
-            record.State.ExitCode = e.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? e.ExitCode : 128;
-            record.State.Error = e.Message;
-            record.State.Pid = 0;
-            record.State.FinishedAt = DateTimeOffset.UtcNow;
-            Database.UpdateState(record);
-            throw;
         }
+        catch (Exception teardown)
+        {
+            // The record stays mounted, so the next start or rm tears down again.
+            message += $"; tearing it down failed too: {(teardown is EngineException or ImageException ? teardown.Message : Reason(teardown))}";
+        }
+        record.State.Status = ContainerStatus.Exited;
+        // Docker's codes for a start that failed: the command's 127 (not found) and 126 (cannot be
+        // invoked) are kept, anything else is 128.
+        record.State.ExitCode = error.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? error.ExitCode : 128;
+        record.State.Error = message;
+        record.State.Pid = 0;
+        record.State.FinishedAt = DateTimeOffset.UtcNow;
+        Database.UpdateState(record);
+        return message == error.Message ? error : new EngineException(message, error.ExitCode, failure);
     }
+
+    /// <summary>Why a file system call failed, in the kernel's words (errno), or the exception's own message.</summary>
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException { InnerException: IOException { HResult: > 0 and < 4096 } inner } => Errno.Describe(inner.HResult),
+        FileNotFoundException or DirectoryNotFoundException => Errno.Describe(Errno.ENOENT),
+        IOException { HResult: > 0 and < 4096 } io => Errno.Describe(io.HResult),
+        _ => e.Message,
+    };
 
     private string? SharedWith(string? mode)
     {
@@ -244,7 +297,7 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Changes the health record under the container's lock (checks and verbs write the same row).</summary>
     public void UpdateHealth(string id, Action<HealthState> change)
     {
-        using FileLock guard = LockOf(id);
+        using ContainerLock guard = LockOf(id);
         if (Database.Find(id) is not { } record) return;
         record.State.Health ??= new HealthState();
         string before = record.State.Health.Status;
@@ -271,7 +324,7 @@ public sealed partial class ContainerEngine : IDisposable
         ContainerRecord? record = Database.Find(id);
         if (record is null) return;
         bool remove;
-        using (FileLock guard = LockOf(id))
+        using (ContainerLock guard = LockOf(id))
         {
             record = Database.Find(id);
             if (record is null) return;
@@ -336,7 +389,7 @@ public sealed partial class ContainerEngine : IDisposable
     private ContainerRecord MarkStoppedByUser(string reference)
     {
         ContainerRecord record = Database.Resolve(reference);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         record.State.StoppedByUser = true;
         Database.UpdateState(record);
@@ -348,7 +401,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         ContainerRecord record = Database.Resolve(reference);
         using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
-        using FileLock guard = LockOf(record.Id);
+        using ContainerLock guard = LockOf(record.Id);
         if (Database.Find(record.Id) is not { } current) return;
         bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         record = Refresh(current);
@@ -370,8 +423,7 @@ public sealed partial class ContainerEngine : IDisposable
         Emit(record, "destroy");
         Volumes.Detach(record.Id, removeAnonymous: volumes);
         Networking.Forget(record.Id);
-        File.Delete(Layout.Lock(record.Id));
-        File.Delete(CleanupOwner.PathOf(Layout, record.Id));
+        // The lock and claim files go as the lock and the claim are released: the bundle is gone.
         if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
     }
 
@@ -480,8 +532,16 @@ public sealed partial class ContainerEngine : IDisposable
     private void WriteConfig(ContainerRecord record, Skiff.Oci.Runtime.Spec spec)
     {
         string path = Path.Combine(Layout.Bundle(record.Id), "config.json");
-        File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
-        File.Move(path + ".tmp", path, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
+            File.Move(path + ".tmp", path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(path + ".tmp");
+            throw;
+        }
     }
 
     private List<string> ExitCommand(ContainerRecord record)
@@ -500,7 +560,7 @@ public sealed partial class ContainerEngine : IDisposable
         return command;
     }
 
-    private FileLock LockOf(string id) => FileLock.Exclusive(Layout.Lock(id));
+    private ContainerLock LockOf(string id) => ContainerLock.Acquire(Layout, id);
 
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Skiff.Engine.Store;
 using Skiff.Engine.Tests.Infrastructure;
 using Skiff.Integration.Tests.Infrastructure;
 
@@ -7,7 +8,8 @@ namespace Skiff.Engine.Tests;
 /// <summary>
 /// kill -9 of `skiff run` at each step, seen from outside: the CLI is frozen (SIGSTOP) the moment
 /// the step's trace appears, then killed; `ps -a` must still work and show a consistent state,
-/// and `rm -f` must leave no record, mount, writable layer, bundle, cgroup or process.
+/// and `rm -f` must leave no record, mount, writable layer, bundle, cgroup or process. A start that
+/// fails part way must leave as little.
 /// </summary>
 [Collection(EngineCollection.Name)]
 public sealed class CrashTests(EngineSuite suite)
@@ -79,6 +81,57 @@ public sealed class CrashTests(EngineSuite suite)
             // conmon and its exit command end on their own once rm is done; nothing else may stay.
             Assert.Empty(suite.LingeringProcesses());
         }
+    }
+
+    /// <summary>
+    /// A start that fails on a write into its bundle, after its rootfs is mounted and its network
+    /// set up: config.json made immutable (chattr +i, as an administrator's or a backup tool's
+    /// freeze leaves a file; not even root may replace it). The start says what and why, and
+    /// leaves no mount, netns or lease; ps and inspect show the error; the container starts again
+    /// once the file may be replaced.
+    /// </summary>
+    [Fact]
+    public void A_start_that_fails_writing_its_bundle_tears_down_and_records_the_error()
+    {
+        string name = "frozen-" + Guid.NewGuid().ToString("N")[..8];
+        string id = suite.Ok("run", "-d", "--name", name, "busybox", "true").Trim();
+        string config = Path.Combine(suite.Root, "containers", id, "config.json");
+        try
+        {
+            Assert.Equal("0\n", suite.Ok("wait", id));
+            Chattr("+i", config);
+            SkiffResult start = suite.Run("start", name);
+            Assert.Equal(1, start.Exit);
+            Assert.Equal($"Error response from daemon: cannot start container {name}: writing {config}: operation not permitted\n", start.Error);
+
+            Assert.Empty(MountInfo.Under(suite.Root));
+            string netns = Path.Combine(suite.Root, "netns");
+            Assert.False(Directory.Exists(netns) && Directory.EnumerateFileSystemEntries(netns).Any(), "netns left behind");
+            using (EngineDatabase database = new(Path.Combine(suite.Root, "engine.db"))) Assert.Equal(0, database.CountLeases());
+            Assert.False(File.Exists(config + ".tmp"), "half-written config left behind");
+            Assert.Equal("exited 128\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id));
+            Assert.Equal($"cannot start container {name}: writing {config}: operation not permitted\n", suite.Ok("inspect", "-f", "{{.State.Error}}", id));
+            Assert.Contains("Exited (128)", suite.Ok("ps", "-a", "--filter", "name=" + name));
+
+            Chattr("-i", config);
+            suite.Ok("start", name);
+            Assert.Equal("0\n", suite.Ok("wait", id));
+            Assert.Equal("\n", suite.Ok("inspect", "-f", "{{.State.Error}}", id));
+        }
+        finally
+        {
+            if (File.Exists(config)) Chattr("-i", config);
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    private static void Chattr(string change, string path)
+    {
+        using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
+        string error = chattr.StandardError.ReadToEnd();
+        chattr.WaitForExit();
+        Assert.True(chattr.ExitCode == 0, $"chattr {change} {path}: {error}");
     }
 
     private static bool Reached(Step step, ref string? bundle, HashSet<string> before, string containers)

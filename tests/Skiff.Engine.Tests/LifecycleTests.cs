@@ -169,6 +169,39 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
     }
 
+    /// <summary>
+    /// Each run of a restarting container is torn down once: the runtime under a wrapper that logs
+    /// its invocations shows one delete per create (a delete is a runtime process, on every restart).
+    /// </summary>
+    [Fact]
+    public void A_restart_tears_the_last_run_down_once()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        string log = Path.Combine(suite.RunDir, $"runtime-{token}.log");
+        string wrapper = Path.Combine(suite.RunDir, $"logging-runtime-{token}");
+        File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> {log}\nexec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
+        string id = suite.Ok("run", "-d", "--runtime", wrapper, "--restart", "on-failure:3", "busybox", "sh", "-c", "exit 3").Trim();
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            while (suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id) != "3 exited\n" && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            // The exit command of the last run may still be settling it.
+            Assert.Empty(suite.LingeringProcesses());
+            Assert.Equal("3 exited 3\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id));
+            Assert.Empty(MountInfo.Under(suite.Root));
+            Assert.False(File.Exists(Path.Combine(suite.Root, "netns", id)), "netns left behind");
+
+            string[] verbs = [.. File.ReadAllLines(log).Where(l => l.EndsWith(" " + id, StringComparison.Ordinal)).Select(l => l.Split(' ')[2])];
+            Assert.Equal(4, verbs.Count(v => v == "create"));
+            Assert.Equal(4, verbs.Count(v => v == "delete"));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
     [Fact]
     public void A_killed_monitor_shows_the_container_exited_and_rm_cleans_it()
     {

@@ -8,22 +8,32 @@ namespace Skiff.Engine.Monitor;
 /// the container is settled. conmon's exit command, started the moment the container exits,
 /// waits for every claim to end instead of racing the claimant for the container's lock, and
 /// finds nothing left to do when the container is gone. A killed claimant's flock dies with it,
-/// and the exit command then settles the container itself.
+/// and the exit command then settles the container itself. rm removes the file with the
+/// container; a claim made after that (its process saw the container just before it went) removes
+/// the file it made again on release, when the container's bundle is gone.
 /// </summary>
 public sealed class CleanupOwner : IDisposable
 {
+    private readonly string _path;
+    private readonly string _bundle;
     private int _fd;
 
-    private CleanupOwner(int fd) => _fd = fd;
+    private CleanupOwner(string path, string bundle, int fd)
+    {
+        _path = path;
+        _bundle = bundle;
+        _fd = fd;
+    }
 
     public static string PathOf(EngineLayout layout, string id) => Path.Combine(layout.Locks, "cleanup-" + id);
 
     public static CleanupOwner Claim(EngineLayout layout, string id)
     {
-        int fd = Interop.Libc.Open(PathOf(layout, id), FileFlags.O_RDONLY | FileFlags.O_CREAT | FileFlags.O_CLOEXEC, 0x180);
+        string path = PathOf(layout, id);
+        int fd = Interop.Libc.Open(path, FileFlags.O_RDONLY | FileFlags.O_CREAT | FileFlags.O_CLOEXEC, 0x180);
         if (fd < 0) throw new EngineException($"claiming the cleanup of {id[..Math.Min(12, id.Length)]}: {Errno.Describe(Errno.Last)}");
         Lock(fd, FileFlags.LOCK_SH);
-        return new CleanupOwner(fd);
+        return new CleanupOwner(path, layout.Bundle(id), fd);
     }
 
     /// <summary>Blocks until no process claims the container's cleanup; false when none ever did (no lock file).</summary>
@@ -56,7 +66,11 @@ public sealed class CleanupOwner : IDisposable
 
     public void Dispose()
     {
-        if (_fd >= 0) Interop.Libc.Close(_fd);
+        if (_fd < 0) return;
+        // With the container gone, nobody is left to wait on the file: an exit command that comes
+        // later finds no claim and no container, which is what a removed container should show.
+        if (!Directory.Exists(_bundle)) File.Delete(_path);
+        Interop.Libc.Close(_fd);
         _fd = -1;
     }
 }
