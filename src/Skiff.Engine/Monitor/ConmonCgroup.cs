@@ -14,6 +14,7 @@ namespace Skiff.Engine.Monitor;
 public static class ConmonCgroup
 {
     private const string Leaf = "conmon";
+    private const int MoveAttempts = 8;
 
     /// <summary>
     /// The hierarchies' mounts, read once per process: each read of /proc/self/mountinfo costs
@@ -31,8 +32,11 @@ public static class ConmonCgroup
     {
         foreach ((string mount, string directory) in Directories(cgroupPath))
         {
-            // A concurrent last exit command may remove the cgroup between mkdir and the move: once more.
-            for (int attempt = 0; ; attempt++)
+            // Other monitors share the cgroup: a concurrent last exit command may remove it between
+            // mkdir and the move (ENOENT, ENODEV), and a concurrent first run may have made it but
+            // not yet given a v1 cpuset its cpus and mems (ENOSPC on the move). Each of those
+            // passes in moments, so the whole step is tried again a few times.
+            for (int attempt = 1; ; attempt++)
             {
                 try
                 {
@@ -42,7 +46,7 @@ public static class ConmonCgroup
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    if (attempt == 0 && !Directory.Exists(directory)) continue;
+                    if (e is IOException && attempt < MoveAttempts) { Thread.Sleep(attempt); continue; }
                     throw new EngineException($"moving conmon {pid} to the cgroup {directory}: {e.Message}");
                 }
             }
@@ -131,12 +135,18 @@ public static class ConmonCgroup
         return mountPoint.TrimEnd('/') + relative;
     }
 
-    /// <summary>mkdir -p inside a mount; a new v1 cpuset cgroup gets its parent's cpus and mems, without which no process may join.</summary>
+    /// <summary>
+    /// mkdir -p inside a mount; a v1 cpuset cgroup gets its parent's cpus and mems, without which no
+    /// process may join. The copy is made whenever they are empty, not only by whoever made the
+    /// directory: that one may not have got to it yet.
+    /// </summary>
     private static void Make(string mountPoint, string directory)
     {
-        if (Directory.Exists(directory)) return;
-        Make(mountPoint, Path.GetDirectoryName(directory)!);
-        Directory.CreateDirectory(directory);
+        if (!Directory.Exists(directory))
+        {
+            Make(mountPoint, Path.GetDirectoryName(directory)!);
+            Directory.CreateDirectory(directory);
+        }
         foreach (string file in (string[])["cpuset.cpus", "cpuset.mems"])
         {
             string own = Path.Combine(directory, file), parent = Path.Combine(Path.GetDirectoryName(directory)!, file);

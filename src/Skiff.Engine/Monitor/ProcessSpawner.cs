@@ -38,10 +38,13 @@ internal static unsafe class ProcessSpawner
                 Interop.Libc.PosixSpawnFileActionsAddDup2(actions, 1, 2);
                 // dup2 onto the same number would keep close-on-exec; glibc clears it for that case.
                 foreach ((int ours, int theirs) in descriptors) Interop.Libc.PosixSpawnFileActionsAddDup2(actions, ours, theirs);
-                // .NET blocks and handles signals on its own threads; the monitor starts with none blocked.
-                ulong none = 0, all = ~0UL;
-                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, &none);
-                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, &all);
+                // .NET blocks and handles signals on its own threads; the monitor starts with none
+                // blocked. The sets are glibc's whole sigset_t (1024 bits), which posix_spawnattr_setsig* copy.
+                ulong* none = stackalloc ulong[16];
+                ulong* all = stackalloc ulong[16];
+                for (int i = 0; i < 16; i++) { none[i] = 0; all[i] = ~0UL; }
+                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, none);
+                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, all);
                 // A new session keeps a background helper out of the terminal's job control (a ^C
                 // meant for an attached run).
                 Interop.Libc.PosixSpawnAttrSetFlags(attributes, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newSession ? POSIX_SPAWN_SETSID : 0)));

@@ -142,7 +142,6 @@ internal sealed class CniTestHost : IDisposable
         // The plugins' shared chains (firewall's CNI-FORWARD/CNI-ADMIN, portmap's CNI-HOSTPORT-*)
         // outlive every container, as under Podman: the test removes the ones it caused.
         RemoveSharedChainsCreatedSince(_chainsBefore);
-        MasqueradeChain.RemoveWhenMadeSinceAndEmpty(_masqueradeChainBefore);
         foreach (string tool in (string[])["iptables", "ip6tables"])
         {
             foreach (string line in Sh(tool, "-t", "nat", "-S").Split('\n').Where(l => l.StartsWith("-A ", StringComparison.Ordinal) && l.Contains(Token)))
@@ -151,6 +150,8 @@ internal sealed class CniTestHost : IDisposable
                 if (Sh(tool, "-t", "nat", "-S", line[3..].Trim()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 1 && !SharedChains.Contains(line[3..].Trim()))
                     Sh(tool, "-t", "nat", "-X", line[3..].Trim());
         }
+        // After the test's own rules are gone: a leaked one would keep the chain from being empty.
+        MasqueradeChain.RemoveWhenMadeSinceAndEmpty(_masqueradeChainBefore);
         try { Directory.Delete(RunDir, recursive: true); } catch (IOException) { }
     }
 

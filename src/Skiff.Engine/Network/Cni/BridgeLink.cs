@@ -14,8 +14,6 @@ internal static class BridgeLink
         string name = network.InterfaceName;
         string brif = Path.Combine("/sys/class/net", name, "brif");
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
-        // Read before the bridge goes: only a bridge that got its network's rule has one to delete.
-        bool masqueraded = NetworkMasquerade.Marked(network);
         ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in (string[])["link", "delete", name, "type", "bridge"]) start.ArgumentList.Add(arg);
         start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -27,6 +25,8 @@ internal static class BridgeLink
         if (process.ExitCode != 0 && Directory.Exists(brif))
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
         if (!network.Internal) IsolationLeftovers.Remove(name, network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':')));
-        if (masqueraded) NetworkMasquerade.Remove(network);
+        // Whether or not the bridge was marked: a setup that failed between the rule and the mark
+        // leaves a rule without one. Deleting a rule that is not there commits nothing.
+        NetworkMasquerade.Remove(network);
     }
 }

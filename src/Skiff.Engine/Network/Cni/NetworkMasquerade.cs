@@ -11,7 +11,7 @@ namespace Skiff.Engine.Network.Cni;
 /// grace period, ~20 ms). The rule lives as long as the network's bridge: made after the first
 /// setup on a bridge, deleted when skiff deletes the bridge and at <c>network rm</c>. The bridge
 /// carries the sign that its rule was made (its <c>ifalias</c>), so a setup on a bridge that has it
-/// reads one sysfs file instead of running iptables; a bridge made again (after a reboot, or by an
+/// only checks the rule; a bridge made again (after a reboot, or by an
 /// older build that masqueraded per container) has no alias, and its rule is made then.
 /// The chain and its jump stay once made, as the plugins' shared chains do.
 /// </summary>
@@ -31,14 +31,23 @@ internal static class NetworkMasquerade
         return File.Exists(alias) && File.ReadAllText(alias).Trim() == Mark(network);
     }
 
+    /// <summary>
+    /// The host-wide lock's directory: root's alone. A world-writable one (/run/lock) would let any
+    /// user hold the lock for ever, or plant a symlink that root's open follows.
+    /// </summary>
+    private const string LockDirectory = "/run/skiff";
+
     /// <summary>After a setup on the network's bridge, under the backend's lock.</summary>
     public static void Ensure(NetworkDefinition network)
     {
-        if (!Applies(network) || Marked(network)) return;
+        if (!Applies(network)) return;
+        // The mark saves the lock and the chain's checks, not the check of the rule itself: a
+        // firewall reload or an `iptables -t nat -F` removes rules and leaves the bridge's alias.
+        // A check commits nothing, so it costs no RCU wait.
+        if (Marked(network) && AllRulesPresent(network)) return;
         // The chain is the host's, not the engine root's: two roots must not both find its jump
         // missing and add it twice.
-        Directory.CreateDirectory("/run/lock");
-        using FileLock host = FileLock.Exclusive("/run/lock/skiff-masquerade.lock");
+        using FileLock host = FileLock.Exclusive(HostLockPath());
         foreach ((string tool, string[] rule) in Rules(network))
         {
             EnsureChain(tool);
@@ -52,6 +61,27 @@ internal static class NetworkMasquerade
     }
 
     private static string Alias(NetworkDefinition network) => $"/sys/class/net/{network.InterfaceName}/ifalias";
+
+    private static bool AllRulesPresent(NetworkDefinition network)
+    {
+        foreach ((string tool, string[] rule) in Rules(network))
+            if (Iptables.Run(tool, ["-t", "nat", "-C", Chain, .. rule]).Exit != 0) return false;
+        return true;
+    }
+
+    private static string HostLockPath()
+    {
+        Directory.CreateDirectory(LockDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var directory = new DirectoryInfo(LockDirectory);
+        if (directory.LinkTarget is not null || (directory.UnixFileMode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0 || OwnerOf(LockDirectory) != 0)
+            throw new EngineException($"{LockDirectory}: not a directory only root can write to; refusing to keep skiff's host-wide firewall lock there");
+        return Path.Combine(LockDirectory, "masquerade.lock");
+    }
+
+    private static uint OwnerOf(string path) =>
+        Skiff.Linux.Interop.Libc.FstatAt(Skiff.Linux.Kernel.AT_FDCWD, path, out Skiff.Linux.Interop.StatBuffer stat, Skiff.Linux.Kernel.AT_SYMLINK_NOFOLLOW) == 0
+            ? stat.Uid
+            : throw new EngineException($"{path}: {Skiff.Linux.Errno.Describe(Skiff.Linux.Errno.Last)}");
 
     /// <summary>When the network's bridge is deleted, and at network rm; a rule already gone is fine.</summary>
     public static void Remove(NetworkDefinition network)
