@@ -17,8 +17,10 @@ public sealed partial class ContainerEngine
         Database.Rename(record.Id, name);
         string old = record.Name;
         record.Name = name;
-        Networking.Renamed(record);
         Emit(record, "rename", ("oldName", "/" + old));
+        // The rename is done once the record has the name; peers' files and DNS follow it, and a
+        // failure there is the user's to know without undoing the rename.
+        Networking.Renamed(record);
     }
 
     /// <summary>

@@ -40,7 +40,11 @@ public static class Kernel
     public const int MOVE_MOUNT_F_EMPTY_PATH = 0x04, MOVE_MOUNT_T_EMPTY_PATH = 0x40;
     public const int CLOSE_RANGE_CLOEXEC = 4;
     public const int SIG_SETMASK = 2, SIG_BLOCK = 0;
-    public const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+    public const int AF_UNIX = 1, AF_INET = 2, SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000;
+
+    /// <summary>netdevice(7): a link's flags through a socket, and the flag that brings it up.</summary>
+    public const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
+    public const short IFF_UP = 0x1;
     public const int SOL_SOCKET = 1, SCM_RIGHTS = 1;
     public const int POLLIN = 1;
     public const ulong TIOCSCTTY = 0x540E, TIOCGPTN = 0x80045430, TIOCSPTLCK = 0x40045431, TIOCSWINSZ = 0x5414,

@@ -31,6 +31,13 @@ public abstract class NetworkSuite : IDisposable
     public EngineSuite Engine { get; }
 
     public SkiffResult Run(params string[] args) => Engine.Run(args);
+    /// <summary>The engine's network namespace files: one per wired container while it runs.</summary>
+    public IReadOnlyList<string> NetnsFiles()
+    {
+        string netns = Path.Combine(Engine.Root, "netns");
+        return Directory.Exists(netns) ? [.. Directory.EnumerateFileSystemEntries(netns)] : [];
+    }
+
     public string Ok(params string[] args) => Engine.Ok(args);
 
     /// <summary>A /24 in 10.200.0.0–10.239.255.0 that no host route, and no subnet this run took, covers.</summary>
@@ -172,9 +179,7 @@ public abstract class NetworkSuite : IDisposable
                     Run("network", "rm", name);
                 }
             if (Leases() is int leases and > 0) leaks.Add($"{leases} address leases left behind");
-            string netns = Path.Combine(Engine.Root, "netns");
-            if (Directory.Exists(netns))
-                foreach (string file in Directory.EnumerateFileSystemEntries(netns)) leaks.Add($"netns file left behind: {file}");
+            foreach (string file in NetnsFiles()) leaks.Add($"netns file left behind: {file}");
             foreach (string bridge in bridges)
                 if (Directory.Exists($"/sys/class/net/{bridge}")) leaks.Add($"bridge left behind: {bridge}");
             foreach (string keeper in _keepers)

@@ -151,10 +151,6 @@ public sealed class ParentLink : IDisposable
 
     public string Name { get; }
 
-    /// <summary>The links stacked on the parent (macvlan or ipvlan children) in the host's namespace.</summary>
-    public List<string> Children() =>
-        [.. Directory.EnumerateFileSystemEntries($"/sys/class/net/{Name}").Select(Path.GetFileName).OfType<string>().Where(f => f.StartsWith("upper_", StringComparison.Ordinal))];
-
     public void Dispose()
     {
         NetworkSuite.TryHost("ip", "link", "del", Name);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Skiff.Linux;
+using static Skiff.Linux.Kernel;
 
 namespace Skiff.Engine.Network.Cni;
 
@@ -12,10 +13,6 @@ namespace Skiff.Engine.Network.Cni;
 /// </summary>
 internal static unsafe partial class LoopbackLink
 {
-    private const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
-    private const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
-    private const short IFF_UP = 0x1;
-
     public static void Up(string netnsPath)
     {
         string? failure = null;

@@ -20,7 +20,9 @@ internal static class NetworkMasquerade
     public const string Chain = "SKIFF-MASQUERADE";
 
     /// <summary>What a bridge's ifalias says once its network's rule is in place.</summary>
-    public static string Mark(NetworkDefinition network) => "skiff masquerade " + network.Id[..12];
+    public static string Mark(NetworkDefinition network) => MarkPrefix + network.Id[..12];
+
+    private const string MarkPrefix = "skiff masquerade ";
 
     public static bool Applies(NetworkDefinition network) => network.Driver == "bridge" && !network.Internal;
 
@@ -57,7 +59,12 @@ internal static class NetworkMasquerade
             (int exit, string errors) = Iptables.RunWithErrors(tool, ["-t", "nat", "-A", Chain, .. rule]);
             if (exit != 0) throw new EngineException($"network {network.Name}: adding its masquerade rule ({tool} -t nat -A {Chain} {string.Join(' ', rule)}): {errors.Trim()}");
         }
-        if (File.Exists(Alias(network))) File.WriteAllText(Alias(network), Mark(network));
+        // A bridge skiff did not make (com.docker.network.bridge.name naming a host's bridge) may
+        // carry an alias of its own (SNMP's ifAlias): it is left, and such a bridge's setups take
+        // this locked path every time.
+        if (File.Exists(Alias(network)) && File.ReadAllText(Alias(network)).Trim() is var alias
+            && (alias.Length == 0 || alias.StartsWith(MarkPrefix, StringComparison.Ordinal)))
+            File.WriteAllText(Alias(network), Mark(network));
     }
 
     private static string Alias(NetworkDefinition network) => $"/sys/class/net/{network.InterfaceName}/ifalias";

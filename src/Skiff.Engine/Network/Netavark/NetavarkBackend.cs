@@ -59,15 +59,20 @@ public sealed class NetavarkBackend(EngineConfig config, EngineLayout layout) : 
             string file = Path.Combine(directory, NetavarkJson.WireName(attachment.Network));
             if (!File.Exists(file)) continue;
             string[] lines = File.ReadAllLines(file);
+            bool changedHere = false;
             for (int i = 1; i < lines.Length; i++)
             {
                 string[] fields = lines[i].Split(' ');
-                if (fields.Length != 4 || fields[0] != renamed.ContainerId) continue;
+                if (fields.Length < 4 || fields[0] != renamed.ContainerId) continue;
                 fields[3] = string.Join(',', attachment.Aliases);
                 lines[i] = string.Join(' ', fields);
-                changed = true;
+                changedHere = true;
             }
-            string temporary = file + ".tmp";
+            if (!changedHere) continue;
+            changed = true;
+            // Written beside the directory, not in it: aardvark-dns reads every file there as a
+            // network, so a temporary left by a crash would serve stale names for good.
+            string temporary = Path.Combine(layout.NetavarkConfig, "aardvark-rename.tmp");
             File.WriteAllLines(temporary, lines);
             File.Move(temporary, file, overwrite: true);
         }
