@@ -69,5 +69,5 @@ public static class Kernel
     public const int IOPRIO_WHO_PROCESS = 1;
     public const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000, MSG_CMSG_CLOEXEC = 0x40000000;
     public const long RESOLVE_NO_XDEV = 0x01, RESOLVE_BENEATH = 0x08;
-    public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08;
+    public const int POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
 }

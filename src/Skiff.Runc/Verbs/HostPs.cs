@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using Skiff.Linux;
 using Skiff.Runc.CommandLine;
@@ -15,9 +14,6 @@ namespace Skiff.Runc.Verbs;
 /// </summary>
 internal static unsafe class HostPs
 {
-    /// <summary>glibc's sigset_t is 1024 bits, and posix_spawnattr_setsig* copy all of it.</summary>
-    private const int SigsetWords = 1024 / 64;
-
     /// <summary>
     /// ps's standard output; a ps that fails is reported with its wait status ("exit status 1",
     /// "killed by signal 9") and what it printed. ps is looked up on PATH alone, as runc's Go exec
@@ -69,63 +65,11 @@ internal static unsafe class HostPs
 
     private static int Spawn(IReadOnlyList<string> args, int stdout, int stderr)
     {
-        var env = new List<string>();
-        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
-            env.Add($"{entry.Key}={entry.Value}");
-        var strings = new List<nint>();
-        try
-        {
-            byte** argv = stackalloc byte*[args.Count + 1];
-            for (int i = 0; i < args.Count; i++) argv[i] = Utf8(args[i], strings);
-            argv[args.Count] = null;
-            byte** envp = (byte**)NativeMemory.Alloc((nuint)(env.Count + 1), (nuint)sizeof(byte*));
-            strings.Add((nint)envp);
-            for (int i = 0; i < env.Count; i++) envp[i] = Utf8(env[i], strings);
-            envp[env.Count] = null;
-
-            byte* actions = stackalloc byte[256];
-            byte* attributes = stackalloc byte[512];
-            Interop.Libc.PosixSpawnFileActionsInit(actions);
-            Interop.Libc.PosixSpawnAttrInit(attributes);
-            try
-            {
-                Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stdout, 1);
-                Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stderr, 2);
-                // .NET blocks and handles signals on its own threads; ps starts with none blocked
-                // and every disposition at its default. The sets are glibc's whole sigset_t.
-                ulong* none = stackalloc ulong[SigsetWords];
-                ulong* all = stackalloc ulong[SigsetWords];
-                for (int i = 0; i < SigsetWords; i++) { none[i] = 0; all[i] = ~0UL; }
-                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, none);
-                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, all);
-                Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-                int pid;
-                int rc = Interop.Libc.PosixSpawnp(&pid, argv[0], actions, attributes, argv, envp);
-                // Worded as runc's Go exec says it.
-                if (rc == Errno.ENOENT) throw new CliException("exec: \"ps\": executable file not found in $PATH");
-                if (rc != 0) throw new CliException($"exec: \"ps\": {Errno.Describe(rc)}");
-                return pid;
-            }
-            finally
-            {
-                Interop.Libc.PosixSpawnFileActionsDestroy(actions);
-                Interop.Libc.PosixSpawnAttrDestroy(attributes);
-            }
-        }
-        finally
-        {
-            foreach (nint p in strings) NativeMemory.Free((void*)p);
-        }
-    }
-
-    private static byte* Utf8(string text, List<nint> keep)
-    {
-        int count = Encoding.UTF8.GetByteCount(text);
-        byte* p = (byte*)NativeMemory.Alloc((nuint)count + 1);
-        keep.Add((nint)p);
-        Encoding.UTF8.GetBytes(text, new Span<byte>(p, count));
-        p[count] = 0;
-        return p;
+        int rc = ProcessSpawn.Start(args[0], args, ProcessSpawn.CurrentEnvironment(), [SpawnFile.Dup(stdout, 1), SpawnFile.Dup(stderr, 2)], out int pid, searchPath: true);
+        // Worded as runc's Go exec says it.
+        if (rc == Errno.ENOENT) throw new CliException("exec: \"ps\": executable file not found in $PATH");
+        if (rc != 0) throw new CliException($"exec: \"ps\": {Errno.Describe(rc)}");
+        return pid;
     }
 
     private static int Wait(int pid)

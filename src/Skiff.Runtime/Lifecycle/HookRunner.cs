@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using Skiff.Linux;
 using Skiff.Oci.Runtime;
@@ -60,19 +59,11 @@ public static unsafe class HookRunner
     /// </summary>
     public static string? Trampoline { get; set; }
 
-    private static List<string> RuntimeEnvironment()
-    {
-        var env = new List<string>();
-        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
-            env.Add($"{entry.Key}={entry.Value}");
-        return env;
-    }
-
     private static int Spawn(Hook hook, int stdinFd)
     {
         IReadOnlyList<string> args = hook.Args is { Count: > 0 } a ? a : [hook.Path];
         // A hook without env gets the runtime's own environment, as runc's do (Go's exec with a nil Env).
-        IReadOnlyList<string> env = hook.Env ?? RuntimeEnvironment();
+        IReadOnlyList<string> env = hook.Env ?? ProcessSpawn.CurrentEnvironment();
         string program = hook.Path;
         if (Trampoline is { } trampoline)
         {
@@ -84,57 +75,8 @@ public static unsafe class HookRunner
             args = [trampoline, HookTrampoline.Verb, Environment.ProcessId.ToString(), hook.Path, .. args];
             program = trampoline;
         }
-        nint[] native = new nint[args.Count + env.Count + 3];
-        try
-        {
-            byte* path = Utf8(program, native, 0);
-            byte** argv = stackalloc byte*[args.Count + 1];
-            for (int i = 0; i < args.Count; i++) argv[i] = Utf8(args[i], native, 1 + i);
-            argv[args.Count] = null;
-            byte** envp = stackalloc byte*[env.Count + 1];
-            for (int i = 0; i < env.Count; i++) envp[i] = Utf8(env[i], native, 1 + args.Count + i);
-            envp[env.Count] = null;
-
-            byte* actions = stackalloc byte[256];
-            byte* attributes = stackalloc byte[512];
-            Interop.Libc.PosixSpawnFileActionsInit(actions);
-            Interop.Libc.PosixSpawnAttrInit(attributes);
-            try
-            {
-                Interop.Libc.PosixSpawnFileActionsAddDup2(actions, stdinFd, 0);
-                // The runtime ignores SIGPIPE and may block signals; the hook starts clean. The sets
-                // are glibc's whole sigset_t (1024 bits), which posix_spawnattr_setsig* copy.
-                ulong* none = stackalloc ulong[16];
-                ulong* all = stackalloc ulong[16];
-                for (int i = 0; i < 16; i++) { none[i] = 0; all[i] = ~0UL; }
-                Interop.Libc.PosixSpawnAttrSetSigmask(attributes, none);
-                Interop.Libc.PosixSpawnAttrSetSigdefault(attributes, all);
-                Interop.Libc.PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-                int pid;
-                int rc = Interop.Libc.PosixSpawn(&pid, path, actions, attributes, argv, envp);
-                if (rc != 0) throw new SystemCallException($"starting hook {hook.Path}", rc);
-                return pid;
-            }
-            finally
-            {
-                Interop.Libc.PosixSpawnFileActionsDestroy(actions);
-                Interop.Libc.PosixSpawnAttrDestroy(attributes);
-            }
-        }
-        finally
-        {
-            foreach (nint p in native) if (p != 0) NativeMemory.Free((void*)p);
-        }
-    }
-
-    private static byte* Utf8(string text, nint[] keep, int slot)
-    {
-        int count = Encoding.UTF8.GetByteCount(text);
-        byte* p = (byte*)NativeMemory.Alloc((nuint)count + 1);
-        Encoding.UTF8.GetBytes(text, new Span<byte>(p, count));
-        p[count] = 0;
-        keep[slot] = (nint)p;
-        return p;
+        int rc = ProcessSpawn.Start(program, args, env, [SpawnFile.Dup(stdinFd, 0)], out int pid);
+        return rc == 0 ? pid : throw new SystemCallException($"starting hook {hook.Path}", rc);
     }
 
     private static void WriteAll(int fd, byte[] data)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Skiff.Engine.Network.Cni;
 
 /// <summary>The host bridge the bridge plugin creates on first use and never deletes.</summary>
@@ -14,15 +12,8 @@ internal static class BridgeLink
         string name = network.InterfaceName;
         string brif = Path.Combine("/sys/class/net", name, "brif");
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
-        ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["link", "delete", name, "type", "bridge"]) start.ArgumentList.Add(arg);
-        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        using Process process = Process.Start(start) ?? throw new EngineException("starting ip failed");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        _ = output.Result;
-        if (process.ExitCode != 0 && Directory.Exists(brif))
+        (int exit, _, string errors) = HostTool.Run("ip", ["link", "delete", name, "type", "bridge"]);
+        if (exit != 0 && Directory.Exists(brif))
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
         if (!network.Internal) IsolationLeftovers.Remove(name, network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':')));
         // Whether or not the bridge was marked: a setup that failed between the rule and the mark

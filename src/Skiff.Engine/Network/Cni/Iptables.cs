@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Skiff.Engine.Network.Cni;
 
 /// <summary>iptables or ip6tables, waiting for the xtables lock as the plugins do.</summary>
@@ -19,23 +17,5 @@ internal static class Iptables
         return (exit, errors);
     }
 
-    private static (int Exit, string Output, string Errors) Execute(string tool, string[] args)
-    {
-        ProcessStartInfo start = new(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--wait");
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        try
-        {
-            using Process process = Process.Start(start)!;
-            Task<string> errors = process.StandardError.ReadToEndAsync();
-            string output = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, output, errors.Result);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return (127, "", $"{tool} not found");
-        }
-    }
+    private static (int Exit, string Output, string Errors) Execute(string tool, string[] args) => HostTool.Run(tool, ["--wait", .. args]);
 }

@@ -12,14 +12,7 @@ internal static class LinkKind
     /// </summary>
     public static bool Supported(string kind)
     {
-        ProcessStartInfo start = new("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["link", "add", "name", "skprobe" + Environment.ProcessId % 100000, "type", kind]) start.ArgumentList.Add(arg);
-        start.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        using Process process = Process.Start(start) ?? throw new EngineException("starting ip failed");
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        string errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        _ = output.Result;
+        (_, _, string errors) = HostTool.Run("ip", ["link", "add", "name", "skprobe" + Environment.ProcessId % 100000, "type", kind]);
         return !errors.Contains("Unknown device type", StringComparison.Ordinal);
     }
 }
