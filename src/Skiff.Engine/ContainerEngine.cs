@@ -245,13 +245,7 @@ public sealed partial class ContainerEngine : IDisposable
     }
 
     /// <summary>Why a file system call failed, in the kernel's words (errno), or the exception's own message.</summary>
-    private static string Reason(Exception e) => e switch
-    {
-        UnauthorizedAccessException { InnerException: IOException { HResult: > 0 and < 4096 } inner } => Errno.Describe(inner.HResult),
-        FileNotFoundException or DirectoryNotFoundException => Errno.Describe(Errno.ENOENT),
-        IOException { HResult: > 0 and < 4096 } io => Errno.Describe(io.HResult),
-        _ => e.Message,
-    };
+    private static string Reason(Exception e) => FileError.Reason(e) ?? e.Message;
 
     private string? SharedWith(string? mode)
     {

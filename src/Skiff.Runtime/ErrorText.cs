@@ -3,34 +3,22 @@ using Skiff.Linux;
 namespace Skiff.Runtime;
 
 /// <summary>
-/// File errors as runc words them ("open /x: no such file or directory"). NativeAOT strips the
-/// framework's messages down to resource keys ("IO_PathNotFound_Path, /x"), so the text is made
-/// here from the exception's type, its errno and the path it names.
+/// File errors as runc words them ("open /x: no such file or directory"): the path the exception
+/// names and <see cref="FileError.Reason"/>; any other resource key NativeAOT left of a message
+/// is worded too.
 /// </summary>
 public static class ErrorText
 {
     public static string Describe(Exception e)
     {
         string? path = PathOf(e);
-        string reason = e switch
-        {
-            FileNotFoundException or DirectoryNotFoundException => "no such file or directory",
-            PathTooLongException => "file name too long",
-            UnauthorizedAccessException => "permission denied",
-            IOException when e.HResult > 0 && e.HResult < 4096 => Errno.Describe(e.HResult),
-            IOException when IsKey(e.Message, "IO_FileExists") || IsKey(e.Message, "IO_AlreadyExists") => "file exists",
-            IOException when IsKey(e.Message, "IO_SharingViolation") => "resource busy",
-            _ => "",
-        };
-        if (reason.Length == 0) return e is RuntimeException or SystemCallException ? e.Message : Stripped(e.Message);
+        if (FileError.Reason(e) is not { } reason) return e is RuntimeException or SystemCallException ? e.Message : Stripped(e.Message);
         return path is null ? reason : $"{Bounded(path)}: {reason}";
     }
 
     /// <summary>A path as a user gave it, bounded: an error line never carries a megabyte of input.</summary>
     public static string Bounded(string text, int max = 256) =>
         text.Length <= max ? text : text[..max] + $"...({text.Length} characters)";
-
-    private static bool IsKey(string message, string key) => message.StartsWith(key, StringComparison.Ordinal);
 
     /// <summary>The path an I/O exception is about: its FileName, or the argument of its message.</summary>
     private static string? PathOf(Exception e)
