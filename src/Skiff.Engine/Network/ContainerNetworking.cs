@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Skiff.Engine.Config;
 using Skiff.Engine.Containers;
 using Skiff.Engine.Spec;
@@ -271,7 +269,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
                 continue;
             }
             for (int i = 0; i < port.Range; i++)
-                ports.Add(new PortMapping(port.HostIp, FreePort(port.HostIp, port.Protocol), (ushort)(port.ContainerPort + i), 1, port.Protocol));
+                ports.Add(new PortMapping(port.HostIp, HostPorts.Free(port.HostIp, port.Protocol, [.. taken, .. ports]), (ushort)(port.ContainerPort + i), 1, port.Protocol));
         }
         if (request.PublishAll)
         {
@@ -281,26 +279,14 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
                 ushort containerPort = ushort.Parse(entry[..entry.IndexOf('/')], System.Globalization.CultureInfo.InvariantCulture);
                 string protocol = entry[(entry.IndexOf('/') + 1)..];
                 if (ports.Any(p => p.Protocol == protocol && containerPort >= p.ContainerPort && containerPort < p.ContainerPort + p.Range)) continue;
-                ports.Add(new PortMapping("", FreePort("", protocol), containerPort, 1, protocol));
+                ports.Add(new PortMapping("", HostPorts.Free("", protocol, [.. taken, .. ports]), containerPort, 1, protocol));
             }
         }
         foreach (PortMapping port in ports)
             foreach (PortMapping other in taken)
-                if (other.Protocol == port.Protocol && (other.HostIp == port.HostIp || other.HostIp.Length == 0 || port.HostIp.Length == 0)
-                    && port.HostPort < other.HostPort + other.Range && other.HostPort < port.HostPort + port.Range)
+                if (HostPorts.Clash(port, other))
                     throw new EngineException($"Bind for {(port.HostIp.Length > 0 ? port.HostIp : "0.0.0.0")}:{port.HostPort} failed: port is already allocated");
         return ports;
-    }
-
-    /// <summary>A port the kernel would hand out now (what Docker's -P does too).</summary>
-    private static ushort FreePort(string hostIp, string protocol)
-    {
-        IPAddress address = hostIp.Length > 0 ? IPAddress.Parse(hostIp) : IPAddress.Any;
-        using Socket socket = protocol == "udp"
-            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(address, 0));
-        return (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>resolv.conf: --dns replaces the nameservers, else the network's DNS server comes first; --dns-search and --dns-option replace theirs.</summary>

@@ -198,10 +198,10 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         string[] addresses = [];
         // A published port each: both backends then make rules of the container's own (DNAT to its
         // address), which must all be gone after; without one, netavark makes none to look for.
-        Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
-            ids[i] = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim());
         try
         {
+            Parallel.For(0, ids.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+                ids[i] = Suite.Ok("run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000").Trim());
             addresses = [.. ids.Select(id => Suite.Ok("inspect", "-f", $"{{{{.NetworkSettings.Networks.{network}.IPAddress}}}}", id).Trim())];
             Assert.Equal(ids.Length, addresses.Distinct().Count());
             // The positive control: every container has rules of its own while it runs, and a DNS record where the backend keeps them.
