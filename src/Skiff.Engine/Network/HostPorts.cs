@@ -12,30 +12,50 @@ internal static class HostPorts
         && port.HostPort < other.HostPort + other.Range && other.HostPort < port.HostPort + port.Range;
 
     /// <summary>
-    /// A port the kernel would hand out now (what Docker's -P does too) that no mapping in
-    /// <paramref name="held"/> claims. The kernel knows only bound sockets, and another container's
-    /// published port is a DNAT rule, not a socket: without the check, two of fifty containers
-    /// started together were now and then given one port, and the second failed to start.
+    /// The first port of <paramref name="offers"/> (by default the kernel's, as Docker's -P takes)
+    /// that no mapping in <paramref name="held"/> claims. The kernel knows only bound sockets, and
+    /// another container's published port is a DNAT rule, not a socket: without the check, two of
+    /// fifty containers started together were now and then given one port, and the second failed.
     /// </summary>
-    public static ushort Free(string hostIp, string protocol, IReadOnlyList<PortMapping> held, Func<string, string, ushort>? offer = null)
+    public static ushort Free(string hostIp, string protocol, IReadOnlyList<PortMapping> held, IEnumerable<ushort>? offers = null)
     {
-        offer ??= KernelOffer;
-        for (int attempt = 0; attempt < 1000; attempt++)
+        string where = hostIp.Length > 0 ? hostIp : "0.0.0.0";
+        try
         {
-            PortMapping candidate = new(hostIp, offer(hostIp, protocol), 0, 1, protocol);
-            if (!held.Any(h => Clash(candidate, h))) return candidate.HostPort;
+            foreach (ushort port in offers ?? KernelOffers(hostIp, protocol))
+                if (!held.Any(h => Clash(new PortMapping(hostIp, port, 0, 1, protocol), h))) return port;
         }
-        throw new EngineException($"no free {protocol} port on {(hostIp.Length > 0 ? hostIp : "0.0.0.0")}: each port the kernel offered is published by another container");
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new EngineException($"no free {protocol} port on {where}: the kernel's local port range is used up, by sockets and by other containers' published ports");
+        }
+        throw new EngineException($"no free {protocol} port on {where}: each port offered is published by another container");
     }
 
-    /// <summary>The port a bind to port 0 gets: one no socket holds.</summary>
-    private static ushort KernelOffer(string hostIp, string protocol)
+    /// <summary>
+    /// The ports binds to port 0 get, each still bound while the next is asked for: the kernel
+    /// offers a port it has just given to a socket since closed again, so a rejected offer is held
+    /// until the choice is made. Ends in EADDRINUSE when the local port range is used up.
+    /// </summary>
+    private static IEnumerable<ushort> KernelOffers(string hostIp, string protocol)
     {
         IPAddress address = hostIp.Length > 0 ? IPAddress.Parse(hostIp) : IPAddress.Any;
-        using Socket socket = protocol == "udp"
-            ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(address, 0));
-        return (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
+        List<Socket> bound = [];
+        try
+        {
+            while (true)
+            {
+                Socket socket = protocol == "udp"
+                    ? new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
+                    : new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                bound.Add(socket);
+                socket.Bind(new IPEndPoint(address, 0));
+                yield return (ushort)((IPEndPoint)socket.LocalEndPoint!).Port;
+            }
+        }
+        finally
+        {
+            foreach (Socket socket in bound) socket.Dispose();
+        }
     }
 }

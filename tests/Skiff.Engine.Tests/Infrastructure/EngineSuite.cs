@@ -53,16 +53,22 @@ public sealed class EngineSuite : IDisposable
     public SkiffResult Run(params string[] args) => RunWithInput(null, args);
 
     /// <summary>Runs skiff with the suite's root and config; a hang guard kills it after two minutes.</summary>
-    public SkiffResult RunWithInput(string? input, params string[] args)
+    public SkiffResult RunWithInput(string? input, params string[] args) => Execute([], input, args);
+
+    /// <summary>Runs skiff as <see cref="Run"/> does, started by <paramref name="launcher"/> (nsenter and its flags).</summary>
+    public SkiffResult RunVia(string[] launcher, params string[] args) => Execute(launcher, null, args);
+
+    private SkiffResult Execute(string[] launcher, string? input, string[] args)
     {
-        ProcessStartInfo start = new(Binary)
+        string[] command = [.. launcher, Binary, "--root", Root, "--engine-config", ConfigPath, .. args];
+        ProcessStartInfo start = new(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["--root", Root, "--engine-config", ConfigPath, .. args]) start.ArgumentList.Add(arg);
+        foreach (string arg in command[1..]) start.ArgumentList.Add(arg);
         using Process process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

@@ -226,6 +226,33 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     }
 
     [Fact]
+    public void Ports_left_to_the_engine_are_never_given_twice_though_the_kernel_offers_one_again()
+    {
+        // Two local ports: a bind to port 0 gets the odd one first, and the even one while the odd is bound.
+        using PortRangeNamespace ns = new(40000);
+        (string network, _) = Suite.CreateNetwork();
+        string[] run = ["run", "-d", "--network", network, "-p", "127.0.0.1::80", "busybox", "sleep", "1000"];
+        try
+        {
+            string first = ns.Ok(Suite, "port", ns.Ok(Suite, run).Trim()).Trim();
+            // The positive control: no socket holds the first container's port, so the kernel offers it again.
+            Assert.Equal($"80/tcp -> 127.0.0.1:{ns.KernelOffer()}", first);
+            string second = ns.Ok(Suite, "port", ns.Ok(Suite, run).Trim()).Trim();
+            Assert.Equal(["80/tcp -> 127.0.0.1:40000", "80/tcp -> 127.0.0.1:40001"], ((string[])[first, second]).Order());
+            SkiffResult third = ns.Run(Suite, run);
+            Assert.NotEqual(0, third.Exit);
+            Assert.Contains("no free tcp port on 127.0.0.1: the kernel's local port range is used up", third.Error);
+            Assert.Equal(2, Suite.Leases());
+        }
+        finally
+        {
+            foreach (string id in Suite.Ok("ps", "-aq").Split('\n', StringSplitOptions.RemoveEmptyEntries)) ns.Ok(Suite, "rm", "-f", id);
+            ns.Ok(Suite, "network", "rm", network);
+        }
+        Assert.Equal(0, Suite.Leases());
+    }
+
+    [Fact]
     public void A_user_networks_bridge_stays_between_containers_until_network_rm()
     {
         (string network, string subnet) = Suite.CreateNetwork();

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Skiff.Integration.Tests.Infrastructure;
 
-/// <summary>The few libc calls the tests need that .NET does not offer: SCM_RIGHTS, poll, lazy umount.</summary>
+/// <summary>The few libc calls the tests need that .NET does not offer: SCM_RIGHTS, poll, lazy umount, setns.</summary>
 internal static unsafe partial class Native
 {
     public const int AF_UNIX = 1;
@@ -17,6 +17,7 @@ internal static unsafe partial class Native
     public const int EIO = 5;
     public const int EAGAIN = 11;
     public const int ESRCH = 3;
+    public const int CLONE_NEWNET = 0x40000000;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SockaddrUn
@@ -59,6 +60,9 @@ internal static unsafe partial class Native
         public short Events;
         public short Revents;
     }
+
+    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    public static partial int Setns(int fd, int nstype);
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
