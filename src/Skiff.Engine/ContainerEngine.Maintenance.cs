@@ -13,6 +13,7 @@ public sealed partial class ContainerEngine
             throw new EngineException($"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         ContainerRecord record = Database.Resolve(reference);
         using ContainerLock guard = LockOf(record.Id);
+        record = Database.Find(record.Id) ?? throw new NoSuchContainerException(reference);
         if (record.Name == name) throw new EngineException($"Renaming a container with the same name as its current name", 1);
         Database.Rename(record.Id, name);
         string old = record.Name;

@@ -9,7 +9,8 @@ namespace Skiff.Engine.Tests;
 /// <summary>
 /// Several `rm -f` of one container from separate processes: the container goes, each command
 /// succeeds (or says there is no such container, as Docker's does), and nothing of the container
-/// stays: no lock file, mount, cgroup or netns.
+/// stays: no lock file, mount, cgroup or netns. A verb that waits for the lock while rm removes
+/// the container finds it gone.
 /// </summary>
 [Collection(EngineCollection.Name)]
 public sealed partial class ConcurrentRemovalTests(EngineSuite suite)
@@ -66,7 +67,7 @@ public sealed partial class ConcurrentRemovalTests(EngineSuite suite)
             {
                 Assert.Equal(0, Interop.Libc.Flock(fd, FileFlags.LOCK_EX));
                 late = suite.Start("rm", "-f", id);
-                while (!WaitsForSharedFlock(late.Id))
+                while (!WaitsForFlock(late.Id, "READ"))
                 {
                     if (late.HasExited) Assert.Fail($"rm -f ended before it claimed the cleanup: {late.StandardError.ReadToEnd()}");
                     Thread.Sleep(5);
@@ -98,6 +99,67 @@ public sealed partial class ConcurrentRemovalTests(EngineSuite suite)
         Assert.Empty(suite.LingeringProcesses());
     }
 
+    /// <summary>
+    /// A rename that found the container and waits for its lock behind an rm that removes it must
+    /// say the container is gone rather than rename a record that no longer exists. The test holds
+    /// the lock until both wait on it; the kernel hands a released flock to its first waiter, rm.
+    /// </summary>
+    [Fact]
+    public void A_rename_waiting_behind_rm_for_the_lock_says_there_is_no_such_container()
+    {
+        string name = "held-" + Guid.NewGuid().ToString("N")[..8];
+        suite.Ok("run", "--name", name, "busybox", "true");
+        string id = suite.Ok("inspect", "-f", "{{.Id}}", name).Trim();
+        string lockFile = Path.Combine(suite.Root, "locks", "container-" + id);
+        Process? rm = null, rename = null;
+        try
+        {
+            int fd = Interop.Libc.Open(lockFile, FileFlags.O_RDWR | FileFlags.O_CREAT | FileFlags.O_CLOEXEC, 0x180);
+            Assert.True(fd >= 0, $"open {lockFile}: {Errno.Describe(Errno.Last)}");
+            try
+            {
+                Assert.Equal(0, Interop.Libc.Flock(fd, FileFlags.LOCK_EX));
+                Assert.Equal(0, Interop.Libc.Fstat(fd, out Interop.StatBuffer held));
+                ulong inode = held.Inode;
+                rm = suite.Start("rm", name);
+                WaitUntilWaiting(rm, inode);
+                rename = suite.Start("rename", name, name + "-new");
+                WaitUntilWaiting(rename, inode);
+            }
+            finally
+            {
+                Interop.Libc.Close(fd);
+            }
+            string removed = rm.StandardOutput.ReadToEnd() + rm.StandardError.ReadToEnd();
+            rm.WaitForExit();
+            Assert.True(rm.ExitCode == 0, $"rm exited {rm.ExitCode}: {removed}");
+            string output = rename.StandardOutput.ReadToEnd();
+            string error = rename.StandardError.ReadToEnd();
+            rename.WaitForExit();
+            Assert.True(rename.ExitCode != 0, $"the rename of a removed container succeeded: {output}{error}");
+            Assert.Contains($"No such container: {name}", error);
+        }
+        finally
+        {
+            foreach (Process? process in (Process?[])[rm, rename])
+            {
+                process?.WaitForExit();
+                process?.Dispose();
+            }
+            suite.Run("rm", "-f", id);
+        }
+        AssertGone(id);
+    }
+
+    private static void WaitUntilWaiting(Process process, ulong inode)
+    {
+        while (!WaitsForFlock(process.Id, "WRITE", inode))
+        {
+            if (process.HasExited) Assert.Fail($"skiff ended before it waited for the container's lock: {process.StandardError.ReadToEnd()}");
+            Thread.Sleep(5);
+        }
+    }
+
     private void AssertGone(string id)
     {
         Assert.Equal("", suite.Ok("ps", "-aq"));
@@ -108,10 +170,12 @@ public sealed partial class ConcurrentRemovalTests(EngineSuite suite)
         Assert.False(Directory.Exists(Path.Combine(suite.Root, "containers", id)), "bundle left behind");
     }
 
-    /// <summary>Whether the process is blocked on a shared flock (/proc/locks marks a waiter with "->").</summary>
-    private static bool WaitsForSharedFlock(int pid) =>
-        File.ReadLines("/proc/locks").Any(line => BlockedReader().Match(line) is { Success: true } m && m.Groups[1].Value == pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>Whether the process is blocked on a flock of the kind, on any file or the inode's (/proc/locks marks a waiter with "->").</summary>
+    private static bool WaitsForFlock(int pid, string kind, ulong? inode = null) =>
+        File.ReadLines("/proc/locks").Any(line => BlockedWaiter().Match(line) is { Success: true } m
+            && m.Groups[1].Value == kind && m.Groups[2].Value == pid.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            && (inode is null || m.Groups[3].Value == inode.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
-    [GeneratedRegex(@"-> FLOCK\s+ADVISORY\s+READ\s+(\d+)\s")]
-    private static partial Regex BlockedReader();
+    [GeneratedRegex(@"-> FLOCK\s+ADVISORY\s+(READ|WRITE)\s+(\d+)\s+[0-9a-f]+:[0-9a-f]+:(\d+)\s")]
+    private static partial Regex BlockedWaiter();
 }
