@@ -328,7 +328,19 @@ public sealed partial class ContainerEngine : IDisposable
             bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
             RecordExit(record);
             if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            TearDown(record, runtime);
+            try
+            {
+                TearDown(record, runtime);
+            }
+            catch (Exception e)
+            {
+                // The exit stands even when what it leaves cannot be undone now: the record keeps
+                // the exit code and says why (conmon's log is no place a user looks), stays mounted
+                // for the next verb's teardown, and is not restarted on top of what is left.
+                record.State.Error = $"tearing down after the exit: {e.Message}";
+                Database.UpdateState(record);
+                throw;
+            }
             Database.UpdateState(record);
             if (RestartPolicyApplies(record))
             {

@@ -126,6 +126,36 @@ public sealed class CrashTests(EngineSuite suite)
         Assert.Empty(MountInfo.Under(suite.Root));
     }
 
+    [Fact]
+    public void An_exit_whose_teardown_fails_keeps_its_exit_code_and_says_why()
+    {
+        // A runtime that refuses delete: the exit command's teardown fails after the process exited.
+        string runtime = Path.Combine(suite.RunDir, "runtime-refusing-delete-" + Guid.NewGuid().ToString("N")[..8]);
+        string refusal = $"for a; do [ \"$a\" = delete ] && {{ echo 'delete refused by the test' >&2; exit 1; }}; done\n";
+        File.WriteAllText(runtime, $"#!/bin/sh\n{refusal}exec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        string id = suite.Ok("run", "-d", "--runtime", runtime, "--restart", "on-failure", "busybox", "sh", "-c", "exit 3").Trim();
+        try
+        {
+            string error = "";
+            for (int i = 0; i < 200 && error.Length == 0; i++, Thread.Sleep(50))
+                error = suite.Ok("inspect", "-f", "{{.State.Error}}", id).Trim();
+            Assert.Contains("tearing down after the exit:", error);
+            Assert.Contains("delete refused by the test", error);
+            // Not restarted on top of what is left, and the exit is the process's own.
+            Assert.Equal("exited 3 0\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}", id));
+            Assert.Single(suite.Ok("events", "--since", "0", "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), "--filter", "container=" + id, "--filter", "event=die")
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.WriteAllText(runtime, $"#!/bin/sh\nexec {EngineSuite.Runtime} \"$@\"\n");
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+        Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+    }
+
     private static void Chattr(string change, string path)
     {
         using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
