@@ -537,17 +537,7 @@ public sealed partial class ContainerEngine : IDisposable
 
     private void WriteConfig(ContainerRecord record, Skiff.Oci.Runtime.Spec spec)
     {
-        string path = Path.Combine(Layout.Bundle(record.Id), "config.json");
-        try
-        {
-            File.WriteAllBytes(path + ".tmp", JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
-            File.Move(path + ".tmp", path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(path + ".tmp");
-            throw;
-        }
+        AtomicFile.Write(Path.Combine(Layout.Bundle(record.Id), "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, SpecFileJsonContext.Default.Spec));
     }
 
     private List<string> ExitCommand(ContainerRecord record)

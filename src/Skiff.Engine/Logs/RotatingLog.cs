@@ -1,3 +1,5 @@
+using Skiff.Images.Fs;
+
 namespace Skiff.Engine.Logs;
 
 /// <summary>
@@ -29,8 +31,7 @@ public sealed class RotatingLog(string path, long maxSize, int maxFile) : IDispo
         }
         else
         {
-            File.WriteAllBytes(path + ".tmp", []);
-            File.Move(path + ".tmp", path, overwrite: true);
+            AtomicFile.Write(path, []);
         }
         _file = Open(path);
     }

@@ -1,3 +1,5 @@
+using Skiff.Images.Fs;
+
 namespace Skiff.Engine.Spec;
 
 /// <summary>
@@ -45,9 +47,5 @@ public static class ContainerFilesWriter
         return parts.Length >= 2 && parts[0] == "nameserver" && (parts[1].StartsWith("127.", StringComparison.Ordinal) || parts[1] == "::1");
     }
 
-    private static void WriteFile(string path, string content)
-    {
-        File.WriteAllText(path + ".tmp", content);
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    private static void WriteFile(string path, string content) => AtomicFile.Write(path, content);
 }

@@ -24,8 +24,7 @@ internal sealed partial class ContainerLayers(StoreLayout layout, SnapshotStore 
         Directory.CreateDirectory(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         ContainerLayerInfo info = new() { Id = id, ImageId = imageId, ChainIds = [.. chain.Select(c => c.ToString())] };
         string infoPath = Path.Combine(directory, "layer.json");
-        File.WriteAllBytes(infoPath + ".tmp", JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Relaxed.ContainerLayerInfo));
-        File.Move(infoPath + ".tmp", infoPath, overwrite: true);
+        AtomicFile.Write(infoPath, JsonSerializer.SerializeToUtf8Bytes(info, StoreJsonContext.Relaxed.ContainerLayerInfo));
         return Mount(chain, upper, work);
     }
 

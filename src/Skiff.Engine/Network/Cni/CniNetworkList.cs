@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Skiff.Images.Fs;
 
 namespace Skiff.Engine.Network.Cni;
 
@@ -59,8 +60,6 @@ internal sealed class CniNetworkList(string name, string cniVersion, IReadOnlyLi
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = path + ".tmp";
-        File.WriteAllText(temporary, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skiff.Images.Fs;
 
 namespace Skiff.Engine.Network.Cni;
 
@@ -35,10 +36,7 @@ internal sealed class CniResultCache(string directory)
     public void Write(CniCacheEntry entry)
     {
         System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string path = PathOf(entry.NetworkName, entry.ContainerId, entry.IfName);
-        string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(entry, CniJsonContext.Default.CniCacheEntry));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(PathOf(entry.NetworkName, entry.ContainerId, entry.IfName), JsonSerializer.SerializeToUtf8Bytes(entry, CniJsonContext.Default.CniCacheEntry));
     }
 
     public void Delete(string network, string containerId, string ifName) => File.Delete(PathOf(network, containerId, ifName));
