@@ -146,9 +146,12 @@ skiff_masq_before=$(iptables -t nat -S SKIFF-MASQUERADE >/dev/null 2>&1 && echo 
 remove_skiff_masq_chain() {
     [ -z "$skiff_masq_before" ] || return 0
     iptables -t nat -S SKIFF-MASQUERADE >/dev/null 2>&1 || return 0
-    iptables -t nat -S SKIFF-MASQUERADE | grep -q '^-A ' && return 0
-    iptables -t nat -D POSTROUTING -j SKIFF-MASQUERADE
-    iptables -t nat -X SKIFF-MASQUERADE
+    # Under skiff's host lock, as the engine adds to the chain: another root's skiff must not add
+    # its rule between the emptiness check and the removal of the jump.
+    flock /run/skiff/masquerade.lock sh -c '
+        iptables -t nat -S SKIFF-MASQUERADE | grep -q "^-A " && exit 0
+        iptables -t nat -D POSTROUTING -j SKIFF-MASQUERADE
+        iptables -t nat -X SKIFF-MASQUERADE'
 }
 
 cleanup_network() {

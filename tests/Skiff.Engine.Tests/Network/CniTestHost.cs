@@ -228,6 +228,9 @@ internal static class MasqueradeChain
 
     public static void RemoveWhenMadeSinceAndEmpty(HashSet<string> before)
     {
+        // Under the engine's host lock: a skiff of another root adding its network's rule between
+        // the emptiness check and the removal would otherwise lose its jump.
+        using Skiff.Images.Fs.FileLock host = NetworkMasquerade.LockHost();
         foreach (string tool in Tools().Except(before))
         {
             if (CniTestHost.Sh(tool, "-t", "nat", "-S", NetworkMasquerade.Chain).Split('\n').Any(l => l.StartsWith("-A ", StringComparison.Ordinal))) continue;

@@ -49,7 +49,7 @@ internal static class NetworkMasquerade
         if (Marked(network) && AllRulesPresent(network)) return;
         // The chain is the host's, not the engine root's: two roots must not both find its jump
         // missing and add it twice.
-        using FileLock host = FileLock.Exclusive(HostLockPath());
+        using FileLock host = LockHost();
         foreach ((string tool, string[] rule) in Rules(network))
         {
             EnsureChain(tool);
@@ -75,6 +75,9 @@ internal static class NetworkMasquerade
             if (Iptables.Run(tool, ["-t", "nat", "-C", Chain, .. rule]).Exit != 0) return false;
         return true;
     }
+
+    /// <summary>The host-wide lock on the chain and its jump: held by whatever adds to them or removes them.</summary>
+    public static FileLock LockHost() => FileLock.Exclusive(HostLockPath());
 
     private static string HostLockPath()
     {
