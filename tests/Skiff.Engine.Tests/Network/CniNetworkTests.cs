@@ -61,6 +61,24 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
         Assert.Empty(MasqueradeRules(secondSubnet));
     }
 
+    [Fact]
+    public void A_jump_to_the_masquerade_chain_removed_from_outside_is_put_back_by_the_next_run()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        const string jump = "-A POSTROUTING -j SKIFF-MASQUERADE";
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        Assert.Contains(jump, PostRouting());
+        // What a firewall script's `iptables -t nat -F POSTROUTING` does to it; the bridge keeps its mark.
+        using (Skiff.Engine.Network.Cni.NetworkMasquerade.LockHost())
+            NetworkSuite.Host("iptables", "-t", "nat", "-D", "POSTROUTING", "-j", "SKIFF-MASQUERADE");
+        Assert.DoesNotContain(jump, PostRouting());
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        Assert.Contains(jump, PostRouting());
+        Suite.Ok("network", "rm", network);
+    }
+
+    private static string[] PostRouting() => NetworkSuite.Host("iptables", "-t", "nat", "-S", "POSTROUTING").Split('\n');
+
     /// <summary>The nat rules that name the subnet as a source, cut after the output link.</summary>
     private static List<string> MasqueradeRules(string subnet) =>
         [.. NetworkSuite.Firewall().Split('\n').Where(l => l.Contains($"-s {subnet} ", StringComparison.Ordinal))

@@ -43,9 +43,9 @@ internal static class NetworkMasquerade
     public static void Ensure(NetworkDefinition network)
     {
         if (!Applies(network)) return;
-        // The mark saves the lock and the chain's checks, not the check of the rule itself: a
-        // firewall reload or an `iptables -t nat -F` removes rules and leaves the bridge's alias.
-        // A check commits nothing, so it costs no RCU wait.
+        // The mark saves the lock and the chain's creation, not the checks of the rule and of the
+        // jump to it: a firewall reload or an `iptables -t nat -F [POSTROUTING]` removes rules and
+        // leaves the bridge's alias. A check commits nothing, so it costs no RCU wait.
         if (Marked(network) && AllRulesPresent(network)) return;
         // The chain is the host's, not the engine root's: two roots must not both find its jump
         // missing and add it twice.
@@ -72,7 +72,7 @@ internal static class NetworkMasquerade
     private static bool AllRulesPresent(NetworkDefinition network)
     {
         foreach ((string tool, string[] rule) in Rules(network))
-            if (Iptables.Run(tool, ["-t", "nat", "-C", Chain, .. rule]).Exit != 0) return false;
+            if (Iptables.Run(tool, ["-t", "nat", "-C", Chain, .. rule]).Exit != 0 || !JumpPresent(tool)) return false;
         return true;
     }
 
@@ -110,11 +110,13 @@ internal static class NetworkMasquerade
         }
     }
 
+    private static bool JumpPresent(string tool) => Iptables.Run(tool, "-t", "nat", "-C", "POSTROUTING", "-j", Chain).Exit == 0;
+
     private static void EnsureChain(string tool)
     {
         // -N fails when the chain exists: whether it was made now or before does not matter.
         Iptables.Run(tool, "-t", "nat", "-N", Chain);
-        if (Iptables.Run(tool, "-t", "nat", "-C", "POSTROUTING", "-j", Chain).Exit == 0) return;
+        if (JumpPresent(tool)) return;
         (int exit, string errors) = Iptables.RunWithErrors(tool, "-t", "nat", "-A", "POSTROUTING", "-j", Chain);
         if (exit != 0) throw new EngineException($"adding the jump to {Chain} ({tool} -t nat -A POSTROUTING -j {Chain}): {errors.Trim()}");
     }
