@@ -253,40 +253,12 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     private static NetworkStatus Merge(NetworkStatus? before, NetworkStatus added) =>
         before is null ? added : new NetworkStatus([.. before.Interfaces, .. added.Interfaces], [.. before.DnsServers.Union(added.DnsServers)]);
 
-    /// <summary>
-    /// The mappings a run gets: each -p, a free host port where none was given, and with -P every
-    /// exposed port not published otherwise. A host port another container of this engine holds is refused.
-    /// </summary>
+    /// <summary>The mappings a run gets (<see cref="HostPorts.Assign"/>), against the ports the engine's other containers publish.</summary>
     private List<PortMapping> Ports(ContainerRecord record, NetworkRequest request, IEnumerable<string>? imageExposed)
     {
         List<PortMapping> taken = [.. database.NetworkRuns().Where(r => r.ContainerId != record.Id).SelectMany(r => r.Setup?.Ports ?? [])];
-        List<PortMapping> ports = [];
-        foreach (PortRequest port in request.Ports)
-        {
-            if (port.HostPort != 0)
-            {
-                ports.Add(new PortMapping(port.HostIp, port.HostPort, port.ContainerPort, port.Range, port.Protocol));
-                continue;
-            }
-            for (int i = 0; i < port.Range; i++)
-                ports.Add(new PortMapping(port.HostIp, HostPorts.Free(port.HostIp, port.Protocol, [.. taken, .. ports]), (ushort)(port.ContainerPort + i), 1, port.Protocol));
-        }
-        if (request.PublishAll)
-        {
-            IEnumerable<string> exposed = (imageExposed ?? []).Concat(request.Expose).SelectMany(PortSpec.Exposed).Distinct();
-            foreach (string entry in exposed)
-            {
-                ushort containerPort = ushort.Parse(entry[..entry.IndexOf('/')], System.Globalization.CultureInfo.InvariantCulture);
-                string protocol = entry[(entry.IndexOf('/') + 1)..];
-                if (ports.Any(p => p.Protocol == protocol && containerPort >= p.ContainerPort && containerPort < p.ContainerPort + p.Range)) continue;
-                ports.Add(new PortMapping("", HostPorts.Free("", protocol, [.. taken, .. ports]), containerPort, 1, protocol));
-            }
-        }
-        foreach (PortMapping port in ports)
-            foreach (PortMapping other in taken)
-                if (HostPorts.Clash(port, other))
-                    throw new EngineException($"Bind for {(port.HostIp.Length > 0 ? port.HostIp : "0.0.0.0")}:{port.HostPort} failed: port is already allocated");
-        return ports;
+        IEnumerable<string> publishAll = request.PublishAll ? (imageExposed ?? []).Concat(request.Expose).SelectMany(PortSpec.Exposed).Distinct() : [];
+        return HostPorts.Assign(request.Ports, publishAll, taken);
     }
 
     /// <summary>resolv.conf: --dns replaces the nameservers, else the network's DNS server comes first; --dns-search and --dns-option replace theirs.</summary>

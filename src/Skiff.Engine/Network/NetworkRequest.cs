@@ -37,6 +37,8 @@ public sealed class PortRequest
 {
     public string HostIp { get; set; } = "";
     public ushort HostPort { get; set; }
+    /// <summary>The last port of a host range given for one container port (Docker takes the first free one); 0 without.</summary>
+    public ushort HostPortEnd { get; set; }
     public ushort ContainerPort { get; set; }
     public ushort Range { get; set; } = 1;
     public string Protocol { get; set; } = "tcp";

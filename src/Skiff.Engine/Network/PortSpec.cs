@@ -38,13 +38,16 @@ public static class PortSpec
             default: throw Invalid(text, "too many colons");
         }
         (ushort containerPort, ushort range) = Ports(containerPorts, text, "container port");
-        ushort hostPort = 0;
+        if (IPAddress.TryParse(hostIp, out IPAddress? address) && IPAddress.IsLoopback(address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            throw Invalid(text, "::1 cannot be published: the kernel does not route IPv6 loopback traffic to a container's address, and skiff has no userland proxy; publish on 127.0.0.1");
+        ushort hostPort = 0, hostPortEnd = 0;
         if (hostPorts.Length > 0)
         {
             (hostPort, ushort hostRange) = Ports(hostPorts, text, "host port");
-            if (hostRange != range) throw Invalid(text, $"the host range has {hostRange} ports and the container range {range}");
+            if (hostRange > 1 && range == 1) hostPortEnd = (ushort)(hostPort + hostRange - 1);
+            else if (hostRange != range) throw Invalid(text, $"the host range has {hostRange} ports and the container range {range}");
         }
-        return new PortRequest { HostIp = hostIp, HostPort = hostPort, ContainerPort = containerPort, Range = range, Protocol = protocol };
+        return new PortRequest { HostIp = hostIp, HostPort = hostPort, HostPortEnd = hostPortEnd, ContainerPort = containerPort, Range = range, Protocol = protocol };
     }
 
     /// <summary>--expose PORT[-END][/PROTO] and the image's EXPOSE keys: each port as "PORT/PROTO".</summary>

@@ -226,6 +226,39 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     }
 
     [Fact]
+    public void A_port_a_host_process_listens_on_is_not_taken_from_it()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        using System.Net.Sockets.TcpListener service = new(System.Net.IPAddress.Loopback, 0);
+        service.Start();
+        int port = ((System.Net.IPEndPoint)service.LocalEndpoint).Port;
+        SkiffResult refused = Suite.Run("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc");
+        Assert.NotEqual(0, refused.Exit);
+        Assert.Contains($"Bind for 127.0.0.1:{port} failed: address already in use", refused.Error);
+        Assert.Equal(0, Suite.Leases());
+        // The host's service still answers its clients: no rule of the refused container took its traffic.
+        using (System.Net.Sockets.TcpClient client = new())
+        {
+            client.Connect(System.Net.IPAddress.Loopback, port);
+            using System.Net.Sockets.Socket accepted = service.AcceptSocket();
+            Assert.True(accepted.Connected);
+        }
+        // The positive control: once the service is gone, the same container publishes the port.
+        service.Stop();
+        string id = Suite.Ok("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        try
+        {
+            Assert.Equal(id[..12] + "\n", HostFetch($"http://127.0.0.1:{port}/hostname"));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            foreach (string created in Suite.Ok("ps", "-aq").Split('\n', StringSplitOptions.RemoveEmptyEntries)) Suite.Ok("rm", "-f", created);
+            Suite.Ok("network", "rm", network);
+        }
+    }
+
+    [Fact]
     public void Ports_left_to_the_engine_are_never_given_twice_though_the_kernel_offers_one_again()
     {
         // Two local ports: a bind to port 0 gets the odd one first, and the even one while the odd is bound.

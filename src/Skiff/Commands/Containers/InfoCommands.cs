@@ -44,7 +44,8 @@ public static class InfoCommands
                 if (bindings is null || (asked is not null && key != asked)) continue;
                 foreach (PortBinding binding in bindings)
                 {
-                    cli.Out.WriteLine(asked is null ? $"{key} -> {binding.HostIp}:{binding.HostPort}" : $"{binding.HostIp}:{binding.HostPort}");
+                    string where = binding.HostIp.Contains(':') ? $"[{binding.HostIp}]" : binding.HostIp;
+                    cli.Out.WriteLine(asked is null ? $"{key} -> {where}:{binding.HostPort}" : $"{where}:{binding.HostPort}");
                     found = true;
                 }
             }
