@@ -82,6 +82,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         }
         if (request.SharedWith is { } otherId) return NetworkWiring.Done(JoinOther(otherId, files));
 
+        RetryDeferredTeardowns(record);
         string netns = layout.Netns(record.Id);
         // Recorded before the netns exists, so that a skiff killed from here on leaves what teardown needs.
         NetworkSetup setup = database.InNetworkTransaction(() =>
@@ -124,22 +125,36 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     public NetworkUnwiring BeginStop(ContainerRecord record)
     {
         NetworkRun? run = database.FindNetworkRun(record.Id);
-        if (run is null) return new NetworkUnwiring(null, () => database.ReleaseLeases(record.Id));
+        if (run is null) return new NetworkUnwiring(null, _ => database.ReleaseLeases(record.Id));
         INetworkBackend? backend = run.Setup is null ? null : Store.Backend;
-        Task<List<string>> unwiring = Task.Run(() =>
+        Task<TeardownOutcome> unwiring = Task.Run(() =>
         {
             List<string> problems = [];
+            bool backendFailed = false;
             if (run.Setup is { } setup)
             {
-                // Whatever the backend's failure (a plugin's bad output too), the netns and the
-                // database's hold on the run are still released.
-                try
+                // A failed backend teardown (a plugin's bad output too) may leave rules that send
+                // traffic to the run's addresses and ports: it is tried once more at once (another
+                // root's netavark or iptables may have been busy with the same chains), then
+                // deferred. The netns goes either way: both backends tear down without it.
+                for (int attempt = 1; ; attempt++)
                 {
-                    backend!.Teardown(setup);
-                }
-                catch (Exception e)
-                {
-                    problems.Add(e.Message);
+                    try
+                    {
+                        backend!.Teardown(setup);
+                        break;
+                    }
+                    catch (Exception e) when (attempt == 1)
+                    {
+                        Console.Error.WriteLine($"skiff: network teardown of {record.Name}: {e.Message}; trying again");
+                        Thread.Sleep(100);
+                    }
+                    catch (Exception e)
+                    {
+                        problems.Add(e.Message);
+                        backendFailed = true;
+                        break;
+                    }
                 }
             }
             try
@@ -150,14 +165,50 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             {
                 problems.Add(e.Message);
             }
-            return problems;
+            return new TeardownOutcome(problems, backendFailed);
         });
-        return new NetworkUnwiring(unwiring, () =>
+        return new NetworkUnwiring(unwiring, deferred =>
         {
-            database.ReleaseLeases(record.Id);
-            database.DeleteNetworkRun(record.Id);
+            database.InNetworkTransaction(() =>
+            {
+                if (deferred) database.DeferTeardown(record.Id, run.Setup!);
+                else database.ReleaseLeases(record.Id);
+                database.DeleteNetworkRun(record.Id);
+                return 0;
+            });
             if (run.Setup is { } done) Hosts.Refresh([], done.Networks.Where(a => a.Network.DnsEnabled).Select(a => a.Network.Id));
         }, record.Name);
+    }
+
+    /// <summary>
+    /// Tries again the backend teardowns that failed, before a start: one of the starting
+    /// container's own must succeed first (its new run would take the same addresses), and one of
+    /// another container's (a removed one's too) that fails again stays deferred.
+    /// </summary>
+    private void RetryDeferredTeardowns(ContainerRecord starting)
+    {
+        foreach (NetworkSetup deferred in database.DeferredTeardowns())
+        {
+            try
+            {
+                Store.Backend.Teardown(deferred);
+            }
+            catch (Exception e) when (deferred.ContainerId != starting.Id)
+            {
+                Console.Error.WriteLine($"skiff: network teardown of container {deferred.ContainerName} (deferred): {e.Message}");
+                continue;
+            }
+            catch (Exception e)
+            {
+                throw new EngineException($"container {starting.Name}: the network teardown of its previous run failed, and fails again: {e.Message}");
+            }
+            database.InNetworkTransaction(() =>
+            {
+                if (database.FindNetworkRun(deferred.ContainerId) is null) database.ReleaseLeases(deferred.ContainerId);
+                database.DeleteDeferredTeardown(deferred.ContainerId);
+                return 0;
+            });
+        }
     }
 
     /// <summary>
@@ -256,7 +307,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     /// <summary>The mappings a run gets (<see cref="HostPorts.Assign"/>), against the ports the engine's other containers publish.</summary>
     private List<PortMapping> Ports(ContainerRecord record, NetworkRequest request, IEnumerable<string>? imageExposed)
     {
-        List<PortMapping> taken = [.. database.NetworkRuns().Where(r => r.ContainerId != record.Id).SelectMany(r => r.Setup?.Ports ?? [])];
+        List<PortMapping> taken = [.. database.NetworkRuns().Where(r => r.ContainerId != record.Id).SelectMany(r => r.Setup?.Ports ?? []).Concat(database.DeferredTeardowns().SelectMany(d => d.Ports))];
         IEnumerable<string> publishAll = request.PublishAll ? (imageExposed ?? []).Concat(request.Expose).SelectMany(PortSpec.Exposed).Distinct() : [];
         return HostPorts.Assign(request.Ports, publishAll, taken);
     }

@@ -42,6 +42,7 @@ public sealed partial class EngineDatabase : IDisposable
             Execute(Schema);
             Execute(VolumeSchema);
             Execute(NetworkSchema);
+            Execute(TeardownSchema);
         }
         catch (SqliteException e)
         {

@@ -62,6 +62,48 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
     }
 
     [Fact]
+    public void A_failed_teardown_keeps_the_address_and_port_reserved_until_it_is_done_again()
+    {
+        // The host's plugins, portmap's DEL refused while the flag file exists.
+        string plugins = Path.Combine(Suite.Engine.RunDir, "plugins-" + Guid.NewGuid().ToString("N")[..8]);
+        string flag = Path.Combine(plugins, "refuse-del");
+        Directory.CreateDirectory(plugins);
+        foreach (string plugin in Directory.GetFiles("/usr/lib/cni"))
+        {
+            string wrapper = Path.Combine(plugins, Path.GetFileName(plugin));
+            File.WriteAllText(wrapper, Path.GetFileName(plugin) == "portmap"
+                ? $"#!/bin/sh\nif [ \"$CNI_COMMAND\" = DEL ] && [ -e {flag} ]; then echo '{{\"cniVersion\":\"1.0.0\",\"code\":11,\"msg\":\"DEL refused by the test\"}}'; exit 1; fi\nexec {plugin}\n"
+                : $"#!/bin/sh\nexec {plugin}\n");
+            File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ed);
+        }
+        using CniSuite suite = new($"\"cni_plugin_dirs\": [\"{plugins}\"]");
+        (string network, _) = suite.CreateNetwork();
+        int port = FreePort();
+        string id = suite.Ok("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc").Trim();
+        Assert.Equal(id[..12] + "\n", HostFetch($"http://127.0.0.1:{port}/hostname"));
+        File.WriteAllText(flag, "");
+        SkiffResult removed = suite.Run("rm", "-f", id);
+        Assert.Equal(0, removed.Exit);
+        Assert.Contains("DEL refused by the test", removed.Error);
+        Assert.Contains("stay reserved", removed.Error);
+        Assert.Empty(suite.NetnsFiles());
+        // The positive control: the refused DEL left the port's rule. Meanwhile neither the
+        // address nor the port is handed out again.
+        Assert.Contains(NetworkSuite.Firewall().Split('\n'), l => l.Contains($"--dport {port} "));
+        Assert.Equal(1, suite.Leases());
+        SkiffResult taken = suite.Run("run", "-d", "--network", network, "-p", $"127.0.0.1:{port}:80", "busybox", "true");
+        Assert.NotEqual(0, taken.Exit);
+        Assert.Contains("port is already allocated", taken.Error);
+        foreach (string created in suite.Ok("ps", "-aq").Split('\n', StringSplitOptions.RemoveEmptyEntries)) suite.Ok("rm", "-f", created);
+        // Once DEL works again, the next start finishes the teardown.
+        File.Delete(flag);
+        suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        Assert.DoesNotContain(NetworkSuite.Firewall().Split('\n'), l => l.Contains($"--dport {port} "));
+        Assert.Equal(0, suite.Leases());
+        suite.Ok("network", "rm", network);
+    }
+
+    [Fact]
     public void A_jump_to_the_masquerade_chain_removed_from_outside_is_put_back_by_the_next_run()
     {
         (string network, _) = Suite.CreateNetwork();
@@ -122,7 +164,10 @@ public sealed class CniSuite : NetworkSuite, IDisposable
     private readonly List<(string Table, string Chain)> _before;
     private readonly HashSet<string> _masqueradeChainBefore = MasqueradeChain.Tools();
 
-    public CniSuite() : base("cni") => _before = [.. SharedChains.Where(c => Exists(c.Table, c.Chain))];
+    public CniSuite() : this(null) { }
+
+    /// <param name="extraConfig">More members of the engine config, as JSON (a test's own plugin directory).</param>
+    internal CniSuite(string? extraConfig) : base("cni", extraConfig) => _before = [.. SharedChains.Where(c => Exists(c.Table, c.Chain))];
 
     void IDisposable.Dispose()
     {

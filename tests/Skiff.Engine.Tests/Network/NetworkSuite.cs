@@ -20,11 +20,12 @@ public abstract class NetworkSuite : IDisposable
     private readonly HashSet<string> _networksMade = [];
     private readonly HashSet<string> _keepers = [];
 
-    protected NetworkSuite(string backend)
+    /// <param name="extraConfig">More members of the engine config, as JSON.</param>
+    protected NetworkSuite(string backend, string? extraConfig = null)
     {
         Backend = backend;
         _firewallBefore = Firewall();
-        Engine = new EngineSuite($"\"network_backend\": \"{backend}\"");
+        Engine = new EngineSuite($"\"network_backend\": \"{backend}\"" + (extraConfig is null ? "" : ", " + extraConfig));
     }
 
     public string Backend { get; }
