@@ -122,13 +122,16 @@ public sealed class NetworkStore
             subnets.Add(new SubnetDefinition(free.ToString(), Cidr.Nth(free, 1).ToString(), null));
         }
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string? named = null;
         string link = request.Driver == "bridge"
-            ? request.Options.Remove("com.docker.network.bridge.name", out string? named) ? named : BridgeName(others)
+            ? request.Options.Remove("com.docker.network.bridge.name", out named) ? named : BridgeName(others)
             : request.Options.Remove("parent", out string? parent) ? parent : DefaultParent();
         if (request.Driver != "bridge" && !Directory.Exists($"/sys/class/net/{link}"))
             throw new EngineException($"network create: parent interface {link} does not exist");
+        // A named bridge that exists now is the host's, as Docker treats it: it outlives the network.
+        bool hostBridge = named is not null && Directory.Exists($"/sys/class/net/{named}");
         return new NetworkDefinition(id, request.Name, request.Driver, link, subnets, request.Internal, ipv6,
-            !request.DisableDns, new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow);
+            !request.DisableDns, new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow, hostBridge);
     }
 
     private static string Gateway(IPNetwork subnet, string text)

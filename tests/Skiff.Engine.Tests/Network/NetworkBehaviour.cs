@@ -549,6 +549,38 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         }
     }
 
+    [Fact]
+    public void Network_rm_leaves_a_bridge_the_host_had_and_removes_only_the_networks_rules()
+    {
+        string bridge = "skh" + Guid.NewGuid().ToString("N")[..8];
+        string subnet = Suite.FreeSubnet(), prefix = subnet[..subnet.LastIndexOf('.')];
+        string network = Name("hostbr");
+        NetworkSuite.Host("ip", "link", "add", bridge, "type", "bridge");
+        try
+        {
+            NetworkSuite.Host("ip", "addr", "add", $"{prefix}.1/24", "dev", bridge);
+            NetworkSuite.Host("ip", "link", "set", bridge, "up");
+            Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
+            string keeper = "skk" + Suite.Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12];
+            // The positive control: the network is wired on the host's bridge and has rules of its own.
+            Assert.Contains($"inet {prefix}.2/24", Suite.Ok("run", "--rm", "--network", network, "busybox", "ip", "-o", "addr", "show", "eth0"));
+            Assert.Contains(NetworkSuite.Firewall().Split('\n'), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(bridge, StringComparison.Ordinal));
+            Suite.Ok("network", "rm", network);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"network rm deleted the host's bridge {bridge}");
+            Assert.Contains($"inet {prefix}.1/24", NetworkSuite.Host("ip", "-o", "addr", "show", "dev", bridge));
+            Assert.Empty(NetworkSuite.ContainerPorts(bridge));
+            Assert.DoesNotContain(NetworkSuite.Firewall().Split('\n'), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(bridge, StringComparison.Ordinal));
+            Assert.Equal("", File.ReadAllText($"/sys/class/net/{bridge}/ifalias").Trim());
+            Assert.False(Directory.Exists($"/sys/class/net/{keeper}"), $"link {keeper} left after network rm");
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/sys/class/net").Select(Path.GetFileName), l => l!.StartsWith("skr", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Suite.Run("network", "rm", network);
+            NetworkSuite.TryHost("ip", "link", "delete", bridge);
+        }
+    }
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>
