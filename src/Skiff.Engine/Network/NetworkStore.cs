@@ -68,15 +68,17 @@ public sealed class NetworkStore
         return network;
     }
 
-    /// <summary>Removes an unused network; the default one stays, as Docker's pre-defined networks do.</summary>
-    public void Remove(NetworkDefinition network, bool force = false)
+    /// <summary>
+    /// Removes an unused network; the default one stays, as Docker's pre-defined networks do. The
+    /// check, the backend's removal and the row's deletion are one transaction, so a container
+    /// created or connected meanwhile is either refused ("not found") or keeps the network.
+    /// </summary>
+    public void Remove(NetworkDefinition network)
     {
         if (network.Name == DefaultName) throw new EngineException($"{DefaultName} is a pre-defined network and cannot be removed", 1);
-        List<string> users = _database.NetworkUsers(network.Id);
-        if (users.Count > 0 && !force)
+        List<string> users = _database.DeleteUnusedNetwork(network.Id, () => Backend.Remove(network));
+        if (users.Count > 0)
             throw new EngineException($"error while removing network: network {network.Name} id {network.Id} has active endpoints (containers {string.Join(", ", users.Select(u => u[..12]))})", 1);
-        Backend.Remove(network);
-        _database.DeleteNetwork(network.Id);
     }
 
     /// <summary>Whether any container asked for the network.</summary>

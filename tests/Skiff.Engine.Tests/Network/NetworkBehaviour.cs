@@ -581,6 +581,80 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         }
     }
 
+    [Fact]
+    public async Task A_network_rm_racing_a_create_either_refuses_or_the_create_fails()
+    {
+        (string network, _) = Suite.CreateNetwork();
+        // The network's bridge is made, so that network rm has work to do under the backend's lock.
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        string lockFile = Path.Combine(Suite.Engine.Root, Suite.Backend == "cni" ? "cni/cni.lock" : "netavark/netavark.lock");
+        string inode = NetworkSuite.Host("stat", "-c", "%i", lockFile).Trim();
+        Task<SkiffResult> removing, creating;
+        using (Skiff.Images.Fs.FileLock.Exclusive(lockFile))
+        {
+            removing = Task.Run(() => Suite.Run("network", "rm", network));
+            // The race's window held open: the rm has looked for the network's users and waits on the backend's lock.
+            bool blocked = false;
+            for (int i = 0; i < 200 && !blocked; i++)
+            {
+                blocked = File.ReadLines("/proc/locks").Any(l => l.Contains("->", StringComparison.Ordinal) && l.Contains($":{inode} ", StringComparison.Ordinal));
+                if (!blocked) Thread.Sleep(50);
+            }
+            Assert.True(blocked, "network rm never waited on the backend's lock");
+            creating = Task.Run(() => Suite.Run("create", "--network", network, "busybox", "true"));
+            // Time for a create that does not wait for the rm to finish.
+            await Task.WhenAny(creating, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+        SkiffResult removed = await removing, created = await creating;
+        try
+        {
+            if (created.Exit == 0)
+            {
+                Assert.True(removed.Exit != 0, $"network rm removed the network a container was created on meanwhile: {removed}");
+                Assert.Contains("active endpoints", removed.Error);
+                Suite.Ok("start", created.Out.Trim());
+            }
+            else
+            {
+                Assert.Equal(0, removed.Exit);
+                Assert.Contains($"network {network} not found", created.Error);
+                Assert.Equal("", Suite.Ok("ps", "-aq"));
+            }
+        }
+        finally
+        {
+            if (created.Exit == 0) Suite.Run("rm", "-f", created.Out.Trim());
+            Suite.Run("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public void Network_disconnect_frees_a_container_whose_network_is_gone()
+    {
+        (string gone, _) = Suite.CreateNetwork();
+        (string kept, _) = Suite.CreateNetwork();
+        string goneId = Suite.Ok("network", "inspect", "-f", "{{.Id}}", gone).Trim();
+        string id = Suite.Ok("create", "--network", gone, "busybox", "true").Trim();
+        try
+        {
+            Suite.Ok("network", "connect", kept, id);
+            // What a network rm that raced the container's create left behind (older builds): the
+            // container asks for a network that no longer exists. It never ran, so nothing of it is on the host.
+            using (Skiff.Engine.Store.EngineDatabase database = new(Path.Combine(Suite.Engine.Root, "engine.db"))) database.DeleteNetwork(goneId);
+            SkiffResult start = Suite.Run("start", id);
+            Assert.NotEqual(0, start.Exit);
+            Assert.Contains($"one of its networks ({goneId[..12]}) was removed; disconnect it first", start.Error);
+            Suite.Ok("network", "disconnect", goneId[..12], id);
+            Suite.Ok("start", id);
+            Assert.DoesNotContain(goneId, Suite.Ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", id));
+        }
+        finally
+        {
+            Suite.Run("rm", "-f", id);
+            Suite.Ok("network", "rm", kept);
+        }
+    }
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>
