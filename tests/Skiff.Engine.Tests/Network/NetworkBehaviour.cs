@@ -560,6 +560,10 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         {
             NetworkSuite.Host("ip", "addr", "add", $"{prefix}.1/24", "dev", bridge);
             NetworkSuite.Host("ip", "link", "set", bridge, "up");
+            // A network no container used: nothing was made for it, and nothing of the host's goes.
+            Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
+            Suite.Ok("network", "rm", network);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"network rm deleted the host's bridge {bridge}");
             Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
             string keeper = "skk" + Suite.Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12];
             // The positive control: the network is wired on the host's bridge and has rules of its own.
