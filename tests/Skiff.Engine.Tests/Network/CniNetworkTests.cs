@@ -87,7 +87,7 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
     [Fact]
     public void A_failed_setup_leaves_a_bridge_the_host_had()
     {
-        string bridge = "skh" + Guid.NewGuid().ToString("N")[..8];
+        string bridge = "sku" + Guid.NewGuid().ToString("N")[..8];
         string subnet = Suite.FreeSubnet(), prefix = subnet[..subnet.LastIndexOf('.')];
         string network = Name("hostbr");
         NetworkSuite.Host("ip", "link", "add", bridge, "type", "bridge");

@@ -552,7 +552,7 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     [Fact]
     public void Network_rm_leaves_a_bridge_the_host_had_and_removes_only_the_networks_rules()
     {
-        string bridge = "skh" + Guid.NewGuid().ToString("N")[..8];
+        string bridge = "sku" + Guid.NewGuid().ToString("N")[..8];
         string subnet = Suite.FreeSubnet(), prefix = subnet[..subnet.LastIndexOf('.')];
         string network = Name("hostbr");
         NetworkSuite.Host("ip", "link", "add", bridge, "type", "bridge");
