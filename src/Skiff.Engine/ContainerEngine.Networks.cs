@@ -24,11 +24,11 @@ public sealed partial class ContainerEngine
 
     public void DisconnectNetwork(string networkReference, string containerReference)
     {
-        NetworkDefinition network = Networks.Resolve(networkReference);
         ContainerRecord record = Database.Resolve(containerReference);
         using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(containerReference));
-        Networking.Disconnect(record, network);
+        // The network is resolved there: one that is gone may still be named by its id.
+        NetworkDefinition network = Networking.Disconnect(record, networkReference);
         if (record.Request.Network is { } request)
         {
             request.Networks.RemoveAll(n => n.Name == network.Name || n.Name == network.Id);

@@ -54,7 +54,9 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             NetworkDefinition network = Store.Resolve(choice.Name);
             if (choice.Aliases.Count > 0 && !network.DnsEnabled && network.Name == NetworkStore.DefaultName)
                 throw new EngineException("network-scoped aliases are supported only for containers in user defined networks");
-            database.InsertContainerNetwork(new ContainerNetwork(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac));
+            // A network rm between the lookup and the row: the row is written only while the network exists.
+            if (!database.InsertContainerNetwork(new ContainerNetwork(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac)))
+                throw new EngineException($"network {choice.Name} not found", EngineException.NotFound);
         }
     }
 
@@ -238,7 +240,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         NetworkRequest request = record.Request.Network ?? new NetworkRequest();
         if (request.Mode is { } mode) throw new EngineException($"container {record.Name} uses --network {mode}: it cannot be connected to a network", 1);
         ContainerNetwork row = new(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac);
-        database.InsertContainerNetwork(row);
+        if (!database.InsertContainerNetwork(row)) throw new EngineException($"network {network.Name} not found", EngineException.NotFound);
         NetworkRun? run = running ? database.FindNetworkRun(record.Id) : null;
         if (run?.Setup is not { } setup) return;
         try
@@ -260,9 +262,15 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         }
     }
 
-    /// <summary><c>network disconnect</c>: unwires the network if the container runs, then forgets it.</summary>
-    public void Disconnect(ContainerRecord record, NetworkDefinition network)
+    /// <summary>
+    /// <c>network disconnect</c>: unwires the network if the container runs, then forgets it; returns
+    /// the network. A network that is gone while the container still asks for it (an older build's
+    /// <c>network rm</c> could do that, and such a container cannot start) is named by its id or a
+    /// prefix of it, the one way out.
+    /// </summary>
+    public NetworkDefinition Disconnect(ContainerRecord record, string reference)
     {
+        NetworkDefinition network = database.ResolveNetwork(reference) ?? Gone(record, reference);
         if (!database.ContainerNetworks(record.Id).Any(n => n.NetworkId == network.Id))
             throw new EngineException($"container {record.Name} is not connected to network {network.Name}", 1);
         if (database.FindNetworkRun(record.Id) is { Setup: { } setup } run && setup.Networks.FirstOrDefault(a => a.Network.Id == network.Id) is { } attachment)
@@ -274,6 +282,17 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             Hosts.Refresh([record.Id], [network.Id]);
         }
         database.DeleteContainerNetwork(record.Id, network.Id);
+        return network;
+    }
+
+    /// <summary>The one network the container asks for, whose id starts with the reference, that no longer exists; its definition as its run last had it, or its id for its name.</summary>
+    private NetworkDefinition Gone(ContainerRecord record, string reference)
+    {
+        string[] ids = [.. database.ContainerNetworks(record.Id).Select(r => r.NetworkId)
+            .Where(id => reference.Length > 0 && id.StartsWith(reference, StringComparison.Ordinal) && database.FindNetwork(id) is null)];
+        if (ids.Length != 1) throw new EngineException($"network {reference} not found", EngineException.NotFound);
+        return database.FindNetworkRun(record.Id)?.Setup?.Networks.FirstOrDefault(a => a.Network.Id == ids[0])?.Network
+            ?? new NetworkDefinition(ids[0], ids[0], "", "", [], false, false, false, new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.MinValue);
     }
 
     /// <summary>The published ports of a container's current run.</summary>

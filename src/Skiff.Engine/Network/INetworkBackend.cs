@@ -29,6 +29,11 @@ public interface INetworkBackend
 /// <param name="Driver">bridge | macvlan | ipvlan.</param>
 /// <param name="InterfaceName">The bridge (bridge driver) or the parent link (macvlan/ipvlan).</param>
 /// <param name="Options">--opt (mtu, vlan, mode, ...).</param>
+/// <param name="HostBridge">
+/// The bridge (<c>com.docker.network.bridge.name</c>) was the host's before <c>network create</c>:
+/// skiff never deletes it, only the rules it made for the network. False in a network an older
+/// build stored, whose bridges were all made by skiff.
+/// </param>
 public sealed record NetworkDefinition(
     string Id, string Name, string Driver,
     string InterfaceName,
@@ -36,7 +41,8 @@ public sealed record NetworkDefinition(
     bool Internal, bool Ipv6, bool DnsEnabled,
     IReadOnlyDictionary<string, string> Options,
     IReadOnlyDictionary<string, string> Labels,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    bool HostBridge = false);
 
 /// <summary>CIDR strings; <paramref name="IpRange"/> narrows where the allocator hands out addresses.</summary>
 public sealed record SubnetDefinition(string Subnet, string Gateway, string? IpRange);

@@ -12,10 +12,23 @@ public static partial class NetworkNamespace
 {
     private const int MNT_DETACH = 2, EINVAL = 22, ENOENT = 2;
 
+    /// <summary>
+    /// Makes a namespace bound at <paramref name="path"/>. Whatever is there first goes: a skiff
+    /// killed between a create and its remove leaves a namespace still bound on a fixed path (the
+    /// netavark backend's retire-ID), and a new file cannot be opened over a bound nsfs one.
+    /// </summary>
     public static void Create(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using (File.Create(path)) { }
+        Remove(path);
+        try
+        {
+            using (File.Create(path)) { }
+        }
+        catch (Exception e) when (FileError.Reason(e) is { } reason)
+        {
+            throw new EngineException($"creating network namespace file {path}: {reason}");
+        }
         string? failure = null;
         // unshare affects only the calling thread's namespace; a thread of our own, which ends
         // right after, keeps the rest of the process in the host's.
@@ -34,12 +47,20 @@ public static partial class NetworkNamespace
         }
     }
 
-    /// <summary>Unmounts and deletes; harmless when either is already gone.</summary>
+    /// <summary>Unmounts (every namespace stacked there) and deletes; harmless when either is already gone.</summary>
     public static void Remove(string path)
     {
-        if (Interop.Libc.Umount2(path, MNT_DETACH) != 0 && Marshal.GetLastPInvokeError() is not (EINVAL or ENOENT))
-            throw new EngineException($"unmounting network namespace {path}: {Errno.Describe(Marshal.GetLastPInvokeError())}");
-        File.Delete(path);
+        while (Interop.Libc.Umount2(path, MNT_DETACH) == 0) { }
+        if (Marshal.GetLastPInvokeError() is not (EINVAL or ENOENT) and int errno)
+            throw new EngineException($"unmounting network namespace {path}: {Errno.Describe(errno)}");
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (FileError.Reason(e) is { } reason)
+        {
+            throw new EngineException($"deleting network namespace file {path}: {reason}");
+        }
     }
 
     /// <summary>Whether the namespace is still bound at path: the file it was bound over outlives it, and is no namespace.</summary>

@@ -68,15 +68,17 @@ public sealed class NetworkStore
         return network;
     }
 
-    /// <summary>Removes an unused network; the default one stays, as Docker's pre-defined networks do.</summary>
-    public void Remove(NetworkDefinition network, bool force = false)
+    /// <summary>
+    /// Removes an unused network; the default one stays, as Docker's pre-defined networks do. The
+    /// check, the backend's removal and the row's deletion are one transaction, so a container
+    /// created or connected meanwhile is either refused ("not found") or keeps the network.
+    /// </summary>
+    public void Remove(NetworkDefinition network)
     {
         if (network.Name == DefaultName) throw new EngineException($"{DefaultName} is a pre-defined network and cannot be removed", 1);
-        List<string> users = _database.NetworkUsers(network.Id);
-        if (users.Count > 0 && !force)
+        List<string> users = _database.DeleteUnusedNetwork(network.Id, () => Backend.Remove(network));
+        if (users.Count > 0)
             throw new EngineException($"error while removing network: network {network.Name} id {network.Id} has active endpoints (containers {string.Join(", ", users.Select(u => u[..12]))})", 1);
-        Backend.Remove(network);
-        _database.DeleteNetwork(network.Id);
     }
 
     /// <summary>Whether any container asked for the network.</summary>
@@ -122,13 +124,16 @@ public sealed class NetworkStore
             subnets.Add(new SubnetDefinition(free.ToString(), Cidr.Nth(free, 1).ToString(), null));
         }
         string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string? named = null;
         string link = request.Driver == "bridge"
-            ? request.Options.Remove("com.docker.network.bridge.name", out string? named) ? named : BridgeName(others)
+            ? request.Options.Remove("com.docker.network.bridge.name", out named) ? named : BridgeName(others)
             : request.Options.Remove("parent", out string? parent) ? parent : DefaultParent();
         if (request.Driver != "bridge" && !Directory.Exists($"/sys/class/net/{link}"))
             throw new EngineException($"network create: parent interface {link} does not exist");
+        // A named bridge that exists now is the host's, as Docker treats it: it outlives the network.
+        bool hostBridge = named is not null && Directory.Exists($"/sys/class/net/{named}");
         return new NetworkDefinition(id, request.Name, request.Driver, link, subnets, request.Internal, ipv6,
-            !request.DisableDns, new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow);
+            !request.DisableDns, new Dictionary<string, string>(request.Options), new Dictionary<string, string>(request.Labels), DateTimeOffset.UtcNow, hostBridge);
     }
 
     private static string Gateway(IPNetwork subnet, string text)

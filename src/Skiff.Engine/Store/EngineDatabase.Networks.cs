@@ -83,11 +83,34 @@ public sealed partial class EngineDatabase
         return command.ExecuteNonQuery() > 0;
     }
 
-    public void InsertContainerNetwork(ContainerNetwork attachment)
+    /// <summary>
+    /// Deletes a network no container asks for, in one write transaction: the check, then
+    /// <paramref name="release"/> (the backend's removal), then the row. A container cannot join
+    /// the network in between (<see cref="InsertContainerNetwork"/> waits for the transaction), and
+    /// a release that fails leaves the row, so <c>network rm</c> can be tried again.
+    /// </summary>
+    /// <returns>The containers that use the network: not empty means nothing was done.</returns>
+    public List<string> DeleteUnusedNetwork(string id, Action release)
+    {
+        using SqliteTransaction transaction = _connection.BeginTransaction(deferred: false);
+        List<string> users = NetworkUsers(id);
+        if (users.Count > 0) return users;
+        release();
+        DeleteNetwork(id);
+        transaction.Commit();
+        return [];
+    }
+
+    /// <summary>
+    /// Records that a container asks for a network, in one statement that finds the network: false
+    /// when it is gone (removed since it was resolved), and nothing is written.
+    /// </summary>
+    public bool InsertContainerNetwork(ContainerNetwork attachment)
     {
         using SqliteCommand command = Command("""
             INSERT INTO container_networks (container_id, network_id, position, aliases, ipv4, ipv6, mac)
-            VALUES ($c, $n, COALESCE((SELECT MAX(position) + 1 FROM container_networks WHERE container_id = $c), 0), $aliases, $ipv4, $ipv6, $mac)
+            SELECT $c, $n, COALESCE((SELECT MAX(position) + 1 FROM container_networks WHERE container_id = $c), 0), $aliases, $ipv4, $ipv6, $mac
+            WHERE EXISTS (SELECT 1 FROM networks WHERE id = $n)
             """);
         command.Parameters.AddWithValue("$c", attachment.ContainerId);
         command.Parameters.AddWithValue("$n", attachment.NetworkId);
@@ -97,7 +120,7 @@ public sealed partial class EngineDatabase
         command.Parameters.AddWithValue("$mac", (object?)attachment.Mac ?? DBNull.Value);
         try
         {
-            command.ExecuteNonQuery();
+            return command.ExecuteNonQuery() > 0;
         }
         catch (SqliteException e) when (e.SqliteErrorCode == 19)
         {

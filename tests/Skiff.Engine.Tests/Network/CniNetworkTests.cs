@@ -127,6 +127,33 @@ public sealed class CniNetworkTests(CniSuite suite) : NetworkBehaviour(suite), I
             .Select(l => string.Join(' ', l.Split(' ').TakeWhile(w => w != "-m" && w != "-j")))];
 
     [Fact]
+    public void A_failed_setup_leaves_a_bridge_the_host_had()
+    {
+        string bridge = "sku" + Guid.NewGuid().ToString("N")[..8];
+        string subnet = Suite.FreeSubnet(), prefix = subnet[..subnet.LastIndexOf('.')];
+        string network = Name("hostbr");
+        NetworkSuite.Host("ip", "link", "add", bridge, "type", "bridge");
+        try
+        {
+            // An address that is not the network's gateway: the bridge plugin refuses the bridge.
+            NetworkSuite.Host("ip", "addr", "add", $"{prefix}.254/24", "dev", bridge);
+            Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
+            SkiffResult run = Suite.Run("run", "--rm", "--network", network, "busybox", "true");
+            Assert.NotEqual(0, run.Exit);
+            Assert.Contains("already has an IP address different from", run.Error);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"the failed setup deleted the host's bridge {bridge}");
+            Assert.Contains($"inet {prefix}.254/24", NetworkSuite.Host("ip", "-o", "addr", "show", "dev", bridge));
+            Suite.Ok("network", "rm", network);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"network rm deleted the host's bridge {bridge}");
+        }
+        finally
+        {
+            Suite.Run("network", "rm", network);
+            NetworkSuite.TryHost("ip", "link", "delete", bridge);
+        }
+    }
+
+    [Fact]
     public void A_plugins_error_reaches_the_user_with_the_plugins_name_and_nothing_is_left()
     {
         // A bridge name already taken by a link that is not a bridge: the bridge plugin refuses it.

@@ -80,6 +80,31 @@ public sealed class NetavarkNetworkTests(NetavarkSuite suite) : NetworkBehaviour
         }
     }
 
+    [Fact]
+    public void Network_rm_gets_past_a_retire_namespace_a_killed_rm_left_bound()
+    {
+        (string network, string subnet) = Suite.CreateNetwork();
+        (string bridge, string keeper) = Suite.LinksOf(network);
+        string retire = Path.Combine(Suite.Engine.Root, "netavark", "retire-" + Suite.Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12]);
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        try
+        {
+            // What a network rm killed during its retire step leaves: a namespace still bound on the retire path.
+            File.Create(retire).Dispose();
+            NetworkSuite.Host("unshare", $"--net={retire}", "true");
+            Assert.True(Skiff.Engine.Network.NetworkNamespace.IsMounted(retire));
+            Suite.Ok("network", "rm", network);
+            Assert.False(File.Exists(retire));
+            Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains($" {retire} ", StringComparison.Ordinal));
+            Suite.AssertNetworkGone((bridge, keeper), subnet);
+        }
+        finally
+        {
+            while (NetworkSuite.TryHost("umount", retire).Exit == 0) { }
+            File.Delete(retire);
+        }
+    }
+
     /// <summary>The chain POSTROUTING sends a subnet's traffic to (netavark's masquerade chain of its network).</summary>
     private static string NatChainOf(string subnet)
     {

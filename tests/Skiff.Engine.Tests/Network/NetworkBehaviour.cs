@@ -582,6 +582,124 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
         }
     }
 
+    [Fact]
+    public void Network_rm_leaves_a_bridge_the_host_had_and_removes_only_the_networks_rules()
+    {
+        string bridge = "sku" + Guid.NewGuid().ToString("N")[..8];
+        string subnet = Suite.FreeSubnet(), prefix = subnet[..subnet.LastIndexOf('.')];
+        string network = Name("hostbr");
+        NetworkSuite.Host("ip", "link", "add", bridge, "type", "bridge");
+        try
+        {
+            NetworkSuite.Host("ip", "addr", "add", $"{prefix}.1/24", "dev", bridge);
+            NetworkSuite.Host("ip", "link", "set", bridge, "up");
+            // A network no container used: nothing was made for it, and nothing of the host's goes.
+            Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
+            Suite.Ok("network", "rm", network);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"network rm deleted the host's bridge {bridge}");
+            Suite.Ok("network", "create", "-o", $"com.docker.network.bridge.name={bridge}", "--subnet", subnet, network);
+            string keeper = "skk" + Suite.Ok("network", "inspect", "-f", "{{.Id}}", network).Trim()[..12];
+            // The positive control: the network is wired on the host's bridge and has rules of its own.
+            Assert.Contains($"inet {prefix}.2/24", Suite.Ok("run", "--rm", "--network", network, "busybox", "ip", "-o", "addr", "show", "eth0"));
+            Assert.Contains(NetworkSuite.Firewall().Split('\n'), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(bridge, StringComparison.Ordinal));
+            Suite.Ok("network", "rm", network);
+            Assert.True(Directory.Exists($"/sys/class/net/{bridge}/bridge"), $"network rm deleted the host's bridge {bridge}");
+            Assert.Contains($"inet {prefix}.1/24", NetworkSuite.Host("ip", "-o", "addr", "show", "dev", bridge));
+            Assert.Empty(NetworkSuite.ContainerPorts(bridge));
+            Assert.DoesNotContain(NetworkSuite.Firewall().Split('\n'), r => r.Contains(subnet, StringComparison.Ordinal) || r.Contains(bridge, StringComparison.Ordinal));
+            Assert.Equal("", File.ReadAllText($"/sys/class/net/{bridge}/ifalias").Trim());
+            Assert.False(Directory.Exists($"/sys/class/net/{keeper}"), $"link {keeper} left after network rm");
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries("/sys/class/net").Select(Path.GetFileName), l => l!.StartsWith("skr", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Suite.Run("network", "rm", network);
+            NetworkSuite.TryHost("ip", "link", "delete", bridge);
+        }
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("connect")]
+    public async Task A_network_rm_racing_a_create_or_connect_either_refuses_or_the_other_fails(string verb)
+    {
+        (string network, _) = Suite.CreateNetwork();
+        // The network's bridge is made, so that network rm has work to do under the backend's lock.
+        Suite.Ok("run", "--rm", "--network", network, "busybox", "true");
+        // connect's container is on the default network (never wired: it does not run).
+        string? container = verb == "connect" ? Suite.Ok("create", "busybox", "true").Trim() : null;
+        string lockFile = Path.Combine(Suite.Engine.Root, Suite.Backend == "cni" ? "cni/cni.lock" : "netavark/netavark.lock");
+        string inode = NetworkSuite.Host("stat", "-c", "%i", lockFile).Trim();
+        Task<SkiffResult> removing, joining;
+        using (Skiff.Images.Fs.FileLock.Exclusive(lockFile))
+        {
+            removing = Task.Run(() => Suite.Run("network", "rm", network));
+            // The race's window held open: the rm has looked for the network's users and waits on the backend's lock.
+            bool blocked = false;
+            for (int i = 0; i < 200 && !blocked; i++)
+            {
+                blocked = File.ReadLines("/proc/locks").Any(l => l.Contains("->", StringComparison.Ordinal) && l.Contains($":{inode} ", StringComparison.Ordinal));
+                if (!blocked) Thread.Sleep(50);
+            }
+            Assert.True(blocked, "network rm never waited on the backend's lock");
+            joining = Task.Run(() => container is null
+                ? Suite.Run("create", "--network", network, "busybox", "true")
+                : Suite.Run("network", "connect", network, container));
+            // Time for a create or connect that does not wait for the rm to finish.
+            await Task.WhenAny(joining, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+        SkiffResult removed = await removing, joined = await joining;
+        container ??= joined.Exit == 0 ? joined.Out.Trim() : null;
+        try
+        {
+            if (joined.Exit == 0)
+            {
+                Assert.True(removed.Exit != 0, $"network rm removed the network a container joined meanwhile: {removed}");
+                Assert.Contains("active endpoints", removed.Error);
+            }
+            else
+            {
+                Assert.Equal(0, removed.Exit);
+                Assert.Contains($"network {network} not found", joined.Error);
+                Assert.Equal(container is null ? "" : container[..12] + "\n", Suite.Ok("ps", "-aq"));
+            }
+            // Either way whatever container there is can start.
+            if (container is not null) Suite.Ok("start", container);
+        }
+        finally
+        {
+            if (container is not null) Suite.Run("rm", "-f", container);
+            Suite.Run("network", "rm", network);
+        }
+    }
+
+    [Fact]
+    public void Network_disconnect_frees_a_container_whose_network_is_gone()
+    {
+        (string gone, _) = Suite.CreateNetwork();
+        (string kept, _) = Suite.CreateNetwork();
+        string goneId = Suite.Ok("network", "inspect", "-f", "{{.Id}}", gone).Trim();
+        string id = Suite.Ok("create", "--network", gone, "busybox", "true").Trim();
+        try
+        {
+            Suite.Ok("network", "connect", kept, id);
+            // What a network rm that raced the container's create left behind (older builds): the
+            // container asks for a network that no longer exists. It never ran, so nothing of it is on the host.
+            using (Skiff.Engine.Store.EngineDatabase database = new(Path.Combine(Suite.Engine.Root, "engine.db"))) database.DeleteNetwork(goneId);
+            SkiffResult start = Suite.Run("start", id);
+            Assert.NotEqual(0, start.Exit);
+            Assert.Contains($"one of its networks ({goneId[..12]}) was removed; disconnect it first", start.Error);
+            Suite.Ok("network", "disconnect", goneId[..12], id);
+            Suite.Ok("start", id);
+            Assert.DoesNotContain(goneId, Suite.Ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", id));
+        }
+        finally
+        {
+            Suite.Run("rm", "-f", id);
+            Suite.Ok("network", "rm", kept);
+        }
+    }
+
     protected static string Name(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>A TCP port nothing listens on now.</summary>

@@ -75,7 +75,8 @@ public sealed class CniBackend : INetworkBackend
                 }
             }
             // A bridge the failed ADD created before failing has no address; 1.1.1's bridge plugin
-            // cannot give it one later ("could not set bridge's mac"), so it goes with the failure.
+            // cannot give it one later ("could not set bridge's mac"), so it goes with the failure
+            // (not one of the host's: DeleteIfUnused leaves those).
             foreach (NetworkAttachment attachment in setup.Networks.Take(done.Count + 1))
                 if (attachment.Network.Driver == "bridge") BridgeLink.DeleteIfUnused(attachment.Network);
             throw;
@@ -107,6 +108,11 @@ public sealed class CniBackend : INetworkBackend
         using FileLock guard = Lock();
         if (File.Exists(ListPath(network.Name))) File.Delete(ListPath(network.Name));
         if (network.Driver != "bridge") return;
+        if (network.HostBridge)
+        {
+            BridgeLink.Release(network);
+            return;
+        }
         BridgeLink.DeleteIfUnused(network);
         // Also when the bridge stays (ports a forced rm left) or went before its rule did.
         NetworkMasquerade.Remove(network);

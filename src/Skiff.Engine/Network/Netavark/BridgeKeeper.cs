@@ -46,11 +46,54 @@ internal sealed class BridgeKeeper(string scratchDirectory)
     public void Retire(NetworkDefinition network, Action<NetworkSetup> teardown)
     {
         string keeper = LinkName(network);
+        if (network.HostBridge)
+        {
+            RetireBeside(network, keeper, teardown);
+            return;
+        }
         // Whether the bridge is left is told by the bridge, not the keeper: a retire that failed
         // after deleting the keeper is finished by the next one.
         if (Directory.Exists($"/sys/class/net/{keeper}")) Ip(["link", "delete", keeper]);
         string brif = $"/sys/class/net/{network.InterfaceName}/brif";
         if (!Directory.Exists(brif) || Directory.EnumerateFileSystemEntries(brif).Any()) return;
+        TearDownStandIn(network, teardown);
+    }
+
+    /// <summary>
+    /// A bridge the host had before <c>network create</c> stays, with its ports. netavark removes a
+    /// network's rules only with its bridge, so the stand-in's teardown names an empty bridge made
+    /// for it (<c>skr</c> + the network's short id), which netavark deletes instead; the two
+    /// isolation rules netavark keyed to the host's bridge by name are deleted here. The keeper,
+    /// added after every setup, tells that netavark made the rules (netavark's teardown fails on
+    /// rules that are not there); it goes last, so a retire that failed is tried again by the next.
+    /// </summary>
+    private void RetireBeside(NetworkDefinition network, string keeper, Action<NetworkSetup> teardown)
+    {
+        if (!Directory.Exists($"/sys/class/net/{keeper}")) return;
+        string scratch = "skr" + network.Id[..12];
+        if (!Directory.Exists($"/sys/class/net/{scratch}")) Ip(["link", "add", scratch, "type", "bridge"]);
+        try
+        {
+            TearDownStandIn(network with { InterfaceName = scratch }, teardown);
+        }
+        finally
+        {
+            if (Directory.Exists($"/sys/class/net/{scratch}")) Ip(["link", "delete", scratch]);
+        }
+        string bridge = network.InterfaceName;
+        bool ipv6 = network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':'));
+        foreach (string tool in ipv6 ? (string[])["iptables", "ip6tables"] : ["iptables"])
+        {
+            // A rule that is not there (isolate off, or a retire that already got this far) is fine.
+            Cni.Iptables.Run(tool, "-t", "filter", "-D", "NETAVARK_ISOLATION_1", "-i", bridge, "!", "-o", bridge, "-j", "NETAVARK_ISOLATION_2");
+            Cni.Iptables.Run(tool, "-t", "filter", "-D", "NETAVARK_ISOLATION_2", "-o", bridge, "-j", "DROP");
+        }
+        Ip(["link", "delete", keeper]);
+    }
+
+    /// <summary>netavark's teardown, in a namespace made for it, of a stand-in on the network's bridge: with no port left, netavark deletes the bridge and the network's rules.</summary>
+    private void TearDownStandIn(NetworkDefinition network, Action<NetworkSetup> teardown)
+    {
         string netns = Path.Combine(scratchDirectory, "retire-" + network.Id[..12]);
         NetworkNamespace.Create(netns);
         try
