@@ -22,9 +22,7 @@ public sealed class AddressAllocator(EngineDatabase database)
             string address;
             if (wanted is not null)
             {
-                IPAddress ip = Cidr.ParseAddress(wanted, Cidr.IsV4(subnet) ? "--ip" : "--ip6");
-                if (!subnet.Contains(ip)) throw new EngineException($"{what}: address {wanted} is not in subnet {subnet}");
-                if (ip.ToString() == definition.Gateway || ip.Equals(subnet.BaseAddress)) throw new EngineException($"{what}: address {wanted} is the network's own");
+                IPAddress ip = Requested(network, definition, subnet, wanted);
                 address = database.Lease(network.Id, containerId, used => used.Contains(ip.ToString()) ? throw new EngineException($"{what}: address {wanted} is already in use") : ip.ToString(), what);
             }
             else
@@ -35,6 +33,30 @@ public sealed class AddressAllocator(EngineDatabase database)
             addresses.Add($"{address}/{subnet.PrefixLength}");
         }
         return addresses;
+    }
+
+    /// <summary>
+    /// Refuses a requested --ip/--ip6 the network cannot give (outside every subnet of its family,
+    /// or its gateway or network address), before anything is recorded: <c>network connect</c> of a
+    /// stopped container checks it then, as Docker does, not at its next start.
+    /// </summary>
+    public static void CheckRequested(NetworkDefinition network, string? ipv4, string? ipv6)
+    {
+        foreach ((string? wanted, bool v4) in (ReadOnlySpan<(string?, bool)>)[(ipv4, true), (ipv6, false)])
+        {
+            if (wanted is null) continue;
+            SubnetDefinition[] family = [.. network.Subnets.Where(s => Cidr.IsV4(IPNetwork.Parse(s.Subnet)) == v4)];
+            if (family.Length == 0) throw new EngineException($"network {network.Name}: it has no {(v4 ? "IPv4" : "IPv6")} subnet for address {wanted}");
+            foreach (SubnetDefinition definition in family) Requested(network, definition, IPNetwork.Parse(definition.Subnet), wanted);
+        }
+    }
+
+    private static IPAddress Requested(NetworkDefinition network, SubnetDefinition definition, IPNetwork subnet, string wanted)
+    {
+        IPAddress ip = Cidr.ParseAddress(wanted, Cidr.IsV4(subnet) ? "--ip" : "--ip6");
+        if (!subnet.Contains(ip)) throw new EngineException($"network {network.Name}: address {wanted} is not in subnet {subnet}");
+        if (ip.ToString() == definition.Gateway || ip.Equals(subnet.BaseAddress)) throw new EngineException($"network {network.Name}: address {wanted} is the network's own");
+        return ip;
     }
 
     private static string? LowestFree(IPNetwork subnet, IPNetwork range, string gateway, HashSet<string> used)

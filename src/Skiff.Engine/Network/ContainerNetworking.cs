@@ -239,6 +239,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     {
         NetworkRequest request = record.Request.Network ?? new NetworkRequest();
         if (request.Mode is { } mode) throw new EngineException($"container {record.Name} uses --network {mode}: it cannot be connected to a network", 1);
+        AddressAllocator.CheckRequested(network, choice.Ipv4, choice.Ipv6);
         ContainerNetwork row = new(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac);
         if (!database.InsertContainerNetwork(row)) throw new EngineException($"network {network.Name} not found", EngineException.NotFound);
         NetworkRun? run = running ? database.FindNetworkRun(record.Id) : null;
@@ -278,7 +279,9 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
             Store.Backend.Teardown(setup with { Networks = [attachment], Ports = setup.Networks[0] == attachment ? setup.Ports : [] });
             database.ReleaseLeases(record.Id, network.Id);
             NetworkStatus? status = run.Status is null ? null : run.Status with { Interfaces = [.. run.Status.Interfaces.Where(i => i.NetworkName != network.Name)] };
-            database.SaveNetworkRun(record.Id, run.Netns, setup with { Networks = [.. setup.Networks.Where(a => a != attachment)] }, status);
+            // The ports go with the primary network, whose rules carried them.
+            IReadOnlyList<PortMapping> ports = setup.Networks[0] == attachment ? [] : setup.Ports;
+            database.SaveNetworkRun(record.Id, run.Netns, setup with { Networks = [.. setup.Networks.Where(a => a != attachment)], Ports = ports }, status);
             Hosts.Refresh([record.Id], [network.Id]);
         }
         database.DeleteContainerNetwork(record.Id, network.Id);

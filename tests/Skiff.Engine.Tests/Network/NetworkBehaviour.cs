@@ -190,6 +190,57 @@ public abstract class NetworkBehaviour(NetworkSuite suite)
     }
 
     [Fact]
+    public void Network_connect_of_a_stopped_container_refuses_an_address_the_network_cannot_give()
+    {
+        (string first, _) = Suite.CreateNetwork();
+        (string second, string subnet) = Suite.CreateNetwork();
+        string id = Suite.Ok("create", "--network", first, "busybox", "true").Trim();
+        try
+        {
+            SkiffResult refused = Suite.Run("network", "connect", "--ip", "192.0.2.9", second, id);
+            Assert.NotEqual(0, refused.Exit);
+            Assert.Contains($"network {second}: address 192.0.2.9 is not in subnet {subnet}", refused.Error);
+            Assert.DoesNotContain(second, Suite.Ok("inspect", "-f", "{{json .NetworkSettings.Networks}}", id));
+            // The positive control: an address of the subnet is taken, and the container starts with it.
+            string address = subnet[..subnet.LastIndexOf('.')] + ".9";
+            Suite.Ok("network", "connect", "--ip", address, second, id);
+            Suite.Ok("start", id);
+            Assert.Equal("0\n", Suite.Ok("wait", id));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            Suite.Ok("network", "rm", first, second);
+        }
+    }
+
+    [Fact]
+    public void Disconnecting_the_network_that_carries_the_ports_unpublishes_them()
+    {
+        (string first, _) = Suite.CreateNetwork();
+        (string second, _) = Suite.CreateNetwork();
+        int port = FreePort();
+        string id = Suite.Ok("run", "-d", "--network", first, "-p", $"127.0.0.1:{port}:80", "busybox", "sleep", "1000").Trim();
+        string other = "";
+        try
+        {
+            Suite.Ok("network", "connect", second, id);
+            Assert.Equal($"80/tcp -> 127.0.0.1:{port}\n", Suite.Ok("port", id));
+            Suite.Ok("network", "disconnect", first, id);
+            Assert.Equal("", Suite.Ok("port", id));
+            // The port is free again for another container.
+            other = Suite.Ok("run", "-d", "--network", second, "-p", $"127.0.0.1:{port}:80", "busybox", "sleep", "1000").Trim();
+            Assert.Equal($"80/tcp -> 127.0.0.1:{port}\n", Suite.Ok("port", other));
+        }
+        finally
+        {
+            Suite.Ok("rm", "-f", id);
+            if (other.Length > 0) Suite.Ok("rm", "-f", other);
+            Suite.Ok("network", "rm", first, second);
+        }
+    }
+
+    [Fact]
     public void Fifty_containers_started_and_removed_in_parallel_leave_no_lease_rule_or_veth()
     {
         (string network, string subnet) = Suite.CreateNetwork();
