@@ -56,7 +56,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
                 throw new EngineException("network-scoped aliases are supported only for containers in user defined networks");
             // A network rm between the lookup and the row: the row is written only while the network exists.
             if (!database.InsertContainerNetwork(new ContainerNetwork(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac)))
-                throw new EngineException($"network {choice.Name} not found", EngineException.NotFound);
+                throw new EngineException($"network {choice.Name} not found");
         }
     }
 
@@ -241,7 +241,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
         if (request.Mode is { } mode) throw new EngineException($"container {record.Name} uses --network {mode}: it cannot be connected to a network", 1);
         AddressAllocator.CheckRequested(network, choice.Ipv4, choice.Ipv6);
         ContainerNetwork row = new(record.Id, network.Id, choice.Aliases, choice.Ipv4, choice.Ipv6, choice.Mac);
-        if (!database.InsertContainerNetwork(row)) throw new EngineException($"network {network.Name} not found", EngineException.NotFound);
+        if (!database.InsertContainerNetwork(row)) throw new EngineException($"network {network.Name} not found");
         NetworkRun? run = running ? database.FindNetworkRun(record.Id) : null;
         if (run?.Setup is not { } setup) return;
         try
@@ -293,7 +293,7 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     {
         string[] ids = [.. database.ContainerNetworks(record.Id).Select(r => r.NetworkId)
             .Where(id => reference.Length > 0 && id.StartsWith(reference, StringComparison.Ordinal) && database.FindNetwork(id) is null)];
-        if (ids.Length != 1) throw new EngineException($"network {reference} not found", EngineException.NotFound);
+        if (ids.Length != 1) throw new EngineException($"network {reference} not found", 1);
         return database.FindNetworkRun(record.Id)?.Setup?.Networks.FirstOrDefault(a => a.Network.Id == ids[0])?.Network
             ?? new NetworkDefinition(ids[0], ids[0], "", "", [], false, false, false, new Dictionary<string, string>(), new Dictionary<string, string>(), DateTimeOffset.MinValue);
     }

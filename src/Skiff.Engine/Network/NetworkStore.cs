@@ -49,7 +49,7 @@ public sealed class NetworkStore
     public List<NetworkDefinition> List() => _database.ListNetworks();
 
     public NetworkDefinition Resolve(string reference) =>
-        _database.ResolveNetwork(reference) ?? throw new EngineException($"network {reference} not found", EngineException.NotFound);
+        _database.ResolveNetwork(reference) ?? throw new EngineException($"network {reference} not found");
 
     public NetworkDefinition? Find(string id) => _database.FindNetwork(id);
 
