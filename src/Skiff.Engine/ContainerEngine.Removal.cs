@@ -119,6 +119,7 @@ public sealed partial class ContainerEngine
         record.State.Status = status == "paused" ? ContainerStatus.Paused : ContainerStatus.Running;
         record.State.Pid = ReadPid(Layout.PidFile(record.Id));
         record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
-        record.State.StartedAt ??= File.GetLastWriteTimeUtc(Layout.PidFile(record.Id));
+        // The runtime's create wrote the pid file: this run's start, not a last run's.
+        record.State.StartedAt = File.GetLastWriteTimeUtc(Layout.PidFile(record.Id));
     }
 }

@@ -158,8 +158,12 @@ public sealed partial class ContainerEngine : IDisposable
             Directory.CreateDirectory(rootfs);
             OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
             // Recorded before the mount: a skiff killed right after it leaves a record that says
-            // to unmount.
+            // to unmount. "Created" with no pid, whatever the last run left: a skiff killed from
+            // here to the recorded start leaves a record that Refresh reads through the runtime
+            // (an exited container whose start went on without us runs, and must show so).
             record.State.Mounted = true;
+            record.State.Status = ContainerStatus.Created;
+            record.State.Pid = 0;
             Database.UpdateState(record);
             overlay.Mount(rootfs);
 

@@ -156,6 +156,60 @@ public sealed class CrashTests(EngineSuite suite)
         Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
     }
 
+    /// <summary>
+    /// kill -9 of `skiff start` of an exited container while the runtime's start is under way (a
+    /// runtime that holds in start until the test lets it go): the start goes on without skiff and
+    /// the container runs. ps and inspect must say so, and rm -f must end it and leave nothing.
+    /// </summary>
+    [Fact]
+    public void A_start_killed_while_the_runtime_starts_shows_the_container_running_and_rm_f_cleans_it()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        string hold = Path.Combine(suite.RunDir, $"hold-start-{token}");
+        string holding = Path.Combine(suite.RunDir, $"holding-start-{token}");
+        string runtime = Path.Combine(suite.RunDir, $"runtime-holding-start-{token}");
+        File.WriteAllText(runtime, $"#!/bin/sh\nfor a; do [ \"$a\" = start ] && [ -e {hold} ] && {{ touch {holding}; while [ -e {hold} ]; do sleep 0.02; done; }}; done\nexec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        string name = "restart-killed-" + token;
+        // The first run exits; the second (the start under test) stays up.
+        string id = suite.Ok("run", "-d", "--name", name, "--runtime", runtime, "busybox", "sh", "-c", "[ -e /ran ] && exec sleep 1000; touch /ran").Trim();
+        try
+        {
+            Assert.Equal("0\n", suite.Ok("wait", id));
+            File.WriteAllText(hold, "");
+            using Process cli = suite.Start("start", name);
+            DateTime guard = DateTime.UtcNow.AddMinutes(1);
+            while (!File.Exists(holding) && !cli.HasExited && DateTime.UtcNow < guard) Thread.Sleep(5);
+            Assert.True(File.Exists(holding), $"the runtime's start never came: {(cli.HasExited ? cli.StandardError.ReadToEnd() : "still waiting")}");
+            cli.Kill();
+            cli.WaitForExit();
+            File.Delete(hold);
+            // The runtime's start goes on without skiff: the container's process runs.
+            int pid = 0;
+            string pidFile = Path.Combine(suite.Root, "containers", id, "pidfile");
+            while (DateTime.UtcNow < guard && (pid == 0 || !File.Exists($"/proc/{pid}/cmdline") || !File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("sleep", StringComparison.Ordinal)))
+            {
+                Thread.Sleep(20);
+                pid = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int read) ? read : 0;
+            }
+            Assert.True(HostProcesses.IsAlive(pid), "the container's process never ran");
+
+            Assert.StartsWith(name + " Up", suite.Ok("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}} {{.Status}}"));
+            Assert.Equal($"running {pid}\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id));
+            suite.Ok("rm", "-f", name);
+            Assert.False(HostProcesses.IsAlive(pid), "rm -f left the container's process running");
+            Assert.Equal("", suite.Ok("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}}"));
+            Assert.Empty(MountInfo.Under(suite.Root));
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+            Assert.Empty(suite.LingeringProcesses());
+        }
+        finally
+        {
+            File.Delete(hold);
+            suite.Run("rm", "-f", id);
+        }
+    }
+
     private static void Chattr(string change, string path)
     {
         using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
