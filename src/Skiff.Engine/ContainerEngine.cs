@@ -164,6 +164,7 @@ public sealed partial class ContainerEngine : IDisposable
             record.State.Mounted = true;
             record.State.Status = ContainerStatus.Created;
             record.State.Pid = 0;
+            record.State.PidStartTime = 0;
             Database.UpdateState(record);
             overlay.Mount(rootfs);
 
@@ -187,6 +188,7 @@ public sealed partial class ContainerEngine : IDisposable
             doing = "starting its monitor (conmon)";
             Conmon conmon = new(Config, Layout, ExitCommand(record), SelfCommand());
             record.State.Pid = conmon.Create(record, runtime);
+            record.State.PidStartTime = HostProcess.StartTime(record.State.Pid);
             record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
             doing = "setting up its network";
             network.Complete();
@@ -243,6 +245,7 @@ public sealed partial class ContainerEngine : IDisposable
         record.State.ExitCode = error.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? error.ExitCode : 128;
         record.State.Error = message;
         record.State.Pid = 0;
+        record.State.PidStartTime = 0;
         record.State.FinishedAt = DateTimeOffset.UtcNow;
         Database.UpdateState(record);
         return message == error.Message ? error : new EngineException(message, error.ExitCode, failure);
@@ -272,7 +275,7 @@ public sealed partial class ContainerEngine : IDisposable
         {
             if (mode is null || !mode.StartsWith("container:", StringComparison.Ordinal)) continue;
             ContainerRecord other = Refresh(Database.Resolve(mode[10..]));
-            if (other.State.Status != ContainerStatus.Running || !Alive(other.State.Pid))
+            if (other.State.Status != ContainerStatus.Running || !ProcessAlive(other.State))
                 throw new EngineException($"cannot join {kind.OciType.ToUpperInvariant()} namespace of a non running container {other.Name}");
             joined[kind.OciType] = kind.ProcPath(other.State.Pid);
         }
@@ -466,7 +469,7 @@ public sealed partial class ContainerEngine : IDisposable
         while (!File.Exists(exitFile))
         {
             // A monitor that died without writing the exit file leaves nobody to write it.
-            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !Alive(record.State.Pid);
+            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !ProcessAlive(record.State);
             if (DateTime.UtcNow >= deadline) return false;
             watch.Wait((int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 1, 100));
         }
@@ -483,7 +486,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         if (record.State.Status == ContainerStatus.Created && record.State.Mounted) InterruptedStart(record);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
-        if (File.Exists(Layout.ExitFile(record.Id)) || (!Alive(record.State.Pid) && !Alive(record.State.ConmonPid)))
+        if (File.Exists(Layout.ExitFile(record.Id)) || (!ProcessAlive(record.State) && !Alive(record.State.ConmonPid)))
         {
             RecordExit(record);
         }
@@ -499,6 +502,7 @@ public sealed partial class ContainerEngine : IDisposable
         record.State.OomKilled = File.Exists(Path.Combine(Layout.Bundle(record.Id), "oom"));
         record.State.FinishedAt = File.Exists(Layout.ExitFile(record.Id)) ? File.GetLastWriteTimeUtc(Layout.ExitFile(record.Id)) : DateTimeOffset.UtcNow;
         record.State.Pid = 0;
+        record.State.PidStartTime = 0;
         if (!File.Exists(Layout.ExitFile(record.Id))) record.State.Error = "the container's monitor exited without recording an exit code";
     }
 
@@ -565,22 +569,10 @@ public sealed partial class ContainerEngine : IDisposable
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 
     /// <summary>Whether a process exists and is not a zombie (an orphaned container process may never be reaped).</summary>
-    public static unsafe bool Alive(int pid)
-    {
-        if (pid <= 0) return false;
-        // One open and one read into the stack: ps asks this of every running container's
-        // process and monitor, and a FileStream with its reader costs several times that.
-        int fd = Interop.Libc.Open($"/proc/{pid}/stat", FileFlags.O_RDONLY | FileFlags.O_CLOEXEC, 0);
-        if (fd < 0) return false;
-        byte* buffer = stackalloc byte[1024];
-        nint length = Interop.Libc.Read(fd, buffer, 1024);
-        Interop.Libc.Close(fd);
-        if (length <= 0) return false;
-        // "PID (COMM) S ...": the state follows the last ')', since COMM may itself hold one.
-        ReadOnlySpan<byte> stat = new(buffer, (int)length);
-        int close = stat.LastIndexOf((byte)')');
-        return close >= 0 && close + 2 < stat.Length && stat[close + 2] is not ((byte)'Z' or (byte)'X');
-    }
+    public static bool Alive(int pid) => HostProcess.Alive(pid);
+
+    /// <summary>Whether the container's process still runs: its pid alive with the start time recorded for it (a reused pid is another process).</summary>
+    private static bool ProcessAlive(ContainerState state) => HostProcess.Alive(state.Pid, state.PidStartTime);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial System.Text.RegularExpressions.Regex NamePattern();

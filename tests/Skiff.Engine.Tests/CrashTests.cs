@@ -210,6 +210,49 @@ public sealed class CrashTests(EngineSuite suite)
         }
     }
 
+    /// <summary>
+    /// A container whose monitor and process were killed, and whose pid the kernel has since given
+    /// to another process (here the test's own sleep, put in the record, so the test never waits
+    /// for a pid to come round): that process is not the container. ps shows the container exited,
+    /// and rm -f, of it alone and of several (which kills every one before waiting), leaves the
+    /// process alone.
+    /// </summary>
+    [Fact]
+    public void A_reused_pid_is_not_the_container_and_rm_f_leaves_its_process_alive()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        string other = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        using Process stranger = Process.Start(new ProcessStartInfo("sleep", "1000"))!;
+        try
+        {
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            Native.Kill(conmon, 9);
+            Native.Kill(pid, 9);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((HostProcesses.IsAlive(conmon) || HostProcesses.IsAlive(pid)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            using (EngineDatabase database = new(Path.Combine(suite.Root, "engine.db")))
+            {
+                Skiff.Engine.Containers.ContainerRecord record = database.Find(id)!;
+                record.State.Pid = stranger.Id;
+                database.UpdateState(record);
+            }
+
+            Assert.Contains("Exited (137)", suite.Ok("ps", "-a", "--filter", "id=" + id));
+            Assert.Contains("Up", suite.Ok("ps", "-a", "--filter", "id=" + other));
+            Assert.Equal(id + "\n" + other + "\n", suite.Ok("rm", "-f", id, other));
+            Assert.True(HostProcesses.IsAlive(stranger.Id), "rm -f killed a process that only has the container's old pid");
+            Assert.Equal("", suite.Ok("ps", "-aq"));
+        }
+        finally
+        {
+            stranger.Kill();
+            stranger.WaitForExit();
+            suite.Run("rm", "-f", id, other);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
     private static void Chattr(string change, string path)
     {
         using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;

@@ -118,6 +118,8 @@ public sealed class ContainerState
 {
     public ContainerStatus Status { get; set; } = ContainerStatus.Created;
     public int Pid { get; set; }
+    /// <summary>When the process at <see cref="Pid"/> started (/proc/PID/stat field 22), so a pid the kernel has given to another process is not taken for it; 0 when not known.</summary>
+    public ulong PidStartTime { get; set; }
     public int ConmonPid { get; set; }
     public int ExitCode { get; set; }
     public bool OomKilled { get; set; }
