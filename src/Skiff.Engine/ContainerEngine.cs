@@ -460,7 +460,11 @@ public sealed partial class ContainerEngine : IDisposable
     public int? ReadExitFile(string id) =>
         File.Exists(Layout.ExitFile(id)) && int.TryParse(File.ReadAllText(Layout.ExitFile(id)).Trim(), out int code) ? code : null;
 
-    /// <summary>Waits for conmon's exit file (the container's process is gone and its output drained).</summary>
+    /// <summary>
+    /// Waits for conmon's exit file (the container's process is gone and its output drained), or,
+    /// when conmon died without writing one, for the process itself to be gone. False when
+    /// <paramref name="timeout"/> passes first.
+    /// </summary>
     public bool WaitForExit(ContainerRecord record, TimeSpan timeout)
     {
         DateTime deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
@@ -468,8 +472,9 @@ public sealed partial class ContainerEngine : IDisposable
         using ExitWatch watch = new(Layout.Exits);
         while (!File.Exists(exitFile))
         {
-            // A monitor that died without writing the exit file leaves nobody to write it.
-            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !ProcessAlive(record.State);
+            // A monitor that died leaves nobody to write the exit file, nor to tell us of the
+            // exit: the process is polled (the watch's wait below is the interval).
+            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile) && !ProcessAlive(record.State)) return true;
             if (DateTime.UtcNow >= deadline) return false;
             watch.Wait((int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 1, 100));
         }

@@ -253,6 +253,85 @@ public sealed class CrashTests(EngineSuite suite)
         Assert.Empty(MountInfo.Under(suite.Root));
     }
 
+    /// <summary>
+    /// A container whose monitor was killed while its process runs on: wait waits for the process
+    /// without spinning on the runtime (a wrapper logs every runtime call), stop gives the stop
+    /// signal its grace period (a TERM handler that needs 2 s finishes), and wait then returns.
+    /// </summary>
+    [Fact]
+    public void Without_its_monitor_a_container_is_still_waited_for_and_stopped_gracefully()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        string log = Path.Combine(suite.RunDir, $"runtime-{token}.log");
+        string runtime = Path.Combine(suite.RunDir, $"logging-runtime-{token}");
+        File.WriteAllText(runtime, $"#!/bin/sh\necho \"$*\" >> {log}\nexec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        string id = suite.Ok("run", "-d", "--runtime", runtime, "busybox", "sh", "-c", "trap 'sleep 2; touch /graceful; exit 5' TERM; touch /up; while :; do sleep 0.1; done").Trim();
+        string upper = Path.Combine(suite.Root, "rw", id, "upper");
+        Process? wait = null;
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!File.Exists(Path.Combine(upper, "up")) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            Native.Kill(conmon, 9);
+            while (HostProcesses.IsAlive(conmon) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+
+            int calls = File.ReadAllLines(log).Length;
+            wait = suite.Start("wait", id);
+            Assert.False(wait.WaitForExit(1000), "wait returned while the container runs");
+            int during = File.ReadAllLines(log).Length - calls;
+            Assert.True(during < 10, $"wait ran the runtime {during} times while the container ran");
+
+            suite.Ok("stop", id);
+            Assert.True(File.Exists(Path.Combine(upper, "graceful")), "stop killed the container before its TERM handler finished");
+            Assert.True(wait.WaitForExit(30_000), "wait did not return after the container stopped");
+            Assert.Equal(0, wait.ExitCode);
+            Assert.Equal(suite.Ok("inspect", "-f", "{{.State.ExitCode}}", id), wait.StandardOutput.ReadToEnd());
+            Assert.Equal("exited\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+        }
+        finally
+        {
+            if (wait is { HasExited: false }) wait.Kill();
+            wait?.Dispose();
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    /// <summary>
+    /// An attached run whose monitor is killed: the output ends, but run goes on until the
+    /// container's process is gone, and then does not report success.
+    /// </summary>
+    [Fact]
+    public void An_attached_run_whose_monitor_dies_returns_only_when_the_container_is_gone()
+    {
+        string name = "orphaned-run-" + Guid.NewGuid().ToString("N")[..8];
+        using Process cli = suite.Start("run", "--name", name, "busybox", "sh", "-c", "echo up; exec sleep 1000");
+        try
+        {
+            Assert.Equal("up", cli.StandardOutput.ReadLine());
+            string id = suite.Ok("inspect", "-f", "{{.Id}}", name).Trim();
+            int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            Native.Kill(conmon, 9);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (HostProcesses.IsAlive(conmon) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+
+            Assert.False(cli.WaitForExit(1500), "run returned while the container runs");
+            Assert.Contains("Up", suite.Ok("ps", "--filter", "name=" + name, "--format", "{{.Status}}"));
+            Native.Kill(pid, 9);
+            Assert.True(cli.WaitForExit(30_000), "run did not return after the container's process was killed");
+            Assert.Equal(137, cli.ExitCode);
+        }
+        finally
+        {
+            if (!cli.HasExited) cli.Kill();
+            suite.Run("rm", "-f", name);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
     private static void Chattr(string change, string path)
     {
         using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;
