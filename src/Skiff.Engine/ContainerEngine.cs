@@ -440,20 +440,25 @@ public sealed partial class ContainerEngine : IDisposable
         if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
     }
 
-    /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
+    /// <summary>
+    /// Blocks until the container's run ends and returns that run's exit code (Docker's wait: the
+    /// first exit, whatever the restart policy or --rm does next).
+    /// </summary>
     public int Wait(string reference)
     {
-        // The stored state, not Refresh's: a container whose exit file exists but whose cleanup has
-        // not finished must be cleaned up (or its cleanup waited for) before wait returns.
         ContainerRecord record = Database.Resolve(reference);
-        while (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
-        {
-            WaitForExit(record, Timeout.InfiniteTimeSpan);
-            Cleanup(record.Id);
-            record = Database.Find(record.Id) is { } now ? Refresh(now) : record;
-            if (Database.Find(record.Id) is null) return ReadExitFile(record.Id) ?? record.State.ExitCode;
-        }
-        return record.State.ExitCode;
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)) return record.State.ExitCode;
+        // Claimed, so the exit command neither removes the exit file (--rm) nor starts the next
+        // run before the exit is read here.
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        WaitForExit(record, Timeout.InfiniteTimeSpan);
+        int? exit = ReadExitFile(record.Id);
+        if (Database.Find(record.Id) is not { } now) return exit ?? 137;
+        now.State.ExitCode = exit ?? now.State.ExitCode;
+        // A container that ends for good is settled before wait returns, so what the user sees
+        // next is its final state; a restart (and its backoff) is left to the exit command.
+        if (!RestartPolicyApplies(now)) Cleanup(record.Id);
+        return exit ?? (Database.Find(record.Id) is { } settled ? settled.State.ExitCode : 137);
     }
 
     /// <summary>The exit file conmon writes once the container's process has exited, if it has.</summary>

@@ -72,6 +72,29 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
     }
 
+    /// <summary>wait returns the exit of the run it waited for: before --rm removes the container, and before a restart policy starts the next run.</summary>
+    [Fact]
+    public void Wait_returns_the_first_exit_of_an_auto_removed_or_restarting_container()
+    {
+        string removed = suite.Ok("run", "-d", "--rm", "busybox", "sh", "-c", "sleep 2; exit 3").Trim();
+        string restarting = suite.Ok("run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 2; exit 3").Trim();
+        using Process wait = suite.Start("wait", restarting);
+        try
+        {
+            Assert.Equal("3\n", suite.Ok("wait", removed));
+            Assert.Equal("", suite.Ok("ps", "-aq", "--filter", "id=" + removed));
+            Assert.True(wait.WaitForExit(30_000), "wait never returned for a container under a restart policy");
+            Assert.Equal(0, wait.ExitCode);
+            Assert.Equal("3\n", wait.StandardOutput.ReadToEnd());
+        }
+        finally
+        {
+            if (!wait.HasExited) wait.Kill();
+            suite.Run("rm", "-f", removed, restarting);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
     [Fact]
     public void Rm_refuses_a_running_container_and_rm_f_removes_everything()
     {
