@@ -329,26 +329,7 @@ public sealed partial class ContainerEngine : IDisposable
         {
             record = Database.Find(id);
             if (record is null) return;
-            OciRuntimeClient runtime = Runtime(record);
-            bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
-            if (!exited) return;
-            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
-            RecordExit(record);
-            if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            try
-            {
-                TearDown(record, runtime);
-            }
-            catch (Exception e)
-            {
-                // The exit stands even when what it leaves cannot be undone now: the record keeps
-                // the exit code and says why (conmon's log is no place a user looks), stays mounted
-                // for the next verb's teardown, and is not restarted on top of what is left.
-                record.State.Error = $"tearing down after the exit: {e.Message}";
-                Database.UpdateState(record);
-                throw;
-            }
-            Database.UpdateState(record);
+            if (!SettleExit(record, Runtime(record))) return;
             if (RestartPolicyApplies(record))
             {
                 Thread.Sleep(RestartDelay(record.State.RestartCount));
@@ -366,6 +347,35 @@ public sealed partial class ContainerEngine : IDisposable
         if (remove) Remove(id, force: true, volumes: true);
     }
 
+    /// <summary>
+    /// Under the container's lock: records the run's exit (its code, OOM, the die event) and tears
+    /// it down. False, with nothing done, when the container still runs.
+    /// </summary>
+    private bool SettleExit(ContainerRecord record, OciRuntimeClient runtime)
+    {
+        string id = record.Id;
+        bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
+        if (!exited) return false;
+        bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
+        RecordExit(record);
+        if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        try
+        {
+            TearDown(record, runtime);
+        }
+        catch (Exception e)
+        {
+            // The exit stands even when what it leaves cannot be undone now: the record keeps
+            // the exit code and says why (conmon's log is no place a user looks), stays mounted
+            // for the next verb's teardown, and is not restarted on top of what is left.
+            record.State.Error = $"tearing down after the exit: {e.Message}";
+            Database.UpdateState(record);
+            throw;
+        }
+        Database.UpdateState(record);
+        return true;
+    }
+
     /// <summary>Signals the container's process; SIGKILL through runc's kill so it also reaches a paused container.</summary>
     public void Kill(string reference, string signal)
     {
@@ -377,22 +387,55 @@ public sealed partial class ContainerEngine : IDisposable
         Emit(record, "kill", ("signal", signal));
     }
 
-    /// <summary>Docker's stop: the stop signal, up to <paramref name="timeout"/> seconds of grace, then SIGKILL.</summary>
-    public ContainerRecord Stop(string reference, int? timeout)
+    /// <summary>
+    /// Docker's stop: <paramref name="signal"/> (stop -s), else the container's stop signal, up to
+    /// <paramref name="timeout"/> seconds of grace, then SIGKILL.
+    /// </summary>
+    public ContainerRecord Stop(string reference, int? timeout, string? signal = null)
     {
         ContainerRecord record = MarkStoppedByUser(reference);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
         using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        Halt(record, timeout, signal);
+        Cleanup(record.Id);
+        Emit(record, "stop");
+        return Database.Find(record.Id) ?? record;
+    }
+
+    /// <summary>
+    /// Docker's restart: the container stopped as by <see cref="Stop"/>, then started again. The
+    /// cleanup is claimed from before the kill through the new start, so the exit command finds
+    /// the container running again: --rm does not remove it, nor does the restart policy start it.
+    /// </summary>
+    public ContainerRecord Restart(string reference, int? timeout, string? signal)
+    {
+        ContainerRecord record = Database.Resolve(reference);
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        record = MarkStoppedByUser(record.Id);
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
+        {
+            Halt(record, timeout, signal);
+            Emit(record, "stop");
+        }
+        using ContainerLock guard = LockOf(record.Id);
+        record = Database.Find(record.Id) ?? throw new NoSuchContainerException(reference);
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused && !SettleExit(record, Runtime(record)))
+            throw new EngineException($"cannot restart container {reference}: its process did not stop", 1);
+        record = StartLocked(record, null);
+        Emit(record, "restart");
+        return record;
+    }
+
+    /// <summary>Ends the container's process: the stop signal and its grace (none for a paused container), then SIGKILL; returns once it is gone.</summary>
+    private void Halt(ContainerRecord record, int? timeout, string? signal)
+    {
         OciRuntimeClient runtime = Runtime(record);
         int grace = timeout ?? record.Request.StopTimeout ?? 10;
-        string signal = record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
+        signal ??= record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
         if (record.State.Status == ContainerStatus.Paused) runtime.Kill(record.Id, "KILL", all: true);
         else if (grace > 0 && runtime.Kill(record.Id, signal) && WaitForExit(record, TimeSpan.FromSeconds(grace))) { }
         else runtime.Kill(record.Id, "KILL", all: true);
         WaitForExit(record, Timeout.InfiniteTimeSpan);
-        Cleanup(record.Id);
-        Emit(record, "stop");
-        return Database.Find(record.Id) ?? record;
     }
 
     /// <summary>

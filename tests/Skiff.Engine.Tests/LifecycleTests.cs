@@ -53,6 +53,73 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
     }
 
+    /// <summary>stop -s and restart -s send their signal, not the container's stop signal (TERM, which it ignores here).</summary>
+    [Fact]
+    public void Stop_and_restart_send_the_signal_given_with_s()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sh", "-c", "trap 'echo usr1 >> /signals; exit 7' USR1; trap '' TERM; echo run >> /runs; while true; do sleep 0.1; done").Trim();
+        string upper = Path.Combine(suite.Root, "rw", id, "upper");
+        try
+        {
+            WaitForLines(Path.Combine(upper, "runs"), 1);
+            suite.Ok("stop", "-s", "USR1", "-t", "5", id);
+            Assert.Equal("exited 7\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id));
+            suite.Ok("start", id);
+            WaitForLines(Path.Combine(upper, "runs"), 2);
+            suite.Ok("restart", "-s", "SIGUSR1", "-t", "5", id);
+            Assert.Equal("usr1\nusr1\n", File.ReadAllText(Path.Combine(upper, "signals")));
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    /// <summary>restart of a --rm container starts it again (Docker's); a later stop still removes it.</summary>
+    [Fact]
+    public void Restart_of_an_auto_removed_container_starts_it_again()
+    {
+        string id = suite.Ok("run", "-d", "--rm", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            string before = suite.Ok("inspect", "-f", "{{.State.Pid}}", id);
+            suite.Ok("restart", "-t", "0", id);
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+            Assert.NotEqual(before, suite.Ok("inspect", "-f", "{{.State.Pid}}", id));
+            // The first run's exit command, let go by the restart, finds the container running again.
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (suite.MonitorsOfThisRun().Any(pid => CommandLine(pid).Contains("cleanup\0" + id, StringComparison.Ordinal)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+            suite.Ok("stop", "-t", "0", id);
+            Assert.Equal("", suite.Ok("ps", "-aq", "--filter", "id=" + id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static void WaitForLines(string path, int count)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((!File.Exists(path) || File.ReadAllLines(path).Length < count) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.True(File.Exists(path) && File.ReadAllLines(path).Length >= count, $"{path} never had {count} lines");
+    }
+
     [Fact]
     public void Kill_sends_the_named_signal()
     {

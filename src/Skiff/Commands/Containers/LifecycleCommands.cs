@@ -102,8 +102,8 @@ public static class LifecycleCommands
             using EngineSession session = cli.Engine(parse);
             return ForEach(cli, parse.GetValue(containers)!, r =>
             {
-                session.Engine.Stop(r, parse.GetValue(time));
-                if (restart) session.Engine.Start(r);
+                if (restart) session.Engine.Restart(r, parse.GetValue(time), parse.GetValue(signal));
+                else session.Engine.Stop(r, parse.GetValue(time), parse.GetValue(signal));
             });
         });
         return command;
