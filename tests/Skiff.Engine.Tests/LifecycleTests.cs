@@ -181,6 +181,21 @@ public sealed class LifecycleTests(EngineSuite suite)
         Assert.Equal(0, suite.Run("rm", "-f", id).Exit);
     }
 
+    /// <summary>Docker's rm -f of a container that does not exist: the error on stderr, nothing on stdout, exit 0 (plain rm: exit 1).</summary>
+    [Fact]
+    public void Rm_f_of_a_missing_container_reports_it_and_succeeds()
+    {
+        string missing = Unique("missing");
+        string error = $"Error response from daemon: No such container: {missing}\n";
+        SkiffResult alone = suite.Run("rm", "-f", missing);
+        Assert.Equal((0, "", error), (alone.Exit, alone.Out, alone.Error));
+        string id = suite.Ok("create", "busybox", "true").Trim();
+        SkiffResult several = suite.Run("rm", "-f", missing, id);
+        Assert.Equal((0, id + "\n", error), (several.Exit, several.Out, several.Error));
+        SkiffResult plain = suite.Run("rm", missing);
+        Assert.Equal((1, "", error), (plain.Exit, plain.Out, plain.Error));
+    }
+
     [Fact]
     public void Rm_of_several_removes_them_side_by_side_and_reports_them_in_the_order_given()
     {
