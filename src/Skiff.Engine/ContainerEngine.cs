@@ -136,6 +136,9 @@ public sealed partial class ContainerEngine : IDisposable
         using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused) return record;
+        // The user's start begins the restart policy's count and backoff again (Docker's).
+        record.State.RestartCount = 0;
+        record.State.QuickRestarts = 0;
         return StartLocked(record, beforeStart);
     }
 
@@ -330,21 +333,43 @@ public sealed partial class ContainerEngine : IDisposable
             record = Database.Find(id);
             if (record is null) return;
             if (!SettleExit(record, Runtime(record))) return;
+            remove = record.Request.AutoRemove;
             if (RestartPolicyApplies(record))
             {
-                Thread.Sleep(RestartDelay(record.State.RestartCount));
-                record.State.RestartCount++;
+                // Docker's backoff starts again after a run of 10 s or more.
+                if (record.State.FinishedAt - record.State.StartedAt >= TimeSpan.FromSeconds(10)) record.State.QuickRestarts = 0;
+                record.State.Status = ContainerStatus.Restarting;
                 Database.UpdateState(record);
-                try
-                {
-                    StartLocked(record, null);
-                    return;
-                }
-                catch (EngineException) { }
             }
-            remove = record.Request.AutoRemove;
         }
-        if (remove) Remove(id, force: true, volumes: true);
+        if (record.State.Status == ContainerStatus.Restarting) RestartAfterBackoff(id, RestartDelay(record.State.QuickRestarts));
+        else if (remove) Remove(id, force: true, volumes: true);
+    }
+
+    /// <summary>
+    /// The restart policy's next run, after its backoff, slept without the container's lock: stop,
+    /// kill and rm of a restarting container act at once, and one that comes first (no longer
+    /// "Restarting", or marked stopped by the user) ends the restart.
+    /// </summary>
+    private void RestartAfterBackoff(string id, TimeSpan delay)
+    {
+        Thread.Sleep(delay);
+        using ContainerLock guard = LockOf(id);
+        if (Database.Find(id) is not { State.Status: ContainerStatus.Restarting } record) return;
+        if (record.State.StoppedByUser)
+        {
+            record.State.Status = ContainerStatus.Exited;
+            Database.UpdateState(record);
+            return;
+        }
+        record.State.RestartCount++;
+        record.State.QuickRestarts++;
+        Database.UpdateState(record);
+        try
+        {
+            StartLocked(record, null);
+        }
+        catch (EngineException) { }
     }
 
     /// <summary>
@@ -379,7 +404,9 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Signals the container's process; SIGKILL through runc's kill so it also reaches a paused container.</summary>
     public void Kill(string reference, string signal)
     {
+        bool restarting = Database.Resolve(reference).State.Status == ContainerStatus.Restarting;
         ContainerRecord record = MarkStoppedByUser(reference);
+        if (restarting && record.State.Status == ContainerStatus.Exited) return;
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused))
             throw new EngineException($"cannot kill container: {reference}: container {record.Id} is not running", 1);
         if (!Runtime(record).Kill(record.Id, signal))
@@ -448,6 +475,8 @@ public sealed partial class ContainerEngine : IDisposable
         using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         record.State.StoppedByUser = true;
+        // Between runs nothing runs: the backoff's sleeper finds it exited and starts nothing.
+        if (record.State.Status == ContainerStatus.Restarting) record.State.Status = ContainerStatus.Exited;
         Database.UpdateState(record);
         return record;
     }
@@ -462,6 +491,8 @@ public sealed partial class ContainerEngine : IDisposable
         bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         record = Refresh(current);
         OciRuntimeClient runtime = Runtime(record);
+        if (record.State.Status == ContainerStatus.Restarting && !force)
+            throw new EngineException($"cannot remove container \"/{record.Name}\": container is restarting: stop the container before removing or force remove", 1);
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
         {
             if (!force)

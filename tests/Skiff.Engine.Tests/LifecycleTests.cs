@@ -275,6 +275,45 @@ public sealed class LifecycleTests(EngineSuite suite)
     }
 
     /// <summary>
+    /// A container between runs of its restart policy (the backoff doubles: 3.2 s after five quick
+    /// restarts) shows as restarting; stop ends it there, with no run more, and the user's start
+    /// begins the count again.
+    /// </summary>
+    [Fact]
+    public void Stop_ends_a_restart_backoff_at_once_and_start_resets_the_count()
+    {
+        string id = suite.Ok("run", "-d", "--restart", "always", "busybox", "sh", "-c", "exit 1").Trim();
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            string state = "";
+            while (DateTime.UtcNow < deadline)
+            {
+                state = suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id);
+                if (int.Parse(state.Split(' ')[0]) >= 5 && state.EndsWith(" restarting\n", StringComparison.Ordinal)) break;
+                Thread.Sleep(50);
+            }
+            Assert.EndsWith(" restarting\n", state);
+            Assert.StartsWith("Restarting (1)", suite.Ok("ps", "--filter", "id=" + id, "--format", "{{.Status}}"));
+            int count = int.Parse(state.Split(' ')[0]);
+            suite.Ok("stop", id);
+            Assert.Equal($"{count} exited 1\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id));
+            // The backoff's sleeper wakes to find it stopped, and starts nothing.
+            Assert.Empty(suite.LingeringProcesses());
+            Assert.Equal($"{count} exited\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id));
+
+            suite.Ok("update", "--restart", "no", id);
+            suite.Ok("start", id);
+            Assert.Equal("1\n", suite.Ok("wait", id));
+            Assert.Equal("0\n", suite.Ok("inspect", "-f", "{{.RestartCount}}", id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    /// <summary>
     /// Each run of a restarting container is torn down once: the runtime under a wrapper that logs
     /// its invocations shows one delete per create (a delete is a runtime process, on every restart).
     /// </summary>
