@@ -30,7 +30,7 @@ public sealed partial class ContainerEngine
         try
         {
             using ContainerLock guard = LockOf(record.Id);
-            if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && Alive(running.State.Pid))
+            if (Database.Find(record.Id) is { } current && Refresh(current) is { State.Status: ContainerStatus.Running } running && ProcessAlive(running.State))
             {
                 running.State.StoppedByUser = true;
                 Database.UpdateState(running);
@@ -55,7 +55,7 @@ public sealed partial class ContainerEngine
     private void TearDownForRemoval(ContainerRecord record, OciRuntimeClient runtime)
     {
         SettleLiveMonitor(record, runtime);
-        bool exited = File.Exists(Layout.ExitFile(record.Id)) || !Alive(record.State.Pid);
+        bool exited = File.Exists(Layout.ExitFile(record.Id)) || !ProcessAlive(record.State);
         if (!record.State.Mounted || !exited)
         {
             TearDown(record, runtime);
@@ -99,6 +99,7 @@ public sealed partial class ContainerEngine
         runtime.Delete(record.Id);
         record.State.ConmonPid = conmon;
         record.State.Pid = ReadPid(Layout.PidFile(record.Id));
+        record.State.PidStartTime = HostProcess.StartTime(record.State.Pid);
         WaitForExit(record, TimeSpan.FromSeconds(10));
     }
 
@@ -118,7 +119,9 @@ public sealed partial class ContainerEngine
         if (status is not ("running" or "paused")) return;
         record.State.Status = status == "paused" ? ContainerStatus.Paused : ContainerStatus.Running;
         record.State.Pid = ReadPid(Layout.PidFile(record.Id));
+        record.State.PidStartTime = HostProcess.StartTime(record.State.Pid);
         record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
-        record.State.StartedAt ??= File.GetLastWriteTimeUtc(Layout.PidFile(record.Id));
+        // The runtime's create wrote the pid file: this run's start, not a last run's.
+        record.State.StartedAt = File.GetLastWriteTimeUtc(Layout.PidFile(record.Id));
     }
 }

@@ -136,6 +136,9 @@ public sealed partial class ContainerEngine : IDisposable
         using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused) return record;
+        // The user's start begins the restart policy's count and backoff again (Docker's).
+        record.State.RestartCount = 0;
+        record.State.QuickRestarts = 0;
         return StartLocked(record, beforeStart);
     }
 
@@ -158,8 +161,13 @@ public sealed partial class ContainerEngine : IDisposable
             Directory.CreateDirectory(rootfs);
             OverlayMount overlay = Images.PrepareContainer(record.Id, record.ImageId);
             // Recorded before the mount: a skiff killed right after it leaves a record that says
-            // to unmount.
+            // to unmount. "Created" with no pid, whatever the last run left: a skiff killed from
+            // here to the recorded start leaves a record that Refresh reads through the runtime
+            // (an exited container whose start went on without us runs, and must show so).
             record.State.Mounted = true;
+            record.State.Status = ContainerStatus.Created;
+            record.State.Pid = 0;
+            record.State.PidStartTime = 0;
             Database.UpdateState(record);
             overlay.Mount(rootfs);
 
@@ -183,6 +191,7 @@ public sealed partial class ContainerEngine : IDisposable
             doing = "starting its monitor (conmon)";
             Conmon conmon = new(Config, Layout, ExitCommand(record), SelfCommand());
             record.State.Pid = conmon.Create(record, runtime);
+            record.State.PidStartTime = HostProcess.StartTime(record.State.Pid);
             record.State.ConmonPid = ReadPid(Layout.ConmonPidFile(record.Id));
             doing = "setting up its network";
             network.Complete();
@@ -239,6 +248,7 @@ public sealed partial class ContainerEngine : IDisposable
         record.State.ExitCode = error.ExitCode is EngineException.NotFound or EngineException.CannotInvoke ? error.ExitCode : 128;
         record.State.Error = message;
         record.State.Pid = 0;
+        record.State.PidStartTime = 0;
         record.State.FinishedAt = DateTimeOffset.UtcNow;
         Database.UpdateState(record);
         return message == error.Message ? error : new EngineException(message, error.ExitCode, failure);
@@ -268,7 +278,7 @@ public sealed partial class ContainerEngine : IDisposable
         {
             if (mode is null || !mode.StartsWith("container:", StringComparison.Ordinal)) continue;
             ContainerRecord other = Refresh(Database.Resolve(mode[10..]));
-            if (other.State.Status != ContainerStatus.Running || !Alive(other.State.Pid))
+            if (other.State.Status != ContainerStatus.Running || !ProcessAlive(other.State))
                 throw new EngineException($"cannot join {kind.OciType.ToUpperInvariant()} namespace of a non running container {other.Name}");
             joined[kind.OciType] = kind.ProcPath(other.State.Pid);
         }
@@ -322,47 +332,81 @@ public sealed partial class ContainerEngine : IDisposable
         {
             record = Database.Find(id);
             if (record is null) return;
-            OciRuntimeClient runtime = Runtime(record);
-            bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
-            if (!exited) return;
-            bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
-            RecordExit(record);
-            if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            try
-            {
-                TearDown(record, runtime);
-            }
-            catch (Exception e)
-            {
-                // The exit stands even when what it leaves cannot be undone now: the record keeps
-                // the exit code and says why (conmon's log is no place a user looks), stays mounted
-                // for the next verb's teardown, and is not restarted on top of what is left.
-                record.State.Error = $"tearing down after the exit: {e.Message}";
-                Database.UpdateState(record);
-                throw;
-            }
-            Database.UpdateState(record);
+            if (!SettleExit(record, Runtime(record))) return;
+            remove = record.Request.AutoRemove;
             if (RestartPolicyApplies(record))
             {
-                Thread.Sleep(RestartDelay(record.State.RestartCount));
-                record.State.RestartCount++;
+                // Docker's backoff starts again after a run of 10 s or more.
+                if (record.State.FinishedAt - record.State.StartedAt >= TimeSpan.FromSeconds(10)) record.State.QuickRestarts = 0;
+                record.State.Status = ContainerStatus.Restarting;
                 Database.UpdateState(record);
-                try
-                {
-                    StartLocked(record, null);
-                    return;
-                }
-                catch (EngineException) { }
             }
-            remove = record.Request.AutoRemove;
         }
-        if (remove) Remove(id, force: true, volumes: true);
+        if (record.State.Status == ContainerStatus.Restarting) RestartAfterBackoff(id, RestartDelay(record.State.QuickRestarts));
+        else if (remove) Remove(id, force: true, volumes: true);
+    }
+
+    /// <summary>
+    /// The restart policy's next run, after its backoff, slept without the container's lock: stop,
+    /// kill and rm of a restarting container act at once, and one that comes first (no longer
+    /// "Restarting", or marked stopped by the user) ends the restart.
+    /// </summary>
+    private void RestartAfterBackoff(string id, TimeSpan delay)
+    {
+        Thread.Sleep(delay);
+        using ContainerLock guard = LockOf(id);
+        if (Database.Find(id) is not { State.Status: ContainerStatus.Restarting } record) return;
+        if (record.State.StoppedByUser)
+        {
+            record.State.Status = ContainerStatus.Exited;
+            Database.UpdateState(record);
+            return;
+        }
+        record.State.RestartCount++;
+        record.State.QuickRestarts++;
+        Database.UpdateState(record);
+        try
+        {
+            StartLocked(record, null);
+        }
+        catch (EngineException) { }
+    }
+
+    /// <summary>
+    /// Under the container's lock: records the run's exit (its code, OOM, the die event) and tears
+    /// it down. False, with nothing done, when the container still runs.
+    /// </summary>
+    private bool SettleExit(ContainerRecord record, OciRuntimeClient runtime)
+    {
+        string id = record.Id;
+        bool exited = File.Exists(Layout.ExitFile(id)) || runtime.Status(id) is null or "stopped";
+        if (!exited) return false;
+        bool died = record.State.Status is not (ContainerStatus.Exited or ContainerStatus.Created) || (record.State.Status == ContainerStatus.Created && File.Exists(Layout.ExitFile(id)));
+        RecordExit(record);
+        if (died) Emit(record, "die", ("exitCode", record.State.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        try
+        {
+            TearDown(record, runtime);
+        }
+        catch (Exception e)
+        {
+            // The exit stands even when what it leaves cannot be undone now: the record keeps
+            // the exit code and says why (conmon's log is no place a user looks), stays mounted
+            // for the next verb's teardown, and is not restarted on top of what is left.
+            record.State.Error = $"tearing down after the exit: {e.Message}";
+            Database.UpdateState(record);
+            throw;
+        }
+        Database.UpdateState(record);
+        return true;
     }
 
     /// <summary>Signals the container's process; SIGKILL through runc's kill so it also reaches a paused container.</summary>
     public void Kill(string reference, string signal)
     {
+        bool restarting = Database.Resolve(reference).State.Status == ContainerStatus.Restarting;
         ContainerRecord record = MarkStoppedByUser(reference);
+        if (restarting && record.State.Status == ContainerStatus.Exited) return;
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused))
             throw new EngineException($"cannot kill container: {reference}: container {record.Id} is not running", 1);
         if (!Runtime(record).Kill(record.Id, signal))
@@ -370,22 +414,55 @@ public sealed partial class ContainerEngine : IDisposable
         Emit(record, "kill", ("signal", signal));
     }
 
-    /// <summary>Docker's stop: the stop signal, up to <paramref name="timeout"/> seconds of grace, then SIGKILL.</summary>
-    public ContainerRecord Stop(string reference, int? timeout)
+    /// <summary>
+    /// Docker's stop: <paramref name="signal"/> (stop -s), else the container's stop signal, up to
+    /// <paramref name="timeout"/> seconds of grace, then SIGKILL.
+    /// </summary>
+    public ContainerRecord Stop(string reference, int? timeout, string? signal = null)
     {
         ContainerRecord record = MarkStoppedByUser(reference);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
         using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        Halt(record, timeout, signal);
+        Cleanup(record.Id);
+        Emit(record, "stop");
+        return Database.Find(record.Id) ?? record;
+    }
+
+    /// <summary>
+    /// Docker's restart: the container stopped as by <see cref="Stop"/>, then started again. The
+    /// cleanup is claimed from before the kill through the new start, so the exit command finds
+    /// the container running again: --rm does not remove it, nor does the restart policy start it.
+    /// </summary>
+    public ContainerRecord Restart(string reference, int? timeout, string? signal)
+    {
+        ContainerRecord record = Database.Resolve(reference);
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        record = MarkStoppedByUser(record.Id);
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
+        {
+            Halt(record, timeout, signal);
+            Emit(record, "stop");
+        }
+        using ContainerLock guard = LockOf(record.Id);
+        record = Database.Find(record.Id) ?? throw new NoSuchContainerException(reference);
+        if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused && !SettleExit(record, Runtime(record)))
+            throw new EngineException($"cannot restart container {reference}: its process did not stop", 1);
+        record = StartLocked(record, null);
+        Emit(record, "restart");
+        return record;
+    }
+
+    /// <summary>Ends the container's process: the stop signal and its grace (none for a paused container), then SIGKILL; returns once it is gone.</summary>
+    private void Halt(ContainerRecord record, int? timeout, string? signal)
+    {
         OciRuntimeClient runtime = Runtime(record);
         int grace = timeout ?? record.Request.StopTimeout ?? 10;
-        string signal = record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
+        signal ??= record.Request.StopSignal ?? Images.GetRootfs(record.ImageId).Config.Config?.StopSignal ?? "SIGTERM";
         if (record.State.Status == ContainerStatus.Paused) runtime.Kill(record.Id, "KILL", all: true);
         else if (grace > 0 && runtime.Kill(record.Id, signal) && WaitForExit(record, TimeSpan.FromSeconds(grace))) { }
         else runtime.Kill(record.Id, "KILL", all: true);
         WaitForExit(record, Timeout.InfiniteTimeSpan);
-        Cleanup(record.Id);
-        Emit(record, "stop");
-        return Database.Find(record.Id) ?? record;
     }
 
     /// <summary>
@@ -398,6 +475,8 @@ public sealed partial class ContainerEngine : IDisposable
         using ContainerLock guard = LockOf(record.Id);
         record = Refresh(Database.Find(record.Id) ?? throw new NoSuchContainerException(reference));
         record.State.StoppedByUser = true;
+        // Between runs nothing runs: the backoff's sleeper finds it exited and starts nothing.
+        if (record.State.Status == ContainerStatus.Restarting) record.State.Status = ContainerStatus.Exited;
         Database.UpdateState(record);
         return record;
     }
@@ -412,6 +491,8 @@ public sealed partial class ContainerEngine : IDisposable
         bool wasRunning = current.State.Status is ContainerStatus.Running or ContainerStatus.Paused;
         record = Refresh(current);
         OciRuntimeClient runtime = Runtime(record);
+        if (record.State.Status == ContainerStatus.Restarting && !force)
+            throw new EngineException($"cannot remove container \"/{record.Name}\": container is restarting: stop the container before removing or force remove", 1);
         if (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused)
         {
             if (!force)
@@ -433,27 +514,36 @@ public sealed partial class ContainerEngine : IDisposable
         if (ConmonCgroup.PathUnder(record.Request.CgroupParent ?? Config.CgroupParent) is { } monitors) ConmonCgroup.RemoveIfUnused(monitors);
     }
 
-    /// <summary>Blocks until the container is not running and returns its exit code (Docker's wait).</summary>
+    /// <summary>
+    /// Blocks until the container's run ends and returns that run's exit code (Docker's wait: the
+    /// first exit, whatever the restart policy or --rm does next).
+    /// </summary>
     public int Wait(string reference)
     {
-        // The stored state, not Refresh's: a container whose exit file exists but whose cleanup has
-        // not finished must be cleaned up (or its cleanup waited for) before wait returns.
         ContainerRecord record = Database.Resolve(reference);
-        while (record.State.Status is ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)
-        {
-            WaitForExit(record, Timeout.InfiniteTimeSpan);
-            Cleanup(record.Id);
-            record = Database.Find(record.Id) is { } now ? Refresh(now) : record;
-            if (Database.Find(record.Id) is null) return ReadExitFile(record.Id) ?? record.State.ExitCode;
-        }
-        return record.State.ExitCode;
+        if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused or ContainerStatus.Restarting)) return record.State.ExitCode;
+        // Claimed, so the exit command neither removes the exit file (--rm) nor starts the next
+        // run before the exit is read here.
+        using CleanupOwner owner = CleanupOwner.Claim(Layout, record.Id);
+        WaitForExit(record, Timeout.InfiniteTimeSpan);
+        int? exit = ReadExitFile(record.Id);
+        if (Database.Find(record.Id) is not { } now) return exit ?? 137;
+        now.State.ExitCode = exit ?? now.State.ExitCode;
+        // A container that ends for good is settled before wait returns, so what the user sees
+        // next is its final state; a restart (and its backoff) is left to the exit command.
+        if (!RestartPolicyApplies(now)) Cleanup(record.Id);
+        return exit ?? (Database.Find(record.Id) is { } settled ? settled.State.ExitCode : 137);
     }
 
     /// <summary>The exit file conmon writes once the container's process has exited, if it has.</summary>
     public int? ReadExitFile(string id) =>
         File.Exists(Layout.ExitFile(id)) && int.TryParse(File.ReadAllText(Layout.ExitFile(id)).Trim(), out int code) ? code : null;
 
-    /// <summary>Waits for conmon's exit file (the container's process is gone and its output drained).</summary>
+    /// <summary>
+    /// Waits for conmon's exit file (the container's process is gone and its output drained), or,
+    /// when conmon died without writing one, for the process itself to be gone. False when
+    /// <paramref name="timeout"/> passes first.
+    /// </summary>
     public bool WaitForExit(ContainerRecord record, TimeSpan timeout)
     {
         DateTime deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
@@ -461,8 +551,9 @@ public sealed partial class ContainerEngine : IDisposable
         using ExitWatch watch = new(Layout.Exits);
         while (!File.Exists(exitFile))
         {
-            // A monitor that died without writing the exit file leaves nobody to write it.
-            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile)) return !Alive(record.State.Pid);
+            // A monitor that died leaves nobody to write the exit file, nor to tell us of the
+            // exit: the process is polled (the watch's wait below is the interval).
+            if (record.State.ConmonPid > 0 && !Alive(record.State.ConmonPid) && !File.Exists(exitFile) && !ProcessAlive(record.State)) return true;
             if (DateTime.UtcNow >= deadline) return false;
             watch.Wait((int)Math.Clamp((deadline - DateTime.UtcNow).TotalMilliseconds, 1, 100));
         }
@@ -479,7 +570,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         if (record.State.Status == ContainerStatus.Created && record.State.Mounted) InterruptedStart(record);
         if (record.State.Status is not (ContainerStatus.Running or ContainerStatus.Paused)) return record;
-        if (File.Exists(Layout.ExitFile(record.Id)) || (!Alive(record.State.Pid) && !Alive(record.State.ConmonPid)))
+        if (File.Exists(Layout.ExitFile(record.Id)) || (!ProcessAlive(record.State) && !Alive(record.State.ConmonPid)))
         {
             RecordExit(record);
         }
@@ -495,6 +586,7 @@ public sealed partial class ContainerEngine : IDisposable
         record.State.OomKilled = File.Exists(Path.Combine(Layout.Bundle(record.Id), "oom"));
         record.State.FinishedAt = File.Exists(Layout.ExitFile(record.Id)) ? File.GetLastWriteTimeUtc(Layout.ExitFile(record.Id)) : DateTimeOffset.UtcNow;
         record.State.Pid = 0;
+        record.State.PidStartTime = 0;
         if (!File.Exists(Layout.ExitFile(record.Id))) record.State.Error = "the container's monitor exited without recording an exit code";
     }
 
@@ -561,22 +653,10 @@ public sealed partial class ContainerEngine : IDisposable
     private static int ReadPid(string path) => File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out int pid) ? pid : 0;
 
     /// <summary>Whether a process exists and is not a zombie (an orphaned container process may never be reaped).</summary>
-    public static unsafe bool Alive(int pid)
-    {
-        if (pid <= 0) return false;
-        // One open and one read into the stack: ps asks this of every running container's
-        // process and monitor, and a FileStream with its reader costs several times that.
-        int fd = Interop.Libc.Open($"/proc/{pid}/stat", FileFlags.O_RDONLY | FileFlags.O_CLOEXEC, 0);
-        if (fd < 0) return false;
-        byte* buffer = stackalloc byte[1024];
-        nint length = Interop.Libc.Read(fd, buffer, 1024);
-        Interop.Libc.Close(fd);
-        if (length <= 0) return false;
-        // "PID (COMM) S ...": the state follows the last ')', since COMM may itself hold one.
-        ReadOnlySpan<byte> stat = new(buffer, (int)length);
-        int close = stat.LastIndexOf((byte)')');
-        return close >= 0 && close + 2 < stat.Length && stat[close + 2] is not ((byte)'Z' or (byte)'X');
-    }
+    public static bool Alive(int pid) => HostProcess.Alive(pid);
+
+    /// <summary>Whether the container's process still runs: its pid alive with the start time recorded for it (a reused pid is another process).</summary>
+    private static bool ProcessAlive(ContainerState state) => HostProcess.Alive(state.Pid, state.PidStartTime);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial System.Text.RegularExpressions.Regex NamePattern();

@@ -156,6 +156,182 @@ public sealed class CrashTests(EngineSuite suite)
         Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
     }
 
+    /// <summary>
+    /// kill -9 of `skiff start` of an exited container while the runtime's start is under way (a
+    /// runtime that holds in start until the test lets it go): the start goes on without skiff and
+    /// the container runs. ps and inspect must say so, and rm -f must end it and leave nothing.
+    /// </summary>
+    [Fact]
+    public void A_start_killed_while_the_runtime_starts_shows_the_container_running_and_rm_f_cleans_it()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        string hold = Path.Combine(suite.RunDir, $"hold-start-{token}");
+        string holding = Path.Combine(suite.RunDir, $"holding-start-{token}");
+        string runtime = Path.Combine(suite.RunDir, $"runtime-holding-start-{token}");
+        File.WriteAllText(runtime, $"#!/bin/sh\nfor a; do [ \"$a\" = start ] && [ -e {hold} ] && {{ touch {holding}; while [ -e {hold} ]; do sleep 0.02; done; }}; done\nexec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        string name = "restart-killed-" + token;
+        // The first run exits; the second (the start under test) stays up.
+        string id = suite.Ok("run", "-d", "--name", name, "--runtime", runtime, "busybox", "sh", "-c", "[ -e /ran ] && exec sleep 1000; touch /ran").Trim();
+        try
+        {
+            Assert.Equal("0\n", suite.Ok("wait", id));
+            File.WriteAllText(hold, "");
+            using Process cli = suite.Start("start", name);
+            DateTime guard = DateTime.UtcNow.AddMinutes(1);
+            while (!File.Exists(holding) && !cli.HasExited && DateTime.UtcNow < guard) Thread.Sleep(5);
+            Assert.True(File.Exists(holding), $"the runtime's start never came: {(cli.HasExited ? cli.StandardError.ReadToEnd() : "still waiting")}");
+            cli.Kill();
+            cli.WaitForExit();
+            File.Delete(hold);
+            // The runtime's start goes on without skiff: the container's process runs.
+            int pid = 0;
+            string pidFile = Path.Combine(suite.Root, "containers", id, "pidfile");
+            while (DateTime.UtcNow < guard && (pid == 0 || !File.Exists($"/proc/{pid}/cmdline") || !File.ReadAllText($"/proc/{pid}/cmdline").StartsWith("sleep", StringComparison.Ordinal)))
+            {
+                Thread.Sleep(20);
+                pid = File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int read) ? read : 0;
+            }
+            Assert.True(HostProcesses.IsAlive(pid), "the container's process never ran");
+
+            Assert.StartsWith(name + " Up", suite.Ok("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}} {{.Status}}"));
+            Assert.Equal($"running {pid}\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", id));
+            suite.Ok("rm", "-f", name);
+            Assert.False(HostProcesses.IsAlive(pid), "rm -f left the container's process running");
+            Assert.Equal("", suite.Ok("ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}}"));
+            Assert.Empty(MountInfo.Under(suite.Root));
+            Assert.Empty(CgroupFs.ExistingDirectoriesOf(suite.CgroupPath(id)));
+            Assert.Empty(suite.LingeringProcesses());
+        }
+        finally
+        {
+            File.Delete(hold);
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    /// <summary>
+    /// A container whose monitor and process were killed, and whose pid the kernel has since given
+    /// to another process (here the test's own sleep, put in the record, so the test never waits
+    /// for a pid to come round): that process is not the container. ps shows the container exited,
+    /// and rm -f, of it alone and of several (which kills every one before waiting), leaves the
+    /// process alone.
+    /// </summary>
+    [Fact]
+    public void A_reused_pid_is_not_the_container_and_rm_f_leaves_its_process_alive()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        string other = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        using Process stranger = Process.Start(new ProcessStartInfo("sleep", "1000"))!;
+        try
+        {
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            Native.Kill(conmon, 9);
+            Native.Kill(pid, 9);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while ((HostProcesses.IsAlive(conmon) || HostProcesses.IsAlive(pid)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            using (EngineDatabase database = new(Path.Combine(suite.Root, "engine.db")))
+            {
+                Skiff.Engine.Containers.ContainerRecord record = database.Find(id)!;
+                record.State.Pid = stranger.Id;
+                database.UpdateState(record);
+            }
+
+            Assert.Contains("Exited (137)", suite.Ok("ps", "-a", "--filter", "id=" + id));
+            Assert.Contains("Up", suite.Ok("ps", "-a", "--filter", "id=" + other));
+            Assert.Equal(id + "\n" + other + "\n", suite.Ok("rm", "-f", id, other));
+            Assert.True(HostProcesses.IsAlive(stranger.Id), "rm -f killed a process that only has the container's old pid");
+            Assert.Equal("", suite.Ok("ps", "-aq"));
+        }
+        finally
+        {
+            stranger.Kill();
+            stranger.WaitForExit();
+            suite.Run("rm", "-f", id, other);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    /// <summary>
+    /// A container whose monitor was killed while its process runs on: wait waits for the process
+    /// without spinning on the runtime (a wrapper logs every runtime call), stop gives the stop
+    /// signal its grace period (a TERM handler that needs 2 s finishes), and wait then returns.
+    /// </summary>
+    [Fact]
+    public void Without_its_monitor_a_container_is_still_waited_for_and_stopped_gracefully()
+    {
+        string token = Guid.NewGuid().ToString("N")[..8];
+        string log = Path.Combine(suite.RunDir, $"runtime-{token}.log");
+        string runtime = Path.Combine(suite.RunDir, $"logging-runtime-{token}");
+        File.WriteAllText(runtime, $"#!/bin/sh\necho \"$*\" >> {log}\nexec {EngineSuite.Runtime} \"$@\"\n");
+        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        string id = suite.Ok("run", "-d", "--runtime", runtime, "busybox", "sh", "-c", "trap 'sleep 2; touch /graceful; exit 5' TERM; touch /up; while :; do sleep 0.1; done").Trim();
+        string upper = Path.Combine(suite.Root, "rw", id, "upper");
+        Process? wait = null;
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!File.Exists(Path.Combine(upper, "up")) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            Native.Kill(conmon, 9);
+            while (HostProcesses.IsAlive(conmon) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+
+            int calls = File.ReadAllLines(log).Length;
+            wait = suite.Start("wait", id);
+            Assert.False(wait.WaitForExit(1000), "wait returned while the container runs");
+            int during = File.ReadAllLines(log).Length - calls;
+            Assert.True(during < 10, $"wait ran the runtime {during} times while the container ran");
+
+            suite.Ok("stop", id);
+            Assert.True(File.Exists(Path.Combine(upper, "graceful")), "stop killed the container before its TERM handler finished");
+            Assert.True(wait.WaitForExit(30_000), "wait did not return after the container stopped");
+            Assert.Equal(0, wait.ExitCode);
+            Assert.Equal(suite.Ok("inspect", "-f", "{{.State.ExitCode}}", id), wait.StandardOutput.ReadToEnd());
+            Assert.Equal("exited\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+        }
+        finally
+        {
+            if (wait is { HasExited: false }) wait.Kill();
+            wait?.Dispose();
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    /// <summary>
+    /// An attached run whose monitor is killed: the output ends, but run goes on until the
+    /// container's process is gone, and then does not report success.
+    /// </summary>
+    [Fact]
+    public void An_attached_run_whose_monitor_dies_returns_only_when_the_container_is_gone()
+    {
+        string name = "orphaned-run-" + Guid.NewGuid().ToString("N")[..8];
+        using Process cli = suite.Start("run", "--name", name, "busybox", "sh", "-c", "echo up; exec sleep 1000");
+        try
+        {
+            Assert.Equal("up", cli.StandardOutput.ReadLine());
+            string id = suite.Ok("inspect", "-f", "{{.Id}}", name).Trim();
+            int pid = int.Parse(suite.Ok("inspect", "-f", "{{.State.Pid}}", id).Trim());
+            int conmon = int.Parse(File.ReadAllText(Path.Combine(suite.Root, "containers", id, "conmon.pid")).Trim());
+            Native.Kill(conmon, 9);
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (HostProcesses.IsAlive(conmon) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+
+            Assert.False(cli.WaitForExit(1500), "run returned while the container runs");
+            Assert.Contains("Up", suite.Ok("ps", "--filter", "name=" + name, "--format", "{{.Status}}"));
+            Native.Kill(pid, 9);
+            Assert.True(cli.WaitForExit(30_000), "run did not return after the container's process was killed");
+            Assert.Equal(137, cli.ExitCode);
+        }
+        finally
+        {
+            if (!cli.HasExited) cli.Kill();
+            suite.Run("rm", "-f", name);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
     private static void Chattr(string change, string path)
     {
         using Process chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })!;

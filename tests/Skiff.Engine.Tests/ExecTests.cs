@@ -30,4 +30,22 @@ public sealed class ExecTests(EngineSuite suite)
         SkiffResult stopped = suite.Run("exec", id, "true");
         Assert.Equal(1, stopped.Exit);
     }
+
+    /// <summary>A detached exec's process writes to its stdout and stderr after exec -d has returned, and goes on.</summary>
+    [Fact]
+    public void A_detached_exec_goes_on_after_writing_its_output()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            suite.Ok("exec", "-d", id, "sh", "-c", "sleep 0.5; echo out; echo err >&2; touch /wrote");
+            DateTime deadline = DateTime.UtcNow.AddSeconds(10);
+            while (suite.Run("exec", id, "test", "-e", "/wrote").Exit != 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.True(suite.Run("exec", id, "test", "-e", "/wrote").Exit == 0, "the detached process did not get past its first write");
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
 }

@@ -53,6 +53,73 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
     }
 
+    /// <summary>stop -s and restart -s send their signal, not the container's stop signal (TERM, which it ignores here).</summary>
+    [Fact]
+    public void Stop_and_restart_send_the_signal_given_with_s()
+    {
+        string id = suite.Ok("run", "-d", "busybox", "sh", "-c", "trap 'echo usr1 >> /signals; exit 7' USR1; trap '' TERM; echo run >> /runs; while true; do sleep 0.1; done").Trim();
+        string upper = Path.Combine(suite.Root, "rw", id, "upper");
+        try
+        {
+            WaitForLines(Path.Combine(upper, "runs"), 1);
+            suite.Ok("stop", "-s", "USR1", "-t", "5", id);
+            Assert.Equal("exited 7\n", suite.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", id));
+            suite.Ok("start", id);
+            WaitForLines(Path.Combine(upper, "runs"), 2);
+            suite.Ok("restart", "-s", "SIGUSR1", "-t", "5", id);
+            Assert.Equal("usr1\nusr1\n", File.ReadAllText(Path.Combine(upper, "signals")));
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+    }
+
+    /// <summary>restart of a --rm container starts it again (Docker's); a later stop still removes it.</summary>
+    [Fact]
+    public void Restart_of_an_auto_removed_container_starts_it_again()
+    {
+        string id = suite.Ok("run", "-d", "--rm", "busybox", "sleep", "1000").Trim();
+        try
+        {
+            string before = suite.Ok("inspect", "-f", "{{.State.Pid}}", id);
+            suite.Ok("restart", "-t", "0", id);
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+            Assert.NotEqual(before, suite.Ok("inspect", "-f", "{{.State.Pid}}", id));
+            // The first run's exit command, let go by the restart, finds the container running again.
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (suite.MonitorsOfThisRun().Any(pid => CommandLine(pid).Contains("cleanup\0" + id, StringComparison.Ordinal)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
+            suite.Ok("stop", "-t", "0", id);
+            Assert.Equal("", suite.Ok("ps", "-aq", "--filter", "id=" + id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static void WaitForLines(string path, int count)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((!File.Exists(path) || File.ReadAllLines(path).Length < count) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Assert.True(File.Exists(path) && File.ReadAllLines(path).Length >= count, $"{path} never had {count} lines");
+    }
+
     [Fact]
     public void Kill_sends_the_named_signal()
     {
@@ -72,6 +139,29 @@ public sealed class LifecycleTests(EngineSuite suite)
         }
     }
 
+    /// <summary>wait returns the exit of the run it waited for: before --rm removes the container, and before a restart policy starts the next run.</summary>
+    [Fact]
+    public void Wait_returns_the_first_exit_of_an_auto_removed_or_restarting_container()
+    {
+        string removed = suite.Ok("run", "-d", "--rm", "busybox", "sh", "-c", "sleep 2; exit 3").Trim();
+        string restarting = suite.Ok("run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 2; exit 3").Trim();
+        using Process wait = suite.Start("wait", restarting);
+        try
+        {
+            Assert.Equal("3\n", suite.Ok("wait", removed));
+            Assert.Equal("", suite.Ok("ps", "-aq", "--filter", "id=" + removed));
+            Assert.True(wait.WaitForExit(30_000), "wait never returned for a container under a restart policy");
+            Assert.Equal(0, wait.ExitCode);
+            Assert.Equal("3\n", wait.StandardOutput.ReadToEnd());
+        }
+        finally
+        {
+            if (!wait.HasExited) wait.Kill();
+            suite.Run("rm", "-f", removed, restarting);
+        }
+        Assert.Empty(MountInfo.Under(suite.Root));
+    }
+
     [Fact]
     public void Rm_refuses_a_running_container_and_rm_f_removes_everything()
     {
@@ -89,6 +179,21 @@ public sealed class LifecycleTests(EngineSuite suite)
         Assert.Empty(suite.LingeringProcesses());
         Assert.Equal(1, suite.Run("rm", id).Exit);
         Assert.Equal(0, suite.Run("rm", "-f", id).Exit);
+    }
+
+    /// <summary>Docker's rm -f of a container that does not exist: the error on stderr, nothing on stdout, exit 0 (plain rm: exit 1).</summary>
+    [Fact]
+    public void Rm_f_of_a_missing_container_reports_it_and_succeeds()
+    {
+        string missing = Unique("missing");
+        string error = $"Error response from daemon: No such container: {missing}\n";
+        SkiffResult alone = suite.Run("rm", "-f", missing);
+        Assert.Equal((0, "", error), (alone.Exit, alone.Out, alone.Error));
+        string id = suite.Ok("create", "busybox", "true").Trim();
+        SkiffResult several = suite.Run("rm", "-f", missing, id);
+        Assert.Equal((0, id + "\n", error), (several.Exit, several.Out, several.Error));
+        SkiffResult plain = suite.Run("rm", missing);
+        Assert.Equal((1, "", error), (plain.Exit, plain.Out, plain.Error));
     }
 
     [Fact]
@@ -166,6 +271,45 @@ public sealed class LifecycleTests(EngineSuite suite)
         finally
         {
             suite.Run("rm", "-f", failing, always);
+        }
+    }
+
+    /// <summary>
+    /// A container between runs of its restart policy (the backoff doubles: 3.2 s after five quick
+    /// restarts) shows as restarting; stop ends it there, with no run more, and the user's start
+    /// begins the count again.
+    /// </summary>
+    [Fact]
+    public void Stop_ends_a_restart_backoff_at_once_and_start_resets_the_count()
+    {
+        string id = suite.Ok("run", "-d", "--restart", "always", "busybox", "sh", "-c", "exit 1").Trim();
+        try
+        {
+            DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+            string state = "";
+            while (DateTime.UtcNow < deadline)
+            {
+                state = suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id);
+                if (int.Parse(state.Split(' ')[0]) >= 5 && state.EndsWith(" restarting\n", StringComparison.Ordinal)) break;
+                Thread.Sleep(50);
+            }
+            Assert.EndsWith(" restarting\n", state);
+            Assert.StartsWith("Restarting (1)", suite.Ok("ps", "--filter", "id=" + id, "--format", "{{.Status}}"));
+            int count = int.Parse(state.Split(' ')[0]);
+            suite.Ok("stop", id);
+            Assert.Equal($"{count} exited 1\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}", id));
+            // The backoff's sleeper wakes to find it stopped, and starts nothing.
+            Assert.Empty(suite.LingeringProcesses());
+            Assert.Equal($"{count} exited\n", suite.Ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id));
+
+            suite.Ok("update", "--restart", "no", id);
+            suite.Ok("start", id);
+            Assert.Equal("1\n", suite.Ok("wait", id));
+            Assert.Equal("0\n", suite.Ok("inspect", "-f", "{{.RestartCount}}", id));
+        }
+        finally
+        {
+            suite.Run("rm", "-f", id);
         }
     }
 

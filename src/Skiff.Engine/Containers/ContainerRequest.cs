@@ -118,6 +118,8 @@ public sealed class ContainerState
 {
     public ContainerStatus Status { get; set; } = ContainerStatus.Created;
     public int Pid { get; set; }
+    /// <summary>When the process at <see cref="Pid"/> started (/proc/PID/stat field 22), so a pid the kernel has given to another process is not taken for it; 0 when not known.</summary>
+    public ulong PidStartTime { get; set; }
     public int ConmonPid { get; set; }
     public int ExitCode { get; set; }
     public bool OomKilled { get; set; }
@@ -127,6 +129,8 @@ public sealed class ContainerState
     /// <summary>Set by <c>stop</c>/<c>kill</c>: a restart policy does not bring the container back (Docker's rule).</summary>
     public bool StoppedByUser { get; set; }
     public int RestartCount { get; set; }
+    /// <summary>Restarts since the last run of 10 s or more: the restart policy's backoff doubles with each.</summary>
+    public int QuickRestarts { get; set; }
     /// <summary>The health of this run, when the container has a health check.</summary>
     public HealthState? Health { get; set; }
     /// <summary>Whether the rootfs overlay is mounted and the runtime holds a container of this id.</summary>

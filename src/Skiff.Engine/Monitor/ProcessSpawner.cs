@@ -7,7 +7,7 @@ namespace Skiff.Engine.Monitor;
 /// (conmon receives its sync pipe as fd 3) and their output in a file. Every other descriptor of
 /// ours is close-on-exec and stays behind.
 /// </summary>
-internal static unsafe class ProcessSpawner
+public static unsafe class ProcessSpawner
 {
     /// <summary>Starts <paramref name="program"/>; <paramref name="descriptors"/> maps our fds to the child's numbers.</summary>
     public static int Spawn(string program, IReadOnlyList<string> args, IReadOnlyList<string> env,

@@ -84,6 +84,9 @@ public sealed class AttachedRun(ContainerEngine engine)
             foreach (PosixSignalRegistration registration in signals) registration.Dispose();
         }
         if (detached) return null;
+        // The output ends with conmon, which may die before the container: the exit code is
+        // the exit file's, or, with no monitor left to write one, known only once the process
+        // is gone (the record then says 137 and why), never the last run's while this one runs.
         engine.WaitForExit(record, Timeout.InfiniteTimeSpan);
         return engine.ReadExitFile(record.Id) ?? engine.Resolve(record.Id).State.ExitCode;
     }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Skiff.Cli;
 using Skiff.Engine;
 using Skiff.Engine.Containers;
+using Skiff.Engine.Monitor;
 using Skiff.Engine.Runtime;
 using Skiff.Engine.Spec;
 
@@ -61,26 +62,16 @@ public static class ExecCommand
     private static IEnumerable<string> EnvFiles(string[]? files) => (files ?? []).SelectMany(EnvFileReader.Read);
 
     /// <summary>
-    /// Runs the runtime with our stdio (stdin only with -i). Its errors go to a log file, so a
-    /// failure to start the command (Docker's 126/127) is told apart from the command's own exit code.
+    /// Runs the runtime's exec, attached or detached. Its errors go to a log file, so a failure to
+    /// start the command (Docker's 126/127) is told apart from the command's own exit code.
     /// </summary>
     private static int Run(OciRuntimeClient runtime, List<string> args, bool detach, bool interactive)
     {
         string log = Path.Combine(Path.GetTempPath(), $"skiff-exec-{Guid.NewGuid():N}.log");
-        ProcessStartInfo start = new(runtime.Executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = !interactive,
-            RedirectStandardOutput = detach,
-            RedirectStandardError = detach,
-        };
-        foreach (string arg in (IEnumerable<string>)["--root", runtime.StateRoot, "--log", log, "--log-format", "text", .. args]) start.ArgumentList.Add(arg);
+        List<string> argv = [runtime.Executable, "--root", runtime.StateRoot, "--log", log, "--log-format", "text", .. args];
         try
         {
-            using Process process = Process.Start(start) ?? throw new EngineException($"starting {runtime.Executable} failed");
-            if (!interactive) process.StandardInput.Close();
-            process.WaitForExit();
-            int exit = process.ExitCode;
+            int exit = detach ? RunDetached(argv) : RunAttached(argv, interactive);
             string errors = File.Exists(log) ? File.ReadAllText(log) : "";
             if (errors.Contains("level=error", StringComparison.Ordinal))
             {
@@ -95,5 +86,26 @@ public static class ExecCommand
         {
             File.Delete(log);
         }
+    }
+
+    /// <summary>The runtime with our stdio (stdin only with -i); its exit code is the process's.</summary>
+    private static int RunAttached(List<string> argv, bool interactive)
+    {
+        ProcessStartInfo start = new(argv[0]) { UseShellExecute = false, RedirectStandardInput = !interactive };
+        foreach (string arg in argv.Skip(1)) start.ArgumentList.Add(arg);
+        using Process process = Process.Start(start) ?? throw new EngineException($"starting {argv[0]} failed");
+        if (!interactive) process.StandardInput.Close();
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    /// <summary>
+    /// The runtime's exec --detach on /dev/null: the process it leaves behind keeps the runtime's
+    /// stdio, and a pipe of ours would close under it when we exit (SIGPIPE at its first write).
+    /// </summary>
+    private static int RunDetached(List<string> argv)
+    {
+        string[] environment = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")];
+        return ProcessSpawner.Wait(ProcessSpawner.Spawn(argv[0], argv, environment, [], "/dev/null"));
     }
 }

@@ -11,8 +11,11 @@ public static class LifecycleCommands
 {
     private static Argument<string[]> Containers() => new("CONTAINER") { Arity = ArgumentArity.OneOrMore, Description = "Containers (names or ids)" };
 
-    /// <summary>Runs <paramref name="verb"/> on each container; errors are printed and make the exit 1, as Docker does.</summary>
-    private static int ForEach(CliContext cli, IEnumerable<string> references, Action<string> verb, bool echo = true)
+    /// <summary>
+    /// Runs <paramref name="verb"/> on each container; errors are printed and make the exit 1, as
+    /// Docker does, but for those <paramref name="harmless"/> accepts (printed only).
+    /// </summary>
+    private static int ForEach(CliContext cli, IEnumerable<string> references, Action<string> verb, bool echo = true, Func<EngineException, bool>? harmless = null)
     {
         int exit = 0;
         foreach (string reference in references)
@@ -25,7 +28,7 @@ public static class LifecycleCommands
             catch (EngineException e)
             {
                 cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                exit = 1;
+                if (harmless?.Invoke(e) != true) exit = 1;
             }
         }
         return exit;
@@ -102,8 +105,8 @@ public static class LifecycleCommands
             using EngineSession session = cli.Engine(parse);
             return ForEach(cli, parse.GetValue(containers)!, r =>
             {
-                session.Engine.Stop(r, parse.GetValue(time));
-                if (restart) session.Engine.Start(r);
+                if (restart) session.Engine.Restart(r, parse.GetValue(time), parse.GetValue(signal));
+                else session.Engine.Stop(r, parse.GetValue(time), parse.GetValue(signal));
             });
         });
         return command;
@@ -135,10 +138,12 @@ public static class LifecycleCommands
             using EngineSession session = cli.Engine(parse);
             string[] references = parse.GetValue(containers)!;
             bool forced = parse.GetValue(force), anonymous = parse.GetValue(volumes);
+            // Docker's rm -f reports a container that does not exist, and still succeeds.
+            Func<EngineException, bool> harmless = e => forced && e is NoSuchContainerException;
             // A reference given twice is removed once, then reported missing, as one after another
             // does; side by side, two workers would race on one container.
             if (references.Length == 1 || references.Distinct().Count() != references.Length)
-                return ForEach(cli, references, r => RemoveOne(session, r, forced, anonymous));
+                return ForEach(cli, references, r => session.Engine.Remove(r, forced, anonymous), harmless: harmless);
             // rm -f of several: every one is killed before the first is waited for. A reference that
             // cannot be killed here (ambiguous, say) gets its error from its own removal below.
             Dictionary<string, CleanupOwner?> killed = [];
@@ -156,11 +161,11 @@ public static class LifecycleCommands
                 }
             try
             {
-                return RemoveConcurrently(cli, parse, session, references, (engine, r) =>
+                return RemoveConcurrently(cli, parse, session, references, harmless, (engine, r) =>
                 {
                     try
                     {
-                        RemoveOne(engine, r, forced, anonymous);
+                        engine.Engine.Remove(r, forced, anonymous);
                     }
                     finally
                     {
@@ -177,15 +182,6 @@ public static class LifecycleCommands
         return command;
     }
 
-    private static void RemoveOne(EngineSession session, string reference, bool force, bool volumes)
-    {
-        try
-        {
-            session.Engine.Remove(reference, force, volumes);
-        }
-        catch (NoSuchContainerException) when (force) { }
-    }
-
     /// <summary>
     /// Several containers are removed side by side, as Docker's CLI does, and reported in the order
     /// given: each removal waits mostly on runtime processes (delete) and the file system, which
@@ -193,7 +189,7 @@ public static class LifecycleCommands
     /// own (its own database connection), so the workers stand to each other as concurrent skiff
     /// processes do: the containers' locks keep them apart. <paramref name="first"/> is one of them.
     /// </summary>
-    private static int RemoveConcurrently(CliContext cli, ParseResult parse, EngineSession first, string[] references, Action<EngineSession, string> remove)
+    private static int RemoveConcurrently(CliContext cli, ParseResult parse, EngineSession first, string[] references, Func<EngineException, bool> harmless, Action<EngineSession, string> remove)
     {
         int workers = Math.Min(references.Length, Math.Clamp(Environment.ProcessorCount * 2, 2, 8));
         List<EngineSession> sessions = [first];
@@ -230,7 +226,7 @@ public static class LifecycleCommands
             else if (failures[i] is EngineException e)
             {
                 cli.Error.WriteLine($"Error response from daemon: {e.Message}");
-                exit = 1;
+                if (!harmless(e)) exit = 1;
             }
         }
         // An unexpected failure is thrown after every other container's outcome is reported.
