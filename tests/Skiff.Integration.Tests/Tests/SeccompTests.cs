@@ -209,8 +209,10 @@ public sealed class SeccompTests(Suite suite)
             c.Share().Shell($"echo ran > {TestContainer.ShareMountPoint}/out");
             c.Create().AssertSuccess();
             c.Start().AssertSuccess();
-            Wait.ForFile(c.SharedFile("out"));
-            Assert.Equal("ran\n", File.ReadAllText(c.SharedFile("out")));
+            string output = c.SharedFile("out");
+            // The shell creates the file before it writes the line: wait for the line, not only the file.
+            Wait.Until(() => File.Exists(output) && File.ReadAllText(output).EndsWith('\n'), $"a line in {output}");
+            Assert.Equal("ran\n", File.ReadAllText(output));
             return;
         }
         Assert.Equal("ran\n", c.Output());
