@@ -132,8 +132,7 @@ public sealed class CrashTests(EngineSuite suite)
         // A runtime that refuses delete: the exit command's teardown fails after the process exited.
         string runtime = Path.Combine(suite.RunDir, "runtime-refusing-delete-" + Guid.NewGuid().ToString("N")[..8]);
         string refusal = $"for a; do [ \"$a\" = delete ] && {{ echo 'delete refused by the test' >&2; exit 1; }}; done\n";
-        File.WriteAllText(runtime, $"#!/bin/sh\n{refusal}exec {EngineSuite.Runtime} \"$@\"\n");
-        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        EngineSuite.WriteRuntimeWrapper(runtime, refusal);
         string id = suite.Ok("run", "-d", "--runtime", runtime, "--restart", "on-failure", "busybox", "sh", "-c", "exit 3").Trim();
         try
         {
@@ -149,7 +148,7 @@ public sealed class CrashTests(EngineSuite suite)
         }
         finally
         {
-            File.WriteAllText(runtime, $"#!/bin/sh\nexec {EngineSuite.Runtime} \"$@\"\n");
+            EngineSuite.WriteRuntimeWrapper(runtime, "");
             suite.Run("rm", "-f", id);
         }
         Assert.Empty(MountInfo.Under(suite.Root));
@@ -168,8 +167,7 @@ public sealed class CrashTests(EngineSuite suite)
         string hold = Path.Combine(suite.RunDir, $"hold-start-{token}");
         string holding = Path.Combine(suite.RunDir, $"holding-start-{token}");
         string runtime = Path.Combine(suite.RunDir, $"runtime-holding-start-{token}");
-        File.WriteAllText(runtime, $"#!/bin/sh\nfor a; do [ \"$a\" = start ] && [ -e {hold} ] && {{ touch {holding}; while [ -e {hold} ]; do sleep 0.02; done; }}; done\nexec {EngineSuite.Runtime} \"$@\"\n");
-        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        EngineSuite.WriteRuntimeWrapper(runtime, $"for a; do [ \"$a\" = start ] && [ -e {hold} ] && {{ touch {holding}; while [ -e {hold} ]; do sleep 0.02; done; }}; done\n");
         string name = "restart-killed-" + token;
         // The first run exits; the second (the start under test) stays up.
         string id = suite.Ok("run", "-d", "--name", name, "--runtime", runtime, "busybox", "sh", "-c", "[ -e /ran ] && exec sleep 1000; touch /ran").Trim();
@@ -264,8 +262,7 @@ public sealed class CrashTests(EngineSuite suite)
         string token = Guid.NewGuid().ToString("N")[..8];
         string log = Path.Combine(suite.RunDir, $"runtime-{token}.log");
         string runtime = Path.Combine(suite.RunDir, $"logging-runtime-{token}");
-        File.WriteAllText(runtime, $"#!/bin/sh\necho \"$*\" >> {log}\nexec {EngineSuite.Runtime} \"$@\"\n");
-        File.SetUnixFileMode(runtime, (UnixFileMode)0x1ed);
+        EngineSuite.WriteRuntimeWrapper(runtime, $"echo \"$*\" >> {log}\n");
         string id = suite.Ok("run", "-d", "--runtime", runtime, "busybox", "sh", "-c", "trap 'sleep 2; touch /graceful; exit 5' TERM; touch /up; while :; do sleep 0.1; done").Trim();
         string upper = Path.Combine(suite.Root, "rw", id, "upper");
         Process? wait = null;

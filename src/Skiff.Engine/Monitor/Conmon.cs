@@ -66,9 +66,8 @@ public sealed class Conmon(EngineConfig config, EngineLayout layout, IReadOnlyLi
         if (record.Request.OpenStdin) args.Add("-i");
         if (record.Request.OpenStdin && !record.Request.StdinOnce) args.Add("--leave-stdin-open");
 
-        string[] environment = [.. System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Where(k => !k.StartsWith("_OCI_", StringComparison.Ordinal))
-            .Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}"), $"_OCI_SYNCPIPE={SyncFd}", $"_OCI_STARTPIPE={StartFd}"];
+        string[] environment = [.. Skiff.Linux.ProcessSpawn.CurrentEnvironment().Where(e => !e.StartsWith("_OCI_", StringComparison.Ordinal)),
+            $"_OCI_SYNCPIPE={SyncFd}", $"_OCI_STARTPIPE={StartFd}"];
         (int read, int write) = ProcessSpawner.Pipe();
         (int startRead, int startWrite) = ProcessSpawner.Pipe();
         string errors = Path.Combine(bundle, "conmon.err");

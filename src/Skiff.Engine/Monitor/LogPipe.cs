@@ -39,8 +39,7 @@ public sealed class LogPipe
         List<string> command = [.. self, "container", "log-writer", "--log-driver", policy.Driver,
             "--max-size", policy.MaxSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--max-file", policy.MaxFile.ToString(System.Globalization.CultureInfo.InvariantCulture), fifo, logFile];
-        string[] environment = [.. System.Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}")];
-        ProcessSpawner.Spawn(command[0], command, environment, [(read, 3), (lockFd, 4)], System.IO.Path.Combine(bundle, "log-writer.err"), newSession: true);
+        ProcessSpawner.Spawn(command[0], command, Skiff.Linux.ProcessSpawn.CurrentEnvironment(), [(read, 3), (lockFd, 4)], System.IO.Path.Combine(bundle, "log-writer.err"), newSession: true);
         return new LogPipe(fifo);
     }
 

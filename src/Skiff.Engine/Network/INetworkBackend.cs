@@ -42,7 +42,12 @@ public sealed record NetworkDefinition(
     IReadOnlyDictionary<string, string> Options,
     IReadOnlyDictionary<string, string> Labels,
     DateTimeOffset Created,
-    bool HostBridge = false);
+    bool HostBridge = false)
+{
+    /// <summary>Whether the network carries IPv6 (--ipv6, or an IPv6 subnet given): its rules are ip6tables' too.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasIpv6 => Ipv6 || Subnets.Any(s => s.Subnet.Contains(':'));
+}
 
 /// <summary>CIDR strings; <paramref name="IpRange"/> narrows where the allocator hands out addresses.</summary>
 public sealed record SubnetDefinition(string Subnet, string Gateway, string? IpRange);

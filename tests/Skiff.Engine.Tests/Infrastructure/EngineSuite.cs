@@ -97,6 +97,16 @@ public sealed class EngineSuite : IDisposable
         return Process.Start(start)!;
     }
 
+    /// <summary>
+    /// Writes an executable runtime for --runtime PATH: a shell script that runs
+    /// <paramref name="before"/> (lines of sh, each ending in a newline), then execs the runtime under test.
+    /// </summary>
+    public static void WriteRuntimeWrapper(string path, string before)
+    {
+        File.WriteAllText(path, $"#!/bin/sh\n{before}exec {Runtime} \"$@\"\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0x1ed);
+    }
+
     /// <summary>The cgroup directory (memory hierarchy) of a container of this run.</summary>
     public string CgroupPath(string id) => $"{CgroupParent}/skiff-{id}";
 

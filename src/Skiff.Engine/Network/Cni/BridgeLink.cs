@@ -17,7 +17,7 @@ internal static class BridgeLink
         (int exit, _, string errors) = HostTool.Run("ip", ["link", "delete", name, "type", "bridge"]);
         if (exit != 0 && Directory.Exists(brif))
             throw new EngineException($"deleting bridge {name}: {errors.Trim()}");
-        if (!network.Internal) IsolationLeftovers.Remove(name, IsDualStack(network));
+        if (!network.Internal) IsolationLeftovers.Remove(name, network.HasIpv6);
         // Whether or not the bridge was marked: a setup that failed between the rule and the mark
         // leaves a rule without one. Deleting a rule that is not there commits nothing.
         NetworkMasquerade.Remove(network);
@@ -29,12 +29,10 @@ internal static class BridgeLink
     /// </summary>
     public static void Release(NetworkDefinition network)
     {
-        if (!network.Internal) IsolationLeftovers.Remove(network.InterfaceName, IsDualStack(network));
+        if (!network.Internal) IsolationLeftovers.Remove(network.InterfaceName, network.HasIpv6);
         NetworkMasquerade.Remove(network);
         string alias = Path.Combine("/sys/class/net", network.InterfaceName, "ifalias");
         // A newline clears an alias (a write of nothing never reaches the kernel).
         if (File.Exists(alias) && File.ReadAllText(alias).Trim() == NetworkMasquerade.Mark(network)) File.WriteAllText(alias, "\n");
     }
-
-    private static bool IsDualStack(NetworkDefinition network) => network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':'));
 }

@@ -81,8 +81,7 @@ internal sealed class BridgeKeeper(string scratchDirectory)
             if (Directory.Exists($"/sys/class/net/{scratch}")) Ip(["link", "delete", scratch]);
         }
         string bridge = network.InterfaceName;
-        bool ipv6 = network.Ipv6 || network.Subnets.Any(s => s.Subnet.Contains(':'));
-        foreach (string tool in ipv6 ? (string[])["iptables", "ip6tables"] : ["iptables"])
+        foreach (string tool in network.HasIpv6 ? (string[])["iptables", "ip6tables"] : ["iptables"])
         {
             // A rule that is not there (isolate off, or a retire that already got this far) is fine.
             Cni.Iptables.Run(tool, "-t", "filter", "-D", "NETAVARK_ISOLATION_1", "-i", bridge, "!", "-o", bridge, "-j", "NETAVARK_ISOLATION_2");

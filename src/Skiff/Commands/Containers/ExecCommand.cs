@@ -105,7 +105,6 @@ public static class ExecCommand
     /// </summary>
     private static int RunDetached(List<string> argv)
     {
-        string[] environment = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")];
-        return ProcessSpawner.Wait(ProcessSpawner.Spawn(argv[0], argv, environment, [], "/dev/null"));
+        return ProcessSpawner.Wait(ProcessSpawner.Spawn(argv[0], argv, Skiff.Linux.ProcessSpawn.CurrentEnvironment(), [], "/dev/null"));
     }
 }
