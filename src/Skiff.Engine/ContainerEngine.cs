@@ -314,8 +314,7 @@ public sealed partial class ContainerEngine : IDisposable
     {
         List<string> command = SelfCommand();
         command.AddRange(["container", "healthcheck-monitor", record.Id]);
-        string[] environment = [.. Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")];
-        ProcessSpawner.Spawn(command[0], command, environment, [], "/dev/null", newSession: true);
+        ProcessSpawner.Spawn(command[0], command, Skiff.Linux.ProcessSpawn.CurrentEnvironment(), [], "/dev/null", newSession: true);
     }
 
     /// <summary>
@@ -656,7 +655,7 @@ public sealed partial class ContainerEngine : IDisposable
     public static bool Alive(int pid) => HostProcess.Alive(pid);
 
     /// <summary>Whether the container's process still runs: its pid alive with the start time recorded for it (a reused pid is another process).</summary>
-    private static bool ProcessAlive(ContainerState state) => HostProcess.Alive(state.Pid, state.PidStartTime);
+    internal static bool ProcessAlive(ContainerState state) => HostProcess.Alive(state.Pid, state.PidStartTime);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial System.Text.RegularExpressions.Regex NamePattern();

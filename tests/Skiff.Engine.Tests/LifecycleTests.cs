@@ -89,7 +89,9 @@ public sealed class LifecycleTests(EngineSuite suite)
             Assert.NotEqual(before, suite.Ok("inspect", "-f", "{{.State.Pid}}", id));
             // The first run's exit command, let go by the restart, finds the container running again.
             DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-            while (suite.MonitorsOfThisRun().Any(pid => CommandLine(pid).Contains("cleanup\0" + id, StringComparison.Ordinal)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            bool FirstExitCommandRuns() => suite.MonitorsOfThisRun().Any(pid => CommandLine(pid).Contains("cleanup\0" + id, StringComparison.Ordinal));
+            while (FirstExitCommandRuns() && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.False(FirstExitCommandRuns(), "the first run's exit command never finished");
             Assert.Equal("running\n", suite.Ok("inspect", "-f", "{{.State.Status}}", id));
             suite.Ok("stop", "-t", "0", id);
             Assert.Equal("", suite.Ok("ps", "-aq", "--filter", "id=" + id));
@@ -323,8 +325,7 @@ public sealed class LifecycleTests(EngineSuite suite)
         string token = Guid.NewGuid().ToString("N")[..8];
         string log = Path.Combine(suite.RunDir, $"runtime-{token}.log");
         string wrapper = Path.Combine(suite.RunDir, $"logging-runtime-{token}");
-        File.WriteAllText(wrapper, $"#!/bin/sh\necho \"$*\" >> {log}\nexec {EngineSuite.Runtime} \"$@\"\n");
-        File.SetUnixFileMode(wrapper, (UnixFileMode)0x1ED);
+        EngineSuite.WriteRuntimeWrapper(wrapper, $"echo \"$*\" >> {log}\n");
         string id = suite.Ok("run", "-d", "--runtime", wrapper, "--restart", "on-failure:3", "busybox", "sh", "-c", "exit 3").Trim();
         try
         {

@@ -146,9 +146,9 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
                         backend!.Teardown(setup);
                         break;
                     }
-                    catch (Exception e) when (attempt == 1)
+                    catch (Exception) when (attempt == 1)
                     {
-                        Console.Error.WriteLine($"skiff: network teardown of {record.Name}: {e.Message}; trying again");
+                        // Said only if the second attempt fails too: a user sees one outcome.
                         Thread.Sleep(100);
                     }
                     catch (Exception e)
@@ -304,7 +304,8 @@ public sealed class ContainerNetworking(EngineLayout layout, EngineDatabase data
     private string JoinOther(string otherId, ContainerFiles files)
     {
         ContainerRecord other = database.Find(otherId) ?? throw new EngineException($"the container whose network is to be joined ({otherId[..12]}) no longer exists");
-        if (other.State.Status != ContainerStatus.Running || !ContainerEngine.Alive(other.State.Pid))
+        // A pid checked with its start time: a reused one would name a stranger's network namespace.
+        if (other.State.Status != ContainerStatus.Running || !ContainerEngine.ProcessAlive(other.State))
             throw new EngineException($"cannot join network of a non running container {other.Name}");
         foreach ((string ours, string theirs) in (ReadOnlySpan<(string, string)>)[(files.Hosts, "hosts"), (files.ResolvConf, "resolv.conf")])
         {
